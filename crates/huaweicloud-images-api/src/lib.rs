@@ -1,0 +1,110 @@
+//! Low-level clients for the Huawei Cloud image APIs, **generated** by progenitor from `spec/`.
+//!
+//! Most users want the `huaweicloud-images` facade instead: it signs requests, retries, maps errors
+//! and paginates. This crate is what the facade is built on.
+//!
+//! * [`workspaceapp`] — WorkspaceApp image servers (`ListImageServers`, `ShowImageServer`).
+//! * [`workspace`] — Workspace product images (`ListImages`).
+//! * [`modelarts`] — ModelArts Lite Server images (`GetDevServerImage`).
+//!
+//! Everything under `src/generated/` is written by `cargo xtask gen` and must not be edited by hand;
+//! this file is the only hand-written part: the module list and [`Hooks`], through which the
+//! generated clients send their requests.
+//!
+//! Enums of the spec are *open*: each documented value is a variant and anything else is kept in an
+//! `Unknown(String)` variant, so a value the service adds later never fails a response:
+//!
+//! ```
+//! use huaweicloud_images_api::workspaceapp::types::{ImageServer, ImageServerStatus};
+//!
+//! let server: ImageServer = serde_json::from_str(r#"{"id": "1", "status": "MIGRATING"}"#).unwrap();
+//! assert_eq!(server.status, Some(ImageServerStatus::Unknown("MIGRATING".into())));
+//! assert_eq!(serde_json::to_string(&server.status).unwrap(), r#""MIGRATING""#);
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+
+#[path = "generated/modelarts.rs"]
+pub mod modelarts;
+#[path = "generated/workspace.rs"]
+pub mod workspace;
+#[path = "generated/workspaceapp.rs"]
+pub mod workspaceapp;
+
+pub use progenitor_client;
+
+/// A boxed, sendable future, as returned by [`Transport::execute`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Sends the requests that the generated clients build.
+///
+/// The facade implements this to sign every attempt, retry, and trace; the generated code only
+/// builds the request (path, query, headers) and decodes the response.
+pub trait Transport: Send + Sync + 'static {
+    /// Sends `request` (already built, not yet signed) with `client` and returns the final response.
+    /// `operation_id` is the spec's operationId, e.g. `list_images`.
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+}
+
+/// The inner value of every generated `Client`: an optional [`Transport`].
+///
+/// Without one ([`Hooks::default`]) requests are sent unchanged with the `reqwest::Client`.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    transport: Option<Arc<dyn Transport>>,
+}
+
+impl Hooks {
+    /// Hooks that send every request through `transport`.
+    pub fn new(transport: Arc<dyn Transport>) -> Self {
+        Self {
+            transport: Some(transport),
+        }
+    }
+
+    async fn exec(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match &self.transport {
+            Some(transport) => transport.execute(client, request, info.operation_id).await,
+            None => client.execute(request).await,
+        }
+    }
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks")
+            .field("transport", &self.transport.as_ref().map(|_| "dyn Transport"))
+            .finish()
+    }
+}
+
+macro_rules! route_exec_through_hooks {
+    ($($service:ident),*) => {$(
+        impl ClientHooks<Hooks> for $service::Client {
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                self.inner().exec(self.client(), request, info).await
+            }
+        }
+    )*};
+}
+
+route_exec_through_hooks!(modelarts, workspace, workspaceapp);

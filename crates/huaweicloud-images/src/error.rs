@@ -1,0 +1,173 @@
+//! The one error type of this crate.
+//!
+//! Every fallible call returns [`Error`]. Messages are written for a person to act on, and never
+//! contain secret values (secret keys, security tokens, auth tokens, signatures).
+
+use std::time::Duration;
+
+/// Shorthand for `std::result::Result<T, huaweicloud_images::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when calling a Huawei Cloud image API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The service answered with an error status (4xx/5xx).
+    #[error("{0}")]
+    Api(Box<ApiError>),
+
+    /// The request never got a complete answer: DNS, connect, TLS, reset connection, broken body.
+    #[error("transport error while calling {operation}: {message}")]
+    Transport {
+        /// The operation that was being called (official name, e.g. `ListImages`).
+        operation: &'static str,
+        /// What failed, as reported by the HTTP stack.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// The call (or one attempt of it) ran out of time.
+    #[error("{operation} timed out after {elapsed:?}")]
+    Timeout {
+        /// The operation that was being called.
+        operation: &'static str,
+        /// How long the call had been running.
+        elapsed: Duration,
+    },
+
+    /// The service answered 2xx but the body is not what the API documents.
+    #[error("could not decode the {operation} response (HTTP {status}): {message}; body starts with: {excerpt:?}")]
+    Decode {
+        /// The operation that was being called.
+        operation: &'static str,
+        /// HTTP status of the response.
+        status: u16,
+        /// What the decoder said.
+        message: String,
+        /// The first bytes of the body (at most 200 characters).
+        excerpt: String,
+    },
+
+    /// An argument was rejected before any request was sent.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The parameter at fault (e.g. `limit`, `project_id`).
+        field: &'static str,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// The client could not be configured: missing credentials, bad endpoint, unreadable profile.
+    #[error("configuration error: {0}")]
+    Config(String),
+
+    /// Pagination stopped because the service did not make progress (it repeated a page or ignored
+    /// the offset); continuing would loop forever.
+    #[error("pagination of {operation} stopped at offset {offset}: {reason}")]
+    Pagination {
+        /// The list operation.
+        operation: &'static str,
+        /// The offset of the page that showed the problem.
+        offset: u64,
+        /// What was detected.
+        reason: String,
+    },
+}
+
+/// An error answer from the service, with everything the service said about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The operation that was called (official name, e.g. `ShowImageServer`).
+    pub operation: &'static str,
+    /// HTTP status code.
+    pub status: u16,
+    /// `error_code` (or `errorCode` / `code`), e.g. `WKS.0001` or `APIGW.0301`.
+    pub error_code: Option<String>,
+    /// `error_msg` (or `errorMsg` / `message`).
+    pub error_msg: Option<String>,
+    /// `error_detail` (Workspace v2).
+    pub error_detail: Option<String>,
+    /// `encoded_authorization_message` (Workspace v2): decode it with STS
+    /// `decode-authorization-message`.
+    pub encoded_authorization_message: Option<String>,
+    /// Request id from the `X-Request-Id` header, or `request_id` in the body.
+    pub request_id: Option<String>,
+    /// The body as received when it was not a JSON error object (at most 1 KiB).
+    pub raw_body: Option<String>,
+    /// `Retry-After` as sent by the service, if any.
+    pub retry_after: Option<Duration>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        if let Some(code) = &self.error_code {
+            write!(f, " [{code}]")?;
+        }
+        if let Some(msg) = &self.error_msg {
+            write!(f, ": {msg}")?;
+        }
+        if let Some(detail) = &self.error_detail {
+            write!(f, " ({detail})")?;
+        }
+        if self.error_code.is_none() && self.error_msg.is_none() {
+            if let Some(raw) = &self.raw_body {
+                write!(f, ": {raw:?}")?;
+            }
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// A configuration error with a message a person can act on.
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config(message.into())
+    }
+
+    /// An input validation error, raised before any I/O.
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// The API error, if the service answered with one.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same call again may succeed: transport errors, time-outs, and HTTP
+    /// 408, 429, 500, 502, 503 and 504.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Api(e) => is_retryable_status(e.status),
+            _ => false,
+        }
+    }
+}
+
+/// The HTTP statuses worth retrying for an idempotent call.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
