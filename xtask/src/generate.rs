@@ -23,7 +23,8 @@ pub fn generate(spec: &Spec) -> Result<String, String> {
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote!(crate::Hooks))
         .with_hooks(HooksMode::Expected)
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        .with_derive("PartialEq");
     for open in &spec.open_enums {
         settings.with_replacement(
             &open.name,
@@ -32,8 +33,12 @@ pub fn generate(spec: &Spec) -> Result<String, String> {
         );
     }
     let tokens = run_progenitor(spec, &settings)?;
-    let mut file: syn::File = syn::parse2(tokens)
-        .map_err(|e| format!("{}: progenitor produced unparsable code: {e}", spec.display_path))?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| {
+        format!(
+            "{}: progenitor produced unparsable code: {e}",
+            spec.display_path
+        )
+    })?;
     splice_open_enums(spec, &mut file)?;
     syn::visit_mut::VisitMut::visit_file_mut(&mut OneDocLinePerAttribute, &mut file);
     let pretty = prettyplease::unparse(&file);
@@ -45,14 +50,20 @@ pub fn generate(spec: &Spec) -> Result<String, String> {
 }
 
 /// Runs progenitor, turning both its errors and its panics into one clear message.
-fn run_progenitor(spec: &Spec, settings: &GenerationSettings) -> Result<proc_macro2::TokenStream, String> {
+fn run_progenitor(
+    spec: &Spec,
+    settings: &GenerationSettings,
+) -> Result<proc_macro2::TokenStream, String> {
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(|| Generator::new(settings).generate_tokens(&spec.api));
     std::panic::set_hook(previous_hook);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
-        Ok(Err(e)) => Err(format!("{}: progenitor rejected the spec: {e}", spec.display_path)),
+        Ok(Err(e)) => Err(format!(
+            "{}: progenitor rejected the spec: {e}",
+            spec.display_path
+        )),
         Err(payload) => {
             let reason = payload
                 .downcast_ref::<String>()
@@ -79,7 +90,12 @@ fn splice_open_enums(spec: &Spec, file: &mut syn::File) -> Result<(), String> {
             syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
             _ => None,
         })
-        .ok_or_else(|| format!("{}: progenitor output has no `mod types`", spec.display_path))?;
+        .ok_or_else(|| {
+            format!(
+                "{}: progenitor output has no `mod types`",
+                spec.display_path
+            )
+        })?;
     for open in &spec.open_enums {
         let enum_file: syn::File = syn::parse2(open.tokens())
             .map_err(|e| format!("{}: open enum {}: {e}", spec.display_path, open.name))?;
@@ -99,7 +115,8 @@ impl syn::visit_mut::VisitMut for OneDocLinePerAttribute {
             let text = match &attr.meta {
                 syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
                     syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(s), ..
+                        lit: syn::Lit::Str(s),
+                        ..
                     }) => Some(s.value()),
                     _ => None,
                 },
@@ -108,8 +125,13 @@ impl syn::visit_mut::VisitMut for OneDocLinePerAttribute {
             match text {
                 Some(text) if text.contains('\n') => {
                     for line in text.trim_end().lines() {
-                        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
-                        let attr: syn::Attribute = if matches!(attr.style, syn::AttrStyle::Inner(_)) {
+                        let line = if line.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {line}")
+                        };
+                        let attr: syn::Attribute = if matches!(attr.style, syn::AttrStyle::Inner(_))
+                        {
                             syn::parse_quote!(#![doc = #line])
                         } else {
                             syn::parse_quote!(#[doc = #line])
@@ -125,22 +147,28 @@ impl syn::visit_mut::VisitMut for OneDocLinePerAttribute {
 }
 
 fn rustfmt(source: &str) -> Result<String, String> {
-    let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_string()))
-        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run rustfmt (rustup component add rustfmt): {e}"))?;
+    let mut child =
+        Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_string()))
+            .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run rustfmt (rustup component add rustfmt): {e}"))?;
     child
         .stdin
         .take()
         .ok_or("rustfmt has no stdin")?
         .write_all(source.as_bytes())
         .map_err(|e| format!("writing to rustfmt: {e}"))?;
-    let output = child.wait_with_output().map_err(|e| format!("rustfmt: {e}"))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("rustfmt: {e}"))?;
     if !output.status.success() {
-        return Err(format!("rustfmt failed: {}", String::from_utf8_lossy(&output.stderr)));
+        return Err(format!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
     }
     String::from_utf8(output.stdout).map_err(|e| format!("rustfmt printed non-UTF-8: {e}"))
 }
@@ -174,7 +202,10 @@ pub fn check(out_dir: &Path, outputs: &[(String, String)]) -> Result<(), String>
             let unified = diff
                 .unified_diff()
                 .context_radius(3)
-                .header(&format!("{OUTPUT_DIR}/{name} (checked in)"), &format!("{OUTPUT_DIR}/{name} (from spec/)"))
+                .header(
+                    &format!("{OUTPUT_DIR}/{name} (checked in)"),
+                    &format!("{OUTPUT_DIR}/{name} (from spec/)"),
+                )
                 .to_string();
             let lines: Vec<&str> = unified.lines().collect();
             report.push_str(&lines[..lines.len().min(200)].join("\n"));
@@ -185,7 +216,9 @@ pub fn check(out_dir: &Path, outputs: &[(String, String)]) -> Result<(), String>
         }
     }
     for stale in stale_files(out_dir, outputs)? {
-        report.push_str(&format!("{OUTPUT_DIR}/{stale}: generated file that no spec produces any more\n"));
+        report.push_str(&format!(
+            "{OUTPUT_DIR}/{stale}: generated file that no spec produces any more\n"
+        ));
     }
     if report.is_empty() {
         Ok(())

@@ -75,3 +75,17 @@ fn run_gen(root: &Path, check: bool) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Like rust-analyzer's codegen tests: a plain `cargo test` fails when the checked-in code is
+    /// stale, with the diff in the message.
+    #[test]
+    fn generated_code_is_fresh() {
+        if let Err(message) = run_gen(&project_root(), true) {
+            panic!("{message}");
+        }
+    }
+}

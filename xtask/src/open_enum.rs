@@ -40,28 +40,34 @@ impl OpenEnum {
             let name = name.as_str().unwrap_or_default().to_string();
             let at = format!("{file}: components.schemas.{name}");
             if schema.get("type").and_then(Value::as_str) != Some("string") {
-                return Err(format!("{at}: only string enums are supported (type: string)"));
+                return Err(format!(
+                    "{at}: only string enums are supported (type: string)"
+                ));
             }
             let values = values
                 .iter()
                 .map(|v| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("{at}.enum: every value must be a string, found {v:?}"))
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        format!("{at}.enum: every value must be a string, found {v:?}")
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let value_docs = string_map(schema.get("x-enum-descriptions"), &at)?;
             let aliases = string_map(schema.get("x-enum-aliases"), &at)?;
             for target in aliases.values() {
                 if !values.contains(target) {
-                    return Err(format!("{at}.x-enum-aliases: `{target}` is not one of the enum values"));
+                    return Err(format!(
+                        "{at}.x-enum-aliases: `{target}` is not one of the enum values"
+                    ));
                 }
             }
             let mut variants: BTreeMap<String, &str> = BTreeMap::new();
             for value in &values {
                 let variant = variant_name(value);
                 if variant.is_empty() || variant == "Unknown" {
-                    return Err(format!("{at}.enum: value `{value}` cannot be a variant name"));
+                    return Err(format!(
+                        "{at}.enum: value `{value}` cannot be a variant name"
+                    ));
                 }
                 if let Some(other) = variants.insert(variant.clone(), value) {
                     return Err(format!(
@@ -71,7 +77,10 @@ impl OpenEnum {
             }
             out.push(OpenEnum {
                 name,
-                description: schema.get("description").and_then(Value::as_str).map(str::to_string),
+                description: schema
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 values,
                 value_docs,
                 aliases,
@@ -91,7 +100,11 @@ impl OpenEnum {
             self.name,
             known_list
         );
-        let variants: Vec<_> = self.values.iter().map(|v| format_ident!("{}", variant_name(v))).collect();
+        let variants: Vec<_> = self
+            .values
+            .iter()
+            .map(|v| format_ident!("{}", variant_name(v)))
+            .collect();
         let values = &self.values;
         let variant_docs: Vec<String> = self
             .values
@@ -223,7 +236,9 @@ fn string_map(value: Option<&Value>, at: &str) -> Result<BTreeMap<String, String
     map.iter()
         .map(|(k, v)| match (k.as_str(), v.as_str()) {
             (Some(k), Some(v)) => Ok((k.to_string(), v.trim_end().to_string())),
-            _ => Err(format!("{at}: x-enum-descriptions/x-enum-aliases must map strings to strings")),
+            _ => Err(format!(
+                "{at}: x-enum-descriptions/x-enum-aliases must map strings to strings"
+            )),
         })
         .collect()
 }

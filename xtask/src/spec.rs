@@ -64,18 +64,25 @@ pub fn load_all(dir: &Path) -> Result<Vec<Spec>, String> {
 pub fn load(file: &Path) -> Result<Spec, String> {
     let display_path = format!(
         "spec/{}",
-        file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+        file.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
     );
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if stem.is_empty() || !stem.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+    if stem.is_empty()
+        || !stem
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
         return Err(format!(
             "{display_path}: spec file names must be lowercase letters and digits (they become Rust module names)"
         ));
     }
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{display_path}: cannot read: {e}"))?;
+    let text =
+        std::fs::read_to_string(file).map_err(|e| format!("{display_path}: cannot read: {e}"))?;
     let raw: Value =
         serde_yaml::from_str(&text).map_err(|e| format!("{display_path}: not valid YAML: {e}"))?;
     let api: OpenAPI = serde_path_to_error::deserialize(raw.clone()).map_err(|e| {
@@ -107,10 +114,9 @@ pub fn load(file: &Path) -> Result<Spec, String> {
 fn check_operations(file: &str, api: &OpenAPI) -> Result<(), String> {
     for (path, method, op) in api.operations() {
         let at = format!("{file}: paths.{path}.{method}");
-        let id = op
-            .operation_id
-            .as_deref()
-            .ok_or_else(|| format!("{at}: operationId is missing (it names the generated method)"))?;
+        let id = op.operation_id.as_deref().ok_or_else(|| {
+            format!("{at}: operationId is missing (it names the generated method)")
+        })?;
         if id.is_empty()
             || !id
                 .chars()
@@ -207,7 +213,8 @@ fn check_enums_are_named(file: &str, value: &Value, path: &mut Vec<String>) -> R
         Value::Mapping(map) => {
             for (key, child) in map {
                 let key = key.as_str().unwrap_or("?").to_string();
-                let is_named_schema = path.len() == 3 && path[0] == "components" && path[1] == "schemas";
+                let is_named_schema =
+                    path.len() == 3 && path[0] == "components" && path[1] == "schemas";
                 let in_servers = path.first().is_some_and(|p| p == "servers");
                 let in_extension = path.iter().any(|p| p.starts_with("x-"));
                 if key == "enum" && !is_named_schema && !in_servers && !in_extension {
@@ -231,4 +238,137 @@ fn check_enums_are_named(file: &str, value: &Value, path: &mut Vec<String>) -> R
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r##"
+openapi: 3.0.3
+info: {title: t, version: v1}
+paths:
+  /v1/{project_id}/things:
+    get:
+      operationId: list_things
+      parameters:
+        - {name: project_id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+        "400":
+          description: bad
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Error"}
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+        kind: {$ref: "#/components/schemas/Kind"}
+    Kind: {type: string, enum: [a, b]}
+    Error: {type: object, properties: {error_code: {type: string}}}
+"##;
+
+    fn load_text(name: &str, text: &str) -> Result<Spec, String> {
+        let dir =
+            std::env::temp_dir().join(format!("xtask-spec-test-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("svc.yaml");
+        std::fs::write(&file, text).unwrap();
+        let result = load(&file);
+        std::fs::remove_dir_all(&dir).unwrap();
+        result
+    }
+
+    trait Refused {
+        fn refused(self) -> String;
+    }
+
+    impl Refused for Result<Spec, String> {
+        fn refused(self) -> String {
+            match self {
+                Ok(spec) => panic!("expected an error, {} loaded", spec.display_path),
+                Err(e) => e,
+            }
+        }
+    }
+
+    #[test]
+    fn a_good_spec_loads_with_its_open_enums() {
+        let spec = load_text("good", GOOD).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(spec.stem, "svc");
+        let names: Vec<&str> = spec.open_enums.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["Kind"]);
+    }
+
+    #[test]
+    fn a_missing_operation_id_is_named_with_its_path() {
+        let err = load_text(
+            "noid",
+            &GOOD.replace("operationId: list_things", "summary: x"),
+        )
+        .refused();
+        assert!(
+            err.contains(
+                "spec/svc.yaml: paths./v1/{project_id}/things.get: operationId is missing"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn two_error_schemas_in_one_operation_are_refused_before_progenitor() {
+        let two = GOOD.replace(
+            "components:\n",
+            "        \"404\":\n          description: nf\n          content:\n            application/json:\n              schema: {$ref: \"#/components/schemas/Thing\"}\ncomponents:\n",
+        );
+        let err = load_text("two", &two).refused();
+        assert!(err.contains("several error schemas"), "{err}");
+        assert!(err.contains("responses.404"), "{err}");
+    }
+
+    #[test]
+    fn a_default_response_is_refused() {
+        let with_default = GOOD.replace("        \"400\":", "        default:");
+        let err = load_text("default", &with_default).refused();
+        assert!(err.contains("responses.default"), "{err}");
+    }
+
+    #[test]
+    fn inline_enums_are_refused_because_they_would_be_closed() {
+        let inline = GOOD.replace(
+            "kind: {$ref: \"#/components/schemas/Kind\"}",
+            "kind: {type: string, enum: [x, y]}",
+        );
+        let err = load_text("inline", &inline).refused();
+        assert!(
+            err.contains("components.schemas.Thing.properties.kind.enum"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn undeclared_path_parameters_are_refused() {
+        let err = load_text(
+            "path",
+            &GOOD.replace("name: project_id, in: path", "name: other, in: path"),
+        )
+        .refused();
+        assert!(err.contains("do not match the path template"), "{err}");
+    }
+
+    #[test]
+    fn invalid_documents_name_the_failing_path() {
+        let err = load_text(
+            "bad",
+            &GOOD.replace("info: {title: t, version: v1}", "info: {title: 3}"),
+        )
+        .refused();
+        assert!(err.starts_with("spec/svc.yaml: info"), "{err}");
+    }
 }

@@ -88,7 +88,10 @@ impl Hooks {
 impl fmt::Debug for Hooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hooks")
-            .field("transport", &self.transport.as_ref().map(|_| "dyn Transport"))
+            .field(
+                "transport",
+                &self.transport.as_ref().map(|_| "dyn Transport"),
+            )
             .finish()
     }
 }

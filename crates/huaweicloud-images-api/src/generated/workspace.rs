@@ -10,7 +10,13 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 pub mod types {
     ///Error body of every Workspace error status.
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct ErrorResponse {
         ///The encoded reason for a denied request; decode it with the STS decode-authorization-message API.
@@ -33,7 +39,13 @@ pub mod types {
     }
     ///A product image.
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct ImageInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -76,12 +88,18 @@ pub mod types {
     }
     ///Response body of ListImages.
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct ListImagesResponse {
         ///Product images supported by Huawei Cloud Workspace.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub images: ::std::vec::Vec<ImageInfo>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub images: ::std::option::Option<::std::vec::Vec<ImageInfo>>,
         ///Number of objects.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total_count: ::std::option::Option<i32>,
@@ -421,7 +439,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct ListImagesResponse {
-            images: ::std::result::Result<::std::vec::Vec<super::ImageInfo>, ::std::string::String>,
+            images: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ImageInfo>>,
+                ::std::string::String,
+            >,
             total_count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         }
         impl ::std::default::Default for ListImagesResponse {
@@ -435,7 +456,9 @@ pub mod types {
         impl ListImagesResponse {
             pub fn images<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ImageInfo>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::ImageInfo>>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.images = value

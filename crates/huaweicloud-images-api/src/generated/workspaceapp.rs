@@ -10,7 +10,13 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 pub mod types {
     ///Error body of every WorkspaceApp error status.
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct ErrorResponse {
         ///Error code, which is returned upon failure.
@@ -27,7 +33,13 @@ pub mod types {
     }
     ///A user or user group granted the use of the image instance.
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct ImageAccountInfo {
         ///User (group).
@@ -46,7 +58,13 @@ pub mod types {
     }
     ///Image source information.
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct ImageRef {
         ///Unique ID of the image source.
@@ -68,7 +86,13 @@ pub mod types {
     }
     ///An image instance (the same object in ListImageServers and ShowImageServer).
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct ImageServer {
         ///Application group ID.
@@ -76,8 +100,8 @@ pub mod types {
         pub app_group_id: ::std::option::Option<::std::string::String>,
         /// Grants users the permission to use applications in an application group.
         /// Restricted user type: USER
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub authorize_accounts: ::std::vec::Vec<ImageAccountInfo>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub authorize_accounts: ::std::option::Option<::std::vec::Vec<ImageAccountInfo>>,
         ///Time when an image instance is created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub create_time: ::std::option::Option<::std::string::String>,
@@ -120,15 +144,21 @@ pub mod types {
     }
     ///Response body of ListImageServers.
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
     )]
     pub struct ListImageServersResponse {
         ///Total.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i32>,
         ///The maximum number of records in the returned image instance list is the maximum number of records on each page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub items: ::std::vec::Vec<ImageServer>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub items: ::std::option::Option<::std::vec::Vec<ImageServer>>,
     }
     impl ListImageServersResponse {
         pub fn builder() -> builder::ListImageServersResponse {
@@ -379,7 +409,7 @@ pub mod types {
                 ::std::string::String,
             >,
             authorize_accounts: ::std::result::Result<
-                ::std::vec::Vec<super::ImageAccountInfo>,
+                ::std::option::Option<::std::vec::Vec<super::ImageAccountInfo>>,
                 ::std::string::String,
             >,
             create_time: ::std::result::Result<
@@ -464,7 +494,9 @@ pub mod types {
             }
             pub fn authorize_accounts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ImageAccountInfo>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::ImageAccountInfo>>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.authorize_accounts = value.try_into().map_err(|e| {
@@ -641,8 +673,10 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ListImageServersResponse {
             count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            items:
-                ::std::result::Result<::std::vec::Vec<super::ImageServer>, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ImageServer>>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ListImageServersResponse {
             fn default() -> Self {
@@ -665,7 +699,9 @@ pub mod types {
             }
             pub fn items<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ImageServer>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<super::ImageServer>>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.items = value
