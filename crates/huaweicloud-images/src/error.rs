@@ -38,7 +38,9 @@ pub enum Error {
     },
 
     /// The service answered 2xx but the body is not what the API documents.
-    #[error("could not decode the {operation} response (HTTP {status}): {message}; body starts with: {excerpt:?}")]
+    #[error(
+        "could not decode the {operation} response (HTTP {status}): {message}; body starts with: {excerpt:?}"
+    )]
     Decode {
         /// The operation that was being called.
         operation: &'static str,
@@ -113,10 +115,11 @@ impl std::fmt::Display for ApiError {
         if let Some(detail) = &self.error_detail {
             write!(f, " ({detail})")?;
         }
-        if self.error_code.is_none() && self.error_msg.is_none() {
-            if let Some(raw) = &self.raw_body {
-                write!(f, ": {raw:?}")?;
-            }
+        if self.error_code.is_none()
+            && self.error_msg.is_none()
+            && let Some(raw) = &self.raw_body
+        {
+            write!(f, ": {raw:?}")?;
         }
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;

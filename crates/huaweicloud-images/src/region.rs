@@ -1,1 +1,968 @@
-//! (in progress)
+//! Regions and the endpoint of each service in each region.
+//!
+//! Three services serve the image APIs: [`Service::WorkspaceApp`] (image servers),
+//! [`Service::Workspace`] (desktop product images) and [`Service::ModelArts`] (Lite Server
+//! images). Each has its own host per region, taken from the official SDK's static tables
+//! (generated into this file by `tests/fixtures/make_region_tables.py`).
+//!
+//! Unlike the official SDK, a region missing from the tables is not refused: new regions open
+//! before SDK releases, so such a region resolves to the service's usual host pattern
+//! `https://{host}.{region}.myhuaweicloud.com`. The resolved [`Endpoint`] says where it came from.
+//!
+//! Resolution order, highest first (see [`resolve_endpoint`]):
+//! 1. an explicit override given to the client builder;
+//! 2. the official environment variable `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`
+//!    (e.g. `HUAWEICLOUD_SDK_REGION_WORKSPACEAPP_CN_NORTH_4`), see [`Service::override_variable`];
+//! 3. the official table;
+//! 4. the host pattern.
+//!
+//! Environment access is passed in as a function (`&dyn Fn(&str) -> Option<String>`), so tests
+//! and embedding applications can supply their own; [`process_env`] reads the process environment.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::{Error, Result};
+
+/// Environment variable holding the default region id (e.g. `cn-north-4`).
+///
+/// This is this crate's convention; the official SDKs take the region only from code.
+pub const DEFAULT_REGION_VARIABLE: &str = "HUAWEICLOUD_SDK_REGION";
+
+/// Longest region id accepted (a DNS label is at most 63 bytes, and the id is one label).
+const MAX_REGION_LEN: usize = 63;
+
+/// Reads a variable of the process environment.
+///
+/// An unset or empty variable is `None`. A value that is not valid Unicode is also `None`, with a
+/// warning naming the variable (never its value) in the log.
+pub fn process_env(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => Some(value),
+        Ok(_) | Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            tracing::warn!(
+                variable = name,
+                "ignoring environment variable: not valid Unicode"
+            );
+            None
+        }
+    }
+}
+
+/// Looks a variable up through `env`, treating an empty value as unset.
+pub(crate) fn non_empty(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    env(name).filter(|value| !value.is_empty())
+}
+
+/// A Huawei Cloud service that serves some of the image APIs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Service {
+    /// Workspace Application Streaming: image servers (`ListImageServers`, `ShowImageServer`).
+    WorkspaceApp,
+    /// Workspace (cloud desktops): product images (`ListImages`, v2).
+    Workspace,
+    /// ModelArts: Lite Server images (`GetDevServerImage`).
+    ModelArts,
+}
+
+impl Service {
+    /// Every service, in declaration order.
+    pub const ALL: [Service; 3] = [
+        Service::WorkspaceApp,
+        Service::Workspace,
+        Service::ModelArts,
+    ];
+
+    /// The official service name (`WorkspaceApp`, `Workspace`, `ModelArts`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Service::WorkspaceApp => "WorkspaceApp",
+            Service::Workspace => "Workspace",
+            Service::ModelArts => "ModelArts",
+        }
+    }
+
+    /// The service part of the official override variable
+    /// `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>` (`WORKSPACEAPP`, `WORKSPACE`, `MODELARTS`).
+    pub const fn env_name(self) -> &'static str {
+        match self {
+            Service::WorkspaceApp => "WORKSPACEAPP",
+            Service::Workspace => "WORKSPACE",
+            Service::ModelArts => "MODELARTS",
+        }
+    }
+
+    /// The first label of the host used for a region missing from the table
+    /// (`https://{host_prefix}.{region}.myhuaweicloud.com`).
+    ///
+    /// For WorkspaceApp this is `workspace`: the tables use `appstream` only in five older
+    /// Chinese-mainland regions, and `workspace` everywhere else, including the newest regions.
+    pub const fn host_prefix(self) -> &'static str {
+        match self {
+            Service::WorkspaceApp | Service::Workspace => "workspace",
+            Service::ModelArts => "modelarts",
+        }
+    }
+
+    /// Name of the environment variable that overrides this service's endpoint in `region`,
+    /// e.g. `HUAWEICLOUD_SDK_REGION_WORKSPACEAPP_CN_NORTH_4`.
+    pub fn override_variable(self, region: &Region) -> String {
+        let region = region.as_str().to_ascii_uppercase().replace('-', "_");
+        format!("HUAWEICLOUD_SDK_REGION_{}_{region}", self.env_name())
+    }
+
+    /// The regions of this service's official table, sorted by id.
+    pub fn known_regions(self) -> impl Iterator<Item = Region> {
+        self.table().iter().map(|(id, _)| Region::from_static(id))
+    }
+
+    fn table(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Service::WorkspaceApp => WORKSPACEAPP_TABLE,
+            Service::Workspace => WORKSPACE_TABLE,
+            Service::ModelArts => MODELARTS_TABLE,
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A validated region id, such as `cn-north-4`.
+///
+/// Ids are lower-case ASCII letters and digits in `-`-separated parts, starting with a letter
+/// (at most 63 characters). Any such id is accepted, known to this crate or not; the constants
+/// (`Region::CN_NORTH_4`, …) cover the regions of the official tables.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Region(Cow<'static, str>);
+
+impl Region {
+    /// Validates `id` as a region id.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for field `region` when `id` is empty, too long, or not made of
+    /// lower-case letters, digits and single `-` separators starting with a letter.
+    pub fn new(id: &str) -> Result<Region> {
+        validate_region_id(id).map_err(|reason| Error::invalid("region", reason))?;
+        Ok(Region(Cow::Owned(id.to_owned())))
+    }
+
+    const fn from_static(id: &'static str) -> Region {
+        Region(Cow::Borrowed(id))
+    }
+
+    /// The id, e.g. `cn-north-4`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Every region found in at least one official table, sorted by id.
+    pub fn known() -> impl Iterator<Item = Region> {
+        KNOWN_REGION_IDS.iter().map(|id| Region::from_static(id))
+    }
+}
+
+fn validate_region_id(id: &str) -> std::result::Result<(), String> {
+    if id.is_empty() {
+        return Err("a region id must not be empty (e.g. `cn-north-4`)".to_owned());
+    }
+    if id.len() > MAX_REGION_LEN {
+        return Err(format!(
+            "a region id is at most {MAX_REGION_LEN} characters long"
+        ));
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        let hint = if bad.is_ascii_uppercase() {
+            " (region ids are lower-case)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "{id:?} contains {bad:?}; a region id has only lower-case letters, digits and `-`{hint}"
+        ));
+    }
+    if !id.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(format!(
+            "{id:?} must start with a letter (e.g. `cn-north-4`)"
+        ));
+    }
+    if id.ends_with('-') || id.contains("--") {
+        return Err(format!("{id:?} has an empty part between `-` separators"));
+    }
+    Ok(())
+}
+
+impl FromStr for Region {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Region> {
+        Region::new(s)
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AsRef<str> for Region {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// The default region from [`DEFAULT_REGION_VARIABLE`] (`HUAWEICLOUD_SDK_REGION`), read through
+/// `env` (pass [`process_env`] for the process environment).
+///
+/// # Errors
+/// [`Error::Config`] naming the variable when it is set to something that is not a region id.
+pub fn default_region(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Region>> {
+    let Some(value) = non_empty(env, DEFAULT_REGION_VARIABLE) else {
+        return Ok(None);
+    };
+    validate_region_id(&value)
+        .map_err(|reason| Error::config(format!("{DEFAULT_REGION_VARIABLE}: {reason}")))?;
+    Ok(Some(Region(Cow::Owned(value))))
+}
+
+/// Where a resolved endpoint came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndpointSource {
+    /// The override given explicitly in code (the client builder).
+    Override,
+    /// The official override environment variable of that name.
+    Environment(String),
+    /// The official SDK's static table.
+    Table,
+    /// Not in the table: the service's usual host pattern.
+    Pattern,
+}
+
+impl fmt::Display for EndpointSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndpointSource::Override => f.write_str("explicit override"),
+            EndpointSource::Environment(variable) => write!(f, "environment variable {variable}"),
+            EndpointSource::Table => f.write_str("official region table"),
+            EndpointSource::Pattern => f.write_str("default host pattern (region not in table)"),
+        }
+    }
+}
+
+/// The base URL of one service in one region, and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    url: String,
+    source: EndpointSource,
+}
+
+impl Endpoint {
+    /// The base URL without a trailing `/`, e.g. `https://appstream.cn-north-4.myhuaweicloud.com`.
+    /// It may carry a path prefix when it comes from an override.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Where the URL came from.
+    pub fn source(&self) -> &EndpointSource {
+        &self.source
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (from {})", self.url, self.source)
+    }
+}
+
+/// The endpoint of `service` in `region` from the official table, or the host pattern when the
+/// region is not in it. Overrides are not consulted; see [`resolve_endpoint`].
+pub fn endpoint(service: Service, region: &Region) -> Endpoint {
+    match service
+        .table()
+        .iter()
+        .find(|(id, _)| *id == region.as_str())
+    {
+        Some((_, url)) => Endpoint {
+            url: (*url).to_owned(),
+            source: EndpointSource::Table,
+        },
+        None => Endpoint {
+            url: format!(
+                "https://{}.{}.myhuaweicloud.com",
+                service.host_prefix(),
+                region.as_str()
+            ),
+            source: EndpointSource::Pattern,
+        },
+    }
+}
+
+/// The endpoint of `service` in `region`, honouring overrides.
+///
+/// Highest first: `override_url` (from the client builder), then the environment variable
+/// [`Service::override_variable`] read through `env`, then the official table, then the host
+/// pattern. An override must be an `http://` or `https://` URL with a host and no user info, query
+/// or fragment; a trailing `/` is dropped. Like the official SDK, the variable may list several
+/// URLs separated by `,`; each must be valid and the first is used (this crate does not fail over).
+/// An empty variable counts as unset.
+///
+/// # Errors
+/// [`Error::Config`] naming the override (or the variable) when it is not such a URL.
+pub fn resolve_endpoint(
+    service: Service,
+    region: &Region,
+    override_url: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Endpoint> {
+    let resolved = if let Some(value) = override_url {
+        let url = parse_override(value, &format!("the endpoint override for {service}"))?;
+        Endpoint {
+            url,
+            source: EndpointSource::Override,
+        }
+    } else {
+        let variable = service.override_variable(region);
+        match non_empty(env, &variable) {
+            Some(value) => Endpoint {
+                url: parse_env_override(&value, &variable)?,
+                source: EndpointSource::Environment(variable),
+            },
+            None => endpoint(service, region),
+        }
+    };
+    tracing::debug!(
+        service = service.name(),
+        region = region.as_str(),
+        endpoint = resolved.url(),
+        source = %resolved.source(),
+        "resolved endpoint"
+    );
+    Ok(resolved)
+}
+
+/// Parses the official variable's value: one URL or several separated by `,` (first one used).
+fn parse_env_override(value: &str, variable: &str) -> Result<String> {
+    let parts: Vec<&str> = value.split(',').collect();
+    let mut first = None;
+    for (index, part) in parts.iter().enumerate() {
+        let what = if parts.len() == 1 {
+            variable.to_owned()
+        } else {
+            format!("{variable} (entry {} of {})", index + 1, parts.len())
+        };
+        let url = parse_override(part, &what)?;
+        first.get_or_insert(url);
+    }
+    if parts.len() > 1 {
+        tracing::debug!(
+            variable,
+            "using the first of several endpoints; the others are not used for fail-over"
+        );
+    }
+    first.ok_or_else(|| Error::config(format!("{variable} is empty")))
+}
+
+/// Validates one override URL. Errors name `what` and never repeat the value (it could hold a
+/// password in its user info).
+fn parse_override(value: &str, what: &str) -> Result<String> {
+    let fail = |reason: &str| Err(Error::config(format!("{what} is not usable: {reason}")));
+    if value.is_empty() {
+        return fail("it is empty");
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return fail("it contains whitespace or control characters");
+    }
+    let lower = value.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return fail("it must start with `https://` or `http://`");
+    }
+    let url = match url::Url::parse(value) {
+        Ok(url) => url,
+        Err(e) => return fail(&format!("it is not a valid URL ({e})")),
+    };
+    if url.host_str().is_none_or(str::is_empty) {
+        return fail("it has no host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return fail("it must not contain a user name or password");
+    }
+    if url.query().is_some() {
+        return fail("it must not have a query (`?…`)");
+    }
+    if url.fragment().is_some() {
+        return fail("it must not have a fragment (`#…`)");
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+// BEGIN GENERATED by make_region_tables.py from the official Python SDK 3.1.219.
+// Do not edit by hand: rerun the script (rustfmt skips this block; the script formats it).
+/// WorkspaceApp endpoints of the official SDK's static table, sorted by region id.
+#[rustfmt::skip]
+const WORKSPACEAPP_TABLE: &[(&str, &str)] = &[
+    ("af-north-1", "https://workspace.af-north-1.myhuaweicloud.com"),
+    ("af-south-1", "https://workspace.af-south-1.myhuaweicloud.com"),
+    ("ap-southeast-1", "https://workspace.ap-southeast-1.myhuaweicloud.com"),
+    ("ap-southeast-2", "https://workspace.ap-southeast-2.myhuaweicloud.com"),
+    ("ap-southeast-3", "https://workspace.ap-southeast-3.myhuaweicloud.com"),
+    ("cn-east-3", "https://appstream.cn-east-3.myhuaweicloud.com"),
+    ("cn-east-5", "https://workspace.cn-east-5.myhuaweicloud.com"),
+    ("cn-north-11", "https://workspace.cn-north-11.myhuaweicloud.com"),
+    ("cn-north-4", "https://appstream.cn-north-4.myhuaweicloud.com"),
+    ("cn-north-9", "https://appstream.cn-north-9.myhuaweicloud.com"),
+    ("cn-south-1", "https://appstream.cn-south-1.myhuaweicloud.com"),
+    ("cn-southwest-2", "https://appstream.cn-southwest-2.myhuaweicloud.com"),
+    ("la-north-2", "https://workspace.la-north-2.myhuaweicloud.com"),
+    ("la-south-2", "https://workspace.la-south-2.myhuaweicloud.com"),
+    ("me-east-1", "https://workspace.me-east-1.myhuaweicloud.com"),
+    ("sa-brazil-1", "https://workspace.sa-brazil-1.myhuaweicloud.com"),
+    ("tr-west-1", "https://workspace.tr-west-1.myhuaweicloud.com"),
+];
+/// Workspace endpoints of the official SDK's static table, sorted by region id.
+#[rustfmt::skip]
+const WORKSPACE_TABLE: &[(&str, &str)] = &[
+    ("af-north-1", "https://workspace.af-north-1.myhuaweicloud.com"),
+    ("af-south-1", "https://workspace.af-south-1.myhuaweicloud.com"),
+    ("ap-southeast-1", "https://workspace.ap-southeast-1.myhuaweicloud.com"),
+    ("ap-southeast-2", "https://workspace.ap-southeast-2.myhuaweicloud.com"),
+    ("ap-southeast-3", "https://workspace.ap-southeast-3.myhuaweicloud.com"),
+    ("cn-east-3", "https://workspace.cn-east-3.myhuaweicloud.com"),
+    ("cn-east-5", "https://workspace.cn-east-5.myhuaweicloud.com"),
+    ("cn-north-11", "https://workspace.cn-north-11.myhuaweicloud.com"),
+    ("cn-north-4", "https://workspace.cn-north-4.myhuaweicloud.com"),
+    ("cn-north-9", "https://workspace.cn-north-9.myhuaweicloud.com"),
+    ("cn-south-1", "https://workspace.cn-south-1.myhuaweicloud.com"),
+    ("cn-southwest-2", "https://workspace.cn-southwest-2.myhuaweicloud.com"),
+    ("eu-west-101", "https://workspace.eu-west-101.myhuaweicloud.com"),
+    ("la-north-2", "https://workspace.la-north-2.myhuaweicloud.com"),
+    ("la-south-2", "https://workspace.la-south-2.myhuaweicloud.com"),
+    ("me-east-1", "https://workspace.me-east-1.myhuaweicloud.com"),
+    ("sa-brazil-1", "https://workspace.sa-brazil-1.myhuaweicloud.com"),
+    ("tr-west-1", "https://workspace.tr-west-1.myhuaweicloud.com"),
+];
+/// ModelArts endpoints of the official SDK's static table, sorted by region id.
+#[rustfmt::skip]
+const MODELARTS_TABLE: &[(&str, &str)] = &[
+    ("af-north-1", "https://modelarts.af-north-1.myhuaweicloud.com"),
+    ("af-south-1", "https://modelarts.af-south-1.myhuaweicloud.com"),
+    ("ap-southeast-1", "https://modelarts.ap-southeast-1.myhuaweicloud.cn"),
+    ("ap-southeast-2", "https://modelarts.ap-southeast-2.myhuaweicloud.com"),
+    ("ap-southeast-3", "https://modelarts.ap-southeast-3.myhuaweicloud.com"),
+    ("ap-southeast-4", "https://modelarts.ap-southeast-4.myhuaweicloud.com"),
+    ("cn-east-3", "https://modelarts.cn-east-3.myhuaweicloud.com"),
+    ("cn-east-4", "https://modelarts.cn-east-4.myhuaweicloud.com"),
+    ("cn-north-1", "https://modelarts.cn-north-1.myhuaweicloud.com"),
+    ("cn-north-11", "https://modelarts.cn-north-11.myhuaweicloud.com"),
+    ("cn-north-12", "https://modelarts.cn-north-12.myhuaweicloud.com"),
+    ("cn-north-2", "https://modelarts.cn-north-2.myhuaweicloud.com"),
+    ("cn-north-4", "https://modelarts.cn-north-4.myhuaweicloud.com"),
+    ("cn-north-9", "https://modelarts.cn-north-9.myhuaweicloud.com"),
+    ("cn-south-1", "https://modelarts.cn-south-1.myhuaweicloud.com"),
+    ("cn-southwest-2", "https://modelarts.cn-southwest-2.myhuaweicloud.com"),
+    ("cn-southwest-3", "https://modelarts.cn-southwest-3.myhuaweicloud.com"),
+    ("la-north-2", "https://modelarts.la-north-2.myhuaweicloud.com"),
+    ("la-south-2", "https://modelarts.la-south-2.myhuaweicloud.com"),
+    ("me-east-1", "https://modelarts.me-east-1.myhuaweicloud.com"),
+    ("sa-brazil-1", "https://modelarts.sa-brazil-1.myhuaweicloud.com"),
+    ("tr-west-1", "https://modelarts.tr-west-1.myhuaweicloud.com"),
+];
+/// Every region id found in at least one table, sorted.
+#[rustfmt::skip]
+const KNOWN_REGION_IDS: &[&str] = &[
+    "af-north-1",
+    "af-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "cn-east-3",
+    "cn-east-4",
+    "cn-east-5",
+    "cn-north-1",
+    "cn-north-11",
+    "cn-north-12",
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-9",
+    "cn-south-1",
+    "cn-southwest-2",
+    "cn-southwest-3",
+    "eu-west-101",
+    "la-north-2",
+    "la-south-2",
+    "me-east-1",
+    "sa-brazil-1",
+    "tr-west-1",
+];
+
+#[rustfmt::skip]
+impl Region {
+    /// `af-north-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const AF_NORTH_1: Region = Region::from_static("af-north-1");
+
+    /// `af-south-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const AF_SOUTH_1: Region = Region::from_static("af-south-1");
+
+    /// `ap-southeast-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const AP_SOUTHEAST_1: Region = Region::from_static("ap-southeast-1");
+
+    /// `ap-southeast-2`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const AP_SOUTHEAST_2: Region = Region::from_static("ap-southeast-2");
+
+    /// `ap-southeast-3`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const AP_SOUTHEAST_3: Region = Region::from_static("ap-southeast-3");
+
+    /// `ap-southeast-4`, in the official tables of ModelArts.
+    pub const AP_SOUTHEAST_4: Region = Region::from_static("ap-southeast-4");
+
+    /// `cn-east-3`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const CN_EAST_3: Region = Region::from_static("cn-east-3");
+
+    /// `cn-east-4`, in the official tables of ModelArts.
+    pub const CN_EAST_4: Region = Region::from_static("cn-east-4");
+
+    /// `cn-east-5`, in the official tables of WorkspaceApp and Workspace.
+    pub const CN_EAST_5: Region = Region::from_static("cn-east-5");
+
+    /// `cn-north-1`, in the official tables of ModelArts.
+    pub const CN_NORTH_1: Region = Region::from_static("cn-north-1");
+
+    /// `cn-north-11`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const CN_NORTH_11: Region = Region::from_static("cn-north-11");
+
+    /// `cn-north-12`, in the official tables of ModelArts.
+    pub const CN_NORTH_12: Region = Region::from_static("cn-north-12");
+
+    /// `cn-north-2`, in the official tables of ModelArts.
+    pub const CN_NORTH_2: Region = Region::from_static("cn-north-2");
+
+    /// `cn-north-4`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const CN_NORTH_4: Region = Region::from_static("cn-north-4");
+
+    /// `cn-north-9`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const CN_NORTH_9: Region = Region::from_static("cn-north-9");
+
+    /// `cn-south-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const CN_SOUTH_1: Region = Region::from_static("cn-south-1");
+
+    /// `cn-southwest-2`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const CN_SOUTHWEST_2: Region = Region::from_static("cn-southwest-2");
+
+    /// `cn-southwest-3`, in the official tables of ModelArts.
+    pub const CN_SOUTHWEST_3: Region = Region::from_static("cn-southwest-3");
+
+    /// `eu-west-101`, in the official tables of Workspace.
+    pub const EU_WEST_101: Region = Region::from_static("eu-west-101");
+
+    /// `la-north-2`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const LA_NORTH_2: Region = Region::from_static("la-north-2");
+
+    /// `la-south-2`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const LA_SOUTH_2: Region = Region::from_static("la-south-2");
+
+    /// `me-east-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const ME_EAST_1: Region = Region::from_static("me-east-1");
+
+    /// `sa-brazil-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const SA_BRAZIL_1: Region = Region::from_static("sa-brazil-1");
+
+    /// `tr-west-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
+    pub const TR_WEST_1: Region = Region::from_static("tr-west-1");
+}
+// END GENERATED
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+    use super::*;
+
+    /// Endpoints as the official SDK resolves them, written by `make_region_tables.py`.
+    const FIXTURE: &str = include_str!("../tests/fixtures/region_endpoints.json");
+
+    #[derive(serde::Deserialize)]
+    struct Fixture {
+        sdk_version: String,
+        env_service_names: BTreeMap<String, String>,
+        endpoints: BTreeMap<String, BTreeMap<String, String>>,
+    }
+
+    fn fixture() -> Fixture {
+        serde_json::from_str(FIXTURE).unwrap()
+    }
+
+    fn official(service: Service) -> BTreeMap<String, String> {
+        fixture().endpoints.remove(service.name()).unwrap()
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn region(id: &str) -> Region {
+        Region::new(id).unwrap()
+    }
+
+    fn config_message(err: Error) -> String {
+        match err {
+            Error::Config(message) => message,
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_table_entry_matches_the_official_sdk() {
+        let fixture = fixture();
+        assert_eq!(fixture.sdk_version, "3.1.219");
+        assert_eq!(fixture.endpoints.len(), Service::ALL.len());
+        for service in Service::ALL {
+            let official = official(service);
+            let ours: BTreeMap<String, String> = service
+                .known_regions()
+                .map(|r| {
+                    (
+                        r.as_str().to_owned(),
+                        endpoint(service, &r).url().to_owned(),
+                    )
+                })
+                .collect();
+            assert_eq!(ours, official, "{service}");
+            for id in official.keys() {
+                assert_eq!(
+                    endpoint(service, &region(id)).source(),
+                    &EndpointSource::Table
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn workspaceapp_uses_appstream_in_five_regions_and_workspace_elsewhere() {
+        let official = official(Service::WorkspaceApp);
+        let appstream: BTreeSet<&str> = official
+            .iter()
+            .filter(|(_, url)| url.starts_with("https://appstream."))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        // The split stated in REFERENCE.md, as found in the official table.
+        let expected: BTreeSet<&str> = [
+            "cn-north-4",
+            "cn-north-9",
+            "cn-east-3",
+            "cn-south-1",
+            "cn-southwest-2",
+        ]
+        .into();
+        assert_eq!(appstream, expected);
+        for (id, url) in &official {
+            let resolved = endpoint(Service::WorkspaceApp, &region(id));
+            assert_eq!(resolved.url(), url);
+            let host = if expected.contains(id.as_str()) {
+                "appstream"
+            } else {
+                "workspace"
+            };
+            assert_eq!(
+                resolved.url(),
+                format!("https://{host}.{id}.myhuaweicloud.com")
+            );
+        }
+        // The same region is served by different hosts for WorkspaceApp and Workspace.
+        assert_ne!(
+            endpoint(Service::WorkspaceApp, &Region::CN_NORTH_4).url(),
+            endpoint(Service::Workspace, &Region::CN_NORTH_4).url()
+        );
+    }
+
+    #[test]
+    fn modelarts_ap_southeast_1_is_the_only_dot_cn_exception() {
+        let mut exceptions = Vec::new();
+        for service in Service::ALL {
+            for (id, url) in official(service) {
+                let pattern = format!("https://{}.{id}.myhuaweicloud.com", service.host_prefix());
+                if url != pattern && !url.starts_with("https://appstream.") {
+                    exceptions.push((service, id, url));
+                }
+            }
+        }
+        assert_eq!(exceptions.len(), 1, "{exceptions:?}");
+        let (service, id, url) = &exceptions[0];
+        assert_eq!(
+            (*service, id.as_str()),
+            (Service::ModelArts, "ap-southeast-1")
+        );
+        assert!(url.ends_with(".myhuaweicloud.cn"), "{url}");
+        let resolved = endpoint(Service::ModelArts, &Region::AP_SOUTHEAST_1);
+        assert_eq!(resolved.url(), url);
+        assert_eq!(resolved.source(), &EndpointSource::Table);
+    }
+
+    #[test]
+    fn unknown_region_resolves_by_pattern_for_every_service() {
+        let new = region("xx-new-1");
+        let expected = [
+            (
+                Service::WorkspaceApp,
+                "https://workspace.xx-new-1.myhuaweicloud.com",
+            ),
+            (
+                Service::Workspace,
+                "https://workspace.xx-new-1.myhuaweicloud.com",
+            ),
+            (
+                Service::ModelArts,
+                "https://modelarts.xx-new-1.myhuaweicloud.com",
+            ),
+        ];
+        for (service, url) in expected {
+            let resolved = resolve_endpoint(service, &new, None, &no_env).unwrap();
+            assert_eq!(resolved.url(), url);
+            assert_eq!(resolved.source(), &EndpointSource::Pattern);
+        }
+        // A region missing from one table only (Workspace has eu-west-101) also falls back.
+        let eu = region("eu-west-101");
+        assert_eq!(
+            endpoint(Service::Workspace, &eu).source(),
+            &EndpointSource::Table
+        );
+        let modelarts = endpoint(Service::ModelArts, &eu);
+        assert_eq!(modelarts.source(), &EndpointSource::Pattern);
+        assert_eq!(
+            modelarts.url(),
+            "https://modelarts.eu-west-101.myhuaweicloud.com"
+        );
+    }
+
+    #[test]
+    fn override_variable_names_follow_the_official_sdk() {
+        let fixture = fixture();
+        for service in Service::ALL {
+            assert_eq!(
+                fixture.env_service_names[service.name()],
+                service.env_name()
+            );
+        }
+        assert_eq!(
+            Service::WorkspaceApp.override_variable(&Region::CN_NORTH_4),
+            "HUAWEICLOUD_SDK_REGION_WORKSPACEAPP_CN_NORTH_4"
+        );
+        assert_eq!(
+            Service::ModelArts.override_variable(&region("eu-west-101")),
+            "HUAWEICLOUD_SDK_REGION_MODELARTS_EU_WEST_101"
+        );
+    }
+
+    #[test]
+    fn environment_override_wins_over_the_table_and_the_pattern() {
+        let env = env_of(&[
+            (
+                "HUAWEICLOUD_SDK_REGION_WORKSPACEAPP_CN_NORTH_4",
+                "https://proxy.example:8443/",
+            ),
+            (
+                "HUAWEICLOUD_SDK_REGION_MODELARTS_XX_NEW_1",
+                "http://127.0.0.1:9000/prefix/",
+            ),
+            // Other services and regions are not affected by these.
+            (
+                "HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_NORTH_1",
+                "https://elsewhere.example",
+            ),
+        ]);
+        let app = resolve_endpoint(Service::WorkspaceApp, &Region::CN_NORTH_4, None, &env).unwrap();
+        assert_eq!(app.url(), "https://proxy.example:8443");
+        assert_eq!(
+            app.source(),
+            &EndpointSource::Environment("HUAWEICLOUD_SDK_REGION_WORKSPACEAPP_CN_NORTH_4".into())
+        );
+        let ma = resolve_endpoint(Service::ModelArts, &region("xx-new-1"), None, &env).unwrap();
+        assert_eq!(ma.url(), "http://127.0.0.1:9000/prefix");
+        let ws = resolve_endpoint(Service::Workspace, &Region::CN_NORTH_4, None, &env).unwrap();
+        assert_eq!(ws, endpoint(Service::Workspace, &Region::CN_NORTH_4));
+    }
+
+    #[test]
+    fn empty_environment_override_counts_as_unset() {
+        let env = env_of(&[("HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_EAST_3", "")]);
+        let resolved =
+            resolve_endpoint(Service::Workspace, &Region::CN_EAST_3, None, &env).unwrap();
+        assert_eq!(resolved.source(), &EndpointSource::Table);
+    }
+
+    #[test]
+    fn environment_override_may_list_several_urls_and_the_first_is_used() {
+        let var = "HUAWEICLOUD_SDK_REGION_WORKSPACE_CN_EAST_3";
+        let env = env_of(&[(var, "https://a.example/,https://b.example")]);
+        let resolved =
+            resolve_endpoint(Service::Workspace, &Region::CN_EAST_3, None, &env).unwrap();
+        assert_eq!(resolved.url(), "https://a.example");
+        let env = env_of(&[(var, "https://a.example,ftp://b.example")]);
+        let err = resolve_endpoint(Service::Workspace, &Region::CN_EAST_3, None, &env).unwrap_err();
+        let message = config_message(err);
+        assert!(
+            message.contains(var) && message.contains("entry 2 of 2"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn builder_override_wins_over_the_environment() {
+        let var = "HUAWEICLOUD_SDK_REGION_MODELARTS_AP_SOUTHEAST_1";
+        let env = env_of(&[(var, "https://from-env.example")]);
+        let resolved = resolve_endpoint(
+            Service::ModelArts,
+            &Region::AP_SOUTHEAST_1,
+            Some("https://from-builder.example/"),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(resolved.url(), "https://from-builder.example");
+        assert_eq!(resolved.source(), &EndpointSource::Override);
+        // A bad value in the environment does not matter when the builder overrides.
+        let env = env_of(&[(var, "not a url")]);
+        let resolved = resolve_endpoint(
+            Service::ModelArts,
+            &Region::AP_SOUTHEAST_1,
+            Some("http://h"),
+            &env,
+        );
+        assert_eq!(resolved.unwrap().url(), "http://h");
+    }
+
+    #[test]
+    fn bad_override_urls_are_refused_naming_the_variable() {
+        let var = "HUAWEICLOUD_SDK_REGION_WORKSPACEAPP_CN_NORTH_4";
+        let bad = [
+            ("ftp://host.example", "https://"),
+            ("host.example", "https://"),
+            ("https:host.example", "https://"),
+            ("https://", "not a valid URL"),
+            ("https://host.example:99999", "not a valid URL"),
+            ("https://host.example/?a=1", "query"),
+            ("https://host.example/#top", "fragment"),
+            ("https://user:hunter2@host.example", "user name or password"),
+            (" https://host.example", "whitespace"),
+            ("https://host.example/\n", "whitespace"),
+        ];
+        for (value, reason) in bad {
+            let env = env_of(&[(var, value)]);
+            let err = resolve_endpoint(Service::WorkspaceApp, &Region::CN_NORTH_4, None, &env)
+                .unwrap_err();
+            let message = config_message(err);
+            assert!(message.contains(var), "{value:?}: {message}");
+            assert!(message.contains(reason), "{value:?}: {message}");
+            assert!(!message.contains("hunter2"), "{message}");
+
+            let err = resolve_endpoint(
+                Service::WorkspaceApp,
+                &Region::CN_NORTH_4,
+                Some(value),
+                &no_env,
+            )
+            .unwrap_err();
+            let message = config_message(err);
+            assert!(
+                message.contains("endpoint override for WorkspaceApp"),
+                "{message}"
+            );
+            assert!(message.contains(reason), "{value:?}: {message}");
+        }
+        let err = resolve_endpoint(Service::Workspace, &Region::CN_NORTH_4, Some(""), &no_env)
+            .unwrap_err();
+        assert!(config_message(err).contains("empty"));
+    }
+
+    #[test]
+    fn region_ids_are_validated() {
+        for good in ["cn-north-4", "eu-west-101", "xx-new-1", "a", "ru-moscow-1"] {
+            assert_eq!(Region::new(good).unwrap().as_str(), good);
+            assert_eq!(good.parse::<Region>().unwrap().to_string(), good);
+        }
+        let long = "a".repeat(64);
+        let bad = [
+            ("", "empty"),
+            ("CN-NORTH-4", "lower-case"),
+            ("cn_north_4", "'_'"),
+            ("cn-north-4 ", "' '"),
+            ("cn.north.4", "'.'"),
+            ("cn-north-4/x", "'/'"),
+            ("4-cn", "start with a letter"),
+            ("-cn", "start with a letter"),
+            ("cn-", "empty part"),
+            ("cn--north", "empty part"),
+            ("cñ-north-1", "'ñ'"),
+            (long.as_str(), "at most 63"),
+        ];
+        for (id, reason) in bad {
+            match Region::new(id) {
+                Err(Error::InvalidInput { field, reason: got }) => {
+                    assert_eq!(field, "region");
+                    assert!(got.contains(reason), "{id:?}: {got}");
+                }
+                other => panic!("{id:?} was accepted or gave another error: {other:?}"),
+            }
+        }
+        assert!(Region::new(&"a".repeat(63)).is_ok());
+    }
+
+    #[test]
+    fn known_regions_are_valid_and_match_their_constants() {
+        let known: Vec<Region> = Region::known().collect();
+        let all_table_ids: BTreeSet<String> = fixture()
+            .endpoints
+            .values()
+            .flat_map(|table| table.keys().cloned())
+            .collect();
+        let known_ids: BTreeSet<String> = known.iter().map(|r| r.as_str().to_owned()).collect();
+        assert_eq!(known_ids, all_table_ids);
+        for r in &known {
+            assert_eq!(&Region::new(r.as_str()).unwrap(), r);
+        }
+        assert_eq!(Region::CN_NORTH_4.as_str(), "cn-north-4");
+        assert_eq!(Region::EU_WEST_101.as_str(), "eu-west-101");
+        assert_eq!(Region::AP_SOUTHEAST_1, region("ap-southeast-1"));
+    }
+
+    #[test]
+    fn default_region_comes_from_the_environment() {
+        assert_eq!(default_region(&no_env).unwrap(), None);
+        let empty = env_of(&[("HUAWEICLOUD_SDK_REGION", "")]);
+        assert_eq!(default_region(&empty).unwrap(), None);
+        let set = env_of(&[("HUAWEICLOUD_SDK_REGION", "la-south-2")]);
+        assert_eq!(default_region(&set).unwrap(), Some(Region::LA_SOUTH_2));
+        let bad = env_of(&[("HUAWEICLOUD_SDK_REGION", "LA-SOUTH-2")]);
+        let message = config_message(default_region(&bad).unwrap_err());
+        assert!(message.contains("HUAWEICLOUD_SDK_REGION") && message.contains("lower-case"));
+    }
+
+    #[test]
+    fn service_names_and_endpoint_display() {
+        let names: Vec<String> = Service::ALL.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["WorkspaceApp", "Workspace", "ModelArts"]);
+        let shown = endpoint(Service::ModelArts, &region("xx-new-1")).to_string();
+        assert_eq!(
+            shown,
+            "https://modelarts.xx-new-1.myhuaweicloud.com (from default host pattern (region not in table))"
+        );
+    }
+}
