@@ -1,0 +1,230 @@
+//! The middleware in front of each operation's handler: authentication, project checks and the
+//! response faults. Unknown paths and other methods never get here (no auth for them).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use http::{HeaderValue, StatusCode, header};
+use time::OffsetDateTime;
+
+use crate::auth::AuthRequest;
+use crate::errors::{APIGW_THROTTLED, ApiError};
+use crate::faults::Fault;
+use crate::log::{DropConnection, Outcome, RequestId};
+use crate::operation::Operation;
+use crate::state::SharedState;
+
+/// Largest request body read (the operations take none; this only bounds what is hashed).
+const MAX_BODY: usize = 1 << 20;
+
+/// The state of one operation's guard.
+#[derive(Clone)]
+pub(crate) struct GuardState {
+    pub(crate) state: SharedState,
+    pub(crate) operation: Operation,
+}
+
+/// Pagination faults a list handler applied (a response extension).
+#[derive(Debug, Clone)]
+pub(crate) struct FiredFaults(pub(crate) Vec<Fault>);
+
+fn with_outcome(
+    mut response: Response,
+    operation: Operation,
+    auth_passed: bool,
+    faults: Vec<Fault>,
+) -> Response {
+    let outcome = Outcome {
+        operation: Some(operation),
+        auth_passed,
+        faults,
+    };
+    response.extensions_mut().insert(outcome);
+    response
+}
+
+pub(crate) async fn guard(
+    State(guard): State<GuardState>,
+    path: Result<Path<HashMap<String, String>>, PathRejection>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let GuardState { state, operation } = guard;
+    let service = operation.service();
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_default()
+        .0;
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        let error = ApiError::bad_request(service, "the request body could not be read");
+        return with_outcome(error.into_response(), operation, false, Vec::new());
+    };
+
+    let auth = state.verifier.verify(
+        &AuthRequest {
+            method: parts.method.as_str(),
+            raw_path: parts.uri.path(),
+            raw_query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body: &body,
+        },
+        OffsetDateTime::now_utc(),
+    );
+    if let Err(error) = auth {
+        let message = error.to_string();
+        let response = ApiError::gateway(
+            StatusCode::UNAUTHORIZED,
+            error.code(),
+            &message,
+            &request_id,
+        );
+        return with_outcome(response.into_response(), operation, false, Vec::new());
+    }
+
+    let Ok(Path(params)) = path else {
+        let error = ApiError::bad_request(service, "the path parameters are not valid UTF-8");
+        return with_outcome(error.into_response(), operation, true, Vec::new());
+    };
+    let project = params
+        .get("project_id")
+        .map(String::as_str)
+        .unwrap_or_default();
+    if let Some(error) = project_error(&state, &parts.headers, project, operation) {
+        return with_outcome(error.into_response(), operation, true, Vec::new());
+    }
+
+    let fault = state.faults.response_fault(operation);
+    let mut faults: Vec<Fault> = fault.iter().cloned().collect();
+    let response = match fault {
+        Some(Fault::TooManyRequests { retry_after_secs }) => {
+            let message = "The throttling threshold has been reached (injected fault)";
+            let error = ApiError::gateway(
+                StatusCode::TOO_MANY_REQUESTS,
+                APIGW_THROTTLED,
+                message,
+                &request_id,
+            );
+            let mut response = error.into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response
+        }
+        Some(Fault::ServiceUnavailable) => ApiError::service(
+            service,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable (injected fault)",
+        )
+        .into_response(),
+        Some(Fault::InternalServerError) => ApiError::service(
+            service,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error (injected fault)",
+        )
+        .into_response(),
+        Some(Fault::BadGatewayHtml) => bad_gateway_html(),
+        Some(Fault::ConnectionReset) => {
+            let mut response = Response::new(Body::empty());
+            response.extensions_mut().insert(DropConnection);
+            response
+        }
+        other => {
+            let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
+            if let Some(FiredFaults(fired)) = response.extensions_mut().remove::<FiredFaults>() {
+                faults.extend(fired);
+            }
+            match other {
+                Some(Fault::MalformedJson) => malformed(response).await,
+                Some(Fault::SlowBody {
+                    chunk_size,
+                    chunk_delay,
+                }) => slow(response, chunk_size, chunk_delay).await,
+                _ => response,
+            }
+        }
+    };
+    with_outcome(response, operation, true, faults)
+}
+
+/// 403 when the project is not the configured one, or `X-Project-Id` disagrees with the path.
+fn project_error(
+    state: &SharedState,
+    headers: &http::HeaderMap,
+    project: &str,
+    operation: Operation,
+) -> Option<ApiError> {
+    let forbidden =
+        |message: String| ApiError::service(operation.service(), StatusCode::FORBIDDEN, &message);
+    if let Some(expected) = &state.project_id
+        && expected != project
+    {
+        return Some(forbidden(format!(
+            "project {project} is not accessible with these credentials"
+        )));
+    }
+    let header_project = headers
+        .get("x-project-id")
+        .map(|value| String::from_utf8_lossy(value.as_bytes()));
+    match header_project {
+        Some(header_project) if header_project != project => Some(forbidden(format!(
+            "X-Project-Id {header_project} does not match the project {project} in the path"
+        ))),
+        _ => None,
+    }
+}
+
+fn bad_gateway_html() -> Response {
+    let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+                <center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+    let content_type = [(header::CONTENT_TYPE, "text/html")];
+    (StatusCode::BAD_GATEWAY, content_type, html).into_response()
+}
+
+async fn body_bytes(response: Response) -> (http::response::Parts, Bytes) {
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    (parts, bytes)
+}
+
+/// 200, JSON content type, the first half of the real body: never valid JSON, since every body is an
+/// object and no strict prefix of an object is valid.
+async fn malformed(response: Response) -> Response {
+    let (mut parts, bytes) = body_bytes(response).await;
+    parts.status = StatusCode::OK;
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
+}
+
+async fn slow(response: Response, chunk_size: usize, chunk_delay: Duration) -> Response {
+    let (parts, bytes) = body_bytes(response).await;
+    let size = chunk_size.max(1);
+    let chunks: Vec<Bytes> = (0..bytes.len())
+        .step_by(size)
+        .map(|start| bytes.slice(start..(start + size).min(bytes.len())))
+        .collect();
+    let stream = futures::stream::iter(chunks.into_iter().enumerate()).then(
+        move |(index, chunk)| async move {
+            if index > 0 {
+                tokio::time::sleep(chunk_delay).await;
+            }
+            Ok::<Bytes, Infallible>(chunk)
+        },
+    );
+    Response::from_parts(parts, Body::from_stream(stream))
+}

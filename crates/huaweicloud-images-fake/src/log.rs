@@ -1,0 +1,290 @@
+//! The request log tests assert on, and the outermost middleware that fills it.
+//!
+//! Every request is recorded when it arrives (so a request whose client gave up still shows) and
+//! completed when its response head is ready. Secrets are masked before anything is stored or traced:
+//! the `Signature=` part of `Authorization` (the access key and signed-header list stay readable), and
+//! the whole value of `X-Auth-Token`, `X-Security-Token`, `X-Subject-Token`, `Cookie` and
+//! `Proxy-Authorization`.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use crate::faults::Fault;
+use crate::operation::Operation;
+use crate::signing::Authorization;
+use crate::state::SharedState;
+
+/// What is shown instead of a secret.
+pub const MASK: &str = "***";
+
+const SECRET_HEADERS: [&str; 5] = [
+    "x-auth-token",
+    "x-security-token",
+    "x-subject-token",
+    "cookie",
+    "proxy-authorization",
+];
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    /// The `X-Request-Id` the fake answered with.
+    pub request_id: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path as received (percent-encoded).
+    pub path: String,
+    /// Query string as received, without `?`.
+    pub query: Option<String>,
+    /// Headers in the order received, names lower-case, secrets masked (see the module docs).
+    pub headers: Vec<(String, String)>,
+    /// The operation the path and method matched, if any.
+    pub operation: Option<Operation>,
+    /// The status sent; `None` when no response was sent (a [`Fault::ConnectionReset`], or the client
+    /// went away first).
+    pub status: Option<u16>,
+    /// Whether the request passed authentication (false for unmatched paths, which are not checked).
+    pub auth_passed: bool,
+    /// The faults that fired for this request.
+    pub faults: Vec<Fault>,
+}
+
+impl RecordedRequest {
+    /// The (masked) value of the first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// What the per-operation guard found out; read back by [`record`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outcome {
+    pub(crate) operation: Option<Operation>,
+    pub(crate) auth_passed: bool,
+    pub(crate) faults: Vec<Fault>,
+}
+
+/// Marks a response that must not be sent: the connection is reset instead.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DropConnection;
+
+/// The request id of the request being handled (a request extension).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestId(pub(crate) String);
+
+fn mask_value(name: &str, value: &HeaderValue) -> String {
+    let text = String::from_utf8_lossy(value.as_bytes());
+    if SECRET_HEADERS.contains(&name) {
+        return MASK.to_owned();
+    }
+    if name == header::AUTHORIZATION.as_str() {
+        return match Authorization::parse(&text) {
+            Some(auth) => Authorization {
+                signature: MASK.to_owned(),
+                ..auth
+            }
+            .header_value(),
+            None => MASK.to_owned(),
+        };
+    }
+    text.into_owned()
+}
+
+/// The headers with secrets masked, in received order.
+pub fn mask_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), mask_value(name.as_str(), value)))
+        .collect()
+}
+
+/// A bounded, shared log.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    entries: Mutex<VecDeque<RecordedRequest>>,
+    capacity: usize,
+}
+
+impl RequestLog {
+    pub(crate) fn new(capacity: usize) -> Self {
+        RequestLog {
+            entries: Mutex::new(VecDeque::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<RecordedRequest>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn push(&self, entry: RecordedRequest) {
+        let mut entries = self.lock();
+        while entries.len() >= self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    fn complete(&self, request_id: &str, status: Option<StatusCode>, outcome: Outcome) {
+        let mut entries = self.lock();
+        if let Some(entry) = entries
+            .iter_mut()
+            .rev()
+            .find(|entry| entry.request_id == request_id)
+        {
+            entry.status = status.map(|status| status.as_u16());
+            entry.operation = outcome.operation;
+            entry.auth_passed = outcome.auth_passed;
+            entry.faults = outcome.faults;
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
+        self.lock().iter().cloned().collect()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
+/// Outermost middleware: request id, latency, log, `X-Request-Id` and `Allow` headers.
+pub(crate) async fn record(
+    State(state): State<SharedState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let request_id = state.next_request_id();
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
+    state.log.push(RecordedRequest {
+        request_id: request_id.clone(),
+        method: request.method().as_str().to_owned(),
+        path: request.uri().path().to_owned(),
+        query: request.uri().query().map(str::to_owned),
+        headers: mask_headers(request.headers()),
+        operation: None,
+        status: None,
+        auth_passed: false,
+        faults: Vec::new(),
+    });
+    let latency = state.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+
+    let mut response = next.run(request).await;
+    let outcome = response
+        .extensions_mut()
+        .remove::<Outcome>()
+        .unwrap_or_default();
+    let dropped = response.extensions().get::<DropConnection>().is_some();
+    let status = (!dropped).then(|| response.status());
+    tracing::debug!(
+        request_id,
+        operation = outcome.operation.map(Operation::name),
+        status = status.map(|s| s.as_u16()),
+        auth_passed = outcome.auth_passed,
+        "fake answered"
+    );
+    state.log.complete(&request_id, status, outcome);
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_and_the_rest_kept() {
+        let mut headers = HeaderMap::new();
+        let auth = "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=deadbeef";
+        headers.insert("authorization", HeaderValue::from_static(auth));
+        headers.insert("x-auth-token", HeaderValue::from_static("tok-secret"));
+        headers.insert("x-security-token", HeaderValue::from_static("sts-secret"));
+        headers.insert("x-sdk-date", HeaderValue::from_static("20240102T030405Z"));
+        let masked = mask_headers(&headers);
+        let shown = format!("{masked:?}");
+        for secret in ["deadbeef", "tok-secret", "sts-secret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let get = |name: &str| {
+            masked
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(
+            get("authorization"),
+            Some("SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=***")
+        );
+        assert_eq!(get("x-sdk-date"), Some("20240102T030405Z"));
+        let mut odd = HeaderMap::new();
+        odd.insert(
+            "authorization",
+            HeaderValue::from_static("Bearer secret-bearer"),
+        );
+        assert_eq!(
+            mask_headers(&odd),
+            [("authorization".to_owned(), MASK.to_owned())]
+        );
+    }
+
+    #[test]
+    fn the_log_is_bounded_and_completes_by_request_id() {
+        let log = RequestLog::new(2);
+        for id in ["a", "b", "c"] {
+            log.push(RecordedRequest {
+                request_id: id.into(),
+                method: "GET".into(),
+                path: "/".into(),
+                query: None,
+                headers: Vec::new(),
+                operation: None,
+                status: None,
+                auth_passed: false,
+                faults: Vec::new(),
+            });
+        }
+        let outcome = Outcome {
+            operation: Some(Operation::ListImages),
+            auth_passed: true,
+            faults: vec![],
+        };
+        log.complete("c", Some(StatusCode::OK), outcome);
+        let entries = log.snapshot();
+        assert_eq!(
+            entries
+                .iter()
+                .map(|e| e.request_id.as_str())
+                .collect::<Vec<_>>(),
+            ["b", "c"]
+        );
+        assert_eq!(
+            (entries[1].status, entries[1].auth_passed),
+            (Some(200), true)
+        );
+        assert_eq!(entries[0].status, None);
+        log.clear();
+        assert!(log.snapshot().is_empty());
+    }
+}

@@ -1,0 +1,327 @@
+//! The router and the four operations' handlers.
+//!
+//! Orders: ListImageServers returns `create_time` descending, then `id`; ListImages sorts by the
+//! requested field (ties broken by `id`) and `desc` is the exact reverse of `asc`. An offset past the
+//! end gives an empty page with the true total.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::handler::Handler;
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use http::StatusCode;
+
+use crate::errors::{APIGW_NO_SUCH_API, ApiError};
+use crate::guard::{FiredFaults, GuardState, guard};
+use crate::log::{RequestId, record};
+use crate::model::{ImageInfo, ImagePage, ImageServer, ImageServerPage};
+use crate::operation::{Operation, Service};
+use crate::query::{ImageQuery, ImageServerQuery, QueryError, SortField};
+use crate::state::SharedState;
+
+/// Builds the whole application: routes, guards, fallbacks and the recording middleware.
+pub(crate) fn router(state: SharedState) -> Router {
+    Router::new()
+        .route(
+            "/v1/{project_id}/image-servers",
+            operation_route(&state, Operation::ListImageServers, list_image_servers),
+        )
+        .route(
+            "/v1/{project_id}/image-servers/{server_id}",
+            operation_route(&state, Operation::ShowImageServer, show_image_server),
+        )
+        .route(
+            "/v2/{project_id}/images",
+            operation_route(&state, Operation::ListImages, list_images),
+        )
+        .route(
+            "/v1/{project_id}/dev-servers/images/{id}",
+            operation_route(&state, Operation::GetDevServerImage, get_dev_server_image),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), record))
+        .with_state(state)
+}
+
+/// `GET` only, behind the operation's guard; `HEAD` is refused like any other method.
+fn operation_route<H, T>(
+    state: &SharedState,
+    operation: Operation,
+    handler: H,
+) -> MethodRouter<SharedState>
+where
+    H: Handler<T, SharedState>,
+    T: 'static,
+{
+    let guard_state = GuardState {
+        state: state.clone(),
+        operation,
+    };
+    get(handler)
+        .route_layer(from_fn_with_state(guard_state, guard))
+        .head(method_not_allowed)
+}
+
+fn request_id(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default()
+}
+
+async fn not_found(request: Request) -> Response {
+    let message = "The API does not exist or has not been published in the environment";
+    ApiError::gateway(
+        StatusCode::NOT_FOUND,
+        APIGW_NO_SUCH_API,
+        message,
+        &request_id(&request),
+    )
+    .into_response()
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    let message = format!("The request method {} is not allowed", request.method());
+    match Service::for_path(request.uri().path()) {
+        Some(service) => ApiError::service(service, StatusCode::METHOD_NOT_ALLOWED, &message),
+        None => ApiError::gateway(
+            StatusCode::METHOD_NOT_ALLOWED,
+            APIGW_NO_SUCH_API,
+            &message,
+            &request_id(&request),
+        ),
+    }
+    .into_response()
+}
+
+fn usize_of(value: u64) -> usize {
+    usize::try_from(value).unwrap_or(usize::MAX)
+}
+
+fn reported_total(matching: usize, delta: i64) -> i64 {
+    i64::try_from(matching)
+        .unwrap_or(i64::MAX)
+        .saturating_add(delta)
+        .max(0)
+}
+
+fn page<'a, T>(matching: &[&'a T], offset: u64, limit: u64, ignore_offset: bool) -> Vec<&'a T> {
+    let offset = if ignore_offset { 0 } else { usize_of(offset) };
+    matching
+        .iter()
+        .skip(offset)
+        .take(usize_of(limit))
+        .copied()
+        .collect()
+}
+
+fn with_fired(mut response: Response, fired: Vec<crate::faults::Fault>) -> Response {
+    response.extensions_mut().insert(FiredFaults(fired));
+    response
+}
+
+fn server_matches(query: &ImageServerQuery, server: &ImageServer) -> bool {
+    let default_project = |id: &str| id.is_empty() || id == "0";
+    query
+        .server_name
+        .as_ref()
+        .is_none_or(|name| server.name.contains(name.as_str()))
+        && query.server_id.as_ref().is_none_or(|id| &server.id == id)
+        && query.enterprise_project_id.as_ref().is_none_or(|ep| {
+            if default_project(ep) {
+                default_project(&server.enterprise_project_id)
+            } else {
+                &server.enterprise_project_id == ep
+            }
+        })
+}
+
+async fn list_image_servers(State(state): State<SharedState>, RawQuery(raw): RawQuery) -> Response {
+    let query = match ImageServerQuery::parse(raw.as_deref().unwrap_or("")) {
+        Ok(query) => query,
+        Err(QueryError(message)) => {
+            return ApiError::bad_request(Service::WorkspaceApp, &message).into_response();
+        }
+    };
+    let matching: Vec<&ImageServer> = state
+        .data
+        .image_servers
+        .iter()
+        .filter(|server| server_matches(&query, server))
+        .collect();
+    let faults = state.faults.pagination_faults(Operation::ListImageServers);
+    let body = ImageServerPage {
+        count: reported_total(matching.len(), faults.total_delta),
+        items: page(&matching, query.offset, query.limit, faults.ignore_offset),
+    };
+    with_fired(Json(body).into_response(), faults.fired)
+}
+
+async fn show_image_server(
+    State(state): State<SharedState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Response {
+    let service = Service::WorkspaceApp;
+    let Ok(Path((_, server_id))) = path else {
+        return ApiError::bad_request(service, "invalid path parameters").into_response();
+    };
+    match state.data.image_server(&server_id) {
+        Some(server) => Json(server).into_response(),
+        None => ApiError::not_found(
+            service,
+            &format!("The image instance {server_id} does not exist"),
+        )
+        .into_response(),
+    }
+}
+
+fn image_matches(query: &ImageQuery, image: &ImageInfo) -> bool {
+    let exact = |wanted: &Option<String>, actual: Option<&str>| {
+        wanted
+            .as_deref()
+            .is_none_or(|wanted| actual == Some(wanted))
+    };
+    let platform = image.os_version.split_whitespace().next();
+    exact(&query.os_type, Some(&image.os_type))
+        && exact(&query.image_type, Some(&image.image_type))
+        && exact(&query.architecture, image.architecture.as_deref())
+        && exact(&query.package_type, image.package_type.as_deref())
+        && exact(&query.image_id, Some(&image.id))
+        && query
+            .platform
+            .as_deref()
+            .is_none_or(|wanted| platform.is_some_and(|word| word.eq_ignore_ascii_case(wanted)))
+}
+
+async fn list_images(State(state): State<SharedState>, RawQuery(raw): RawQuery) -> Response {
+    let query = match ImageQuery::parse(raw.as_deref().unwrap_or("")) {
+        Ok(query) => query,
+        Err(QueryError(message)) => {
+            return ApiError::bad_request(Service::Workspace, &message).into_response();
+        }
+    };
+    let mut matching: Vec<&ImageInfo> = state
+        .data
+        .images
+        .iter()
+        .filter(|image| image_matches(&query, image))
+        .collect();
+    match query.sort_field {
+        SortField::Name => {
+            matching.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)))
+        }
+        SortField::CreatedAt => matching.sort_by(|a, b| {
+            a.created_at
+                .cmp(&b.created_at)
+                .then_with(|| a.id.cmp(&b.id))
+        }),
+    }
+    if query.descending {
+        matching.reverse();
+    }
+    let faults = state.faults.pagination_faults(Operation::ListImages);
+    let body = ImagePage {
+        total_count: reported_total(matching.len(), faults.total_delta),
+        images: page(&matching, query.offset, query.limit, faults.ignore_offset),
+    };
+    with_fired(Json(body).into_response(), faults.fired)
+}
+
+/// 1–64 of letters, digits and `-` (document 004).
+pub(crate) fn is_project_id(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// `^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$` (document 004).
+pub(crate) fn is_image_id(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    let lower_hex = |group: &str| {
+        group
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    groups.len() == 5
+        && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups.iter().all(|g| lower_hex(g))
+        && groups[2].starts_with(['1', '2', '3', '4', '5'])
+        && groups[3].starts_with(['8', '9', 'a', 'b'])
+}
+
+async fn get_dev_server_image(
+    State(state): State<SharedState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Response {
+    let service = Service::ModelArts;
+    let Ok(Path((project_id, id))) = path else {
+        return ApiError::bad_request(service, "invalid path parameters").into_response();
+    };
+    if !is_project_id(&project_id) {
+        let message = "project_id must be 1 to 64 letters, digits or hyphens";
+        return ApiError::bad_request(service, message).into_response();
+    }
+    if !is_image_id(&id) {
+        let message = format!("id {id} does not match the image id pattern");
+        return ApiError::bad_request(service, &message).into_response();
+    }
+    match state.data.dev_server_image(&id) {
+        Some(image) => Json(image).into_response(),
+        None => {
+            ApiError::not_found(service, &format!("The image {id} does not exist")).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_id_pattern() {
+        assert!(is_image_id("3b9c8e0e-4c1a-4f55-8d3e-6f0a7d2b9c44"));
+        assert!(is_image_id("00000000-0000-1000-b000-000000000000"));
+        for bad in [
+            "3B9C8E0E-4C1A-4F55-8D3E-6F0A7D2B9C44",
+            "3b9c8e0e-4c1a-6f55-8d3e-6f0a7d2b9c44",
+            "3b9c8e0e-4c1a-0f55-8d3e-6f0a7d2b9c44",
+            "3b9c8e0e-4c1a-4f55-cd3e-6f0a7d2b9c44",
+            "3b9c8e0e4c1a4f558d3e6f0a7d2b9c44",
+            "3b9c8e0e-4c1a-4f55-8d3e-6f0a7d2b9c4",
+            "3b9c8e0e-4c1a-4f55-8d3e-6f0a7d2b9c44-",
+            "3b9c8e0g-4c1a-4f55-8d3e-6f0a7d2b9c44",
+            "",
+        ] {
+            assert!(!is_image_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn project_id_pattern() {
+        assert!(is_project_id("a4da8115c9d8464ead3a38309130523f"));
+        assert!(is_project_id("A-1"));
+        assert!(is_project_id(&"a".repeat(64)));
+        assert!(!is_project_id(&"a".repeat(65)));
+        assert!(!is_project_id(""));
+        assert!(!is_project_id("a_b"));
+        assert!(!is_project_id("a.b"));
+    }
+
+    #[test]
+    fn totals_and_pages() {
+        assert_eq!(reported_total(5, -9), 0);
+        assert_eq!(reported_total(5, 2), 7);
+        let items = [1, 2, 3, 4, 5];
+        let refs: Vec<&i32> = items.iter().collect();
+        assert_eq!(page(&refs, 3, 10, false), [&4, &5]);
+        assert_eq!(page(&refs, 3, 2, true), [&1, &2]);
+        assert!(page(&refs, 9, 2, false).is_empty());
+        assert!(page(&refs, u64::MAX, 2, false).is_empty());
+    }
+}

@@ -1,0 +1,213 @@
+//! The running server: a hyper HTTP/1 accept loop around the axum router.
+//!
+//! The loop is written out (instead of `axum::serve`) for one reason: [`Fault::ConnectionReset`]
+//! must end a connection without any response. The per-connection service returns an error for a
+//! response marked [`DropConnection`], which makes hyper drop the connection; beforehand `SO_LINGER` is
+//! set to zero on a duplicate of the socket, so the close is a TCP RST rather than a FIN.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+use crate::config::FakeConfig;
+use crate::data::FakeData;
+use crate::faults::{Fault, FaultScope};
+use crate::log::{DropConnection, RecordedRequest};
+use crate::operation::Operation;
+use crate::routes;
+use crate::state::{AppState, SharedState};
+
+/// How long [`FakeServer::shutdown`] waits for open connections (e.g. a slow body) to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The error that makes hyper drop a connection without responding.
+#[derive(Debug)]
+struct ConnectionDropped;
+
+impl std::fmt::Display for ConnectionDropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset on purpose (Fault::ConnectionReset)")
+    }
+}
+
+impl std::error::Error for ConnectionDropped {}
+
+/// A running fake. Dropping it stops accepting connections; [`FakeServer::shutdown`] also waits for
+/// open connections to finish.
+pub struct FakeServer {
+    addr: SocketAddr,
+    state: SharedState,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for FakeServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeServer {
+    /// Starts a server on `127.0.0.1` and a free port.
+    pub async fn start(config: FakeConfig) -> io::Result<FakeServer> {
+        FakeServer::start_on(config, 0).await
+    }
+
+    /// Starts a server on `127.0.0.1:port` (`0` picks a free port).
+    pub async fn start_on(config: FakeConfig, port: u16) -> io::Result<FakeServer> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(AppState::new(&config));
+        let router = routes::router(state.clone());
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(accept_loop(listener, router, stopped));
+        tracing::debug!(%addr, "fake server started");
+        Ok(FakeServer {
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:40123` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Injects a fault for `op` (or every operation when `None`); see [`crate::faults`].
+    pub fn inject(&self, fault: Fault, scope: FaultScope, op: Option<Operation>) {
+        self.state.faults.inject(fault, scope, op);
+    }
+
+    /// Waits `latency` before handling each request from now on (`Duration::ZERO` to stop).
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.set_latency(latency);
+    }
+
+    /// Removes every injected fault (latency is kept; set it to zero separately).
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// The requests seen so far, oldest first (bounded by `request_log_capacity`).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.log.snapshot()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.state.log.clear();
+    }
+
+    /// The objects the server holds.
+    pub fn data(&self) -> &FakeData {
+        &self.state.data
+    }
+
+    /// Stops accepting connections and waits (up to 5 s) for open ones to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take()
+            && let Err(error) = task.await
+        {
+            tracing::warn!(%error, "fake server task failed");
+        }
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, router: Router, mut stopped: oneshot::Receiver<()>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => serve_connection(stream, router.clone(), &graceful),
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::debug!("fake server stopped with connections still open");
+    }
+}
+
+/// A second descriptor of the same socket, used to turn the close into a reset.
+fn duplicate(stream: TcpStream) -> io::Result<(TcpStream, std::net::TcpStream)> {
+    let std_stream = stream.into_std()?;
+    let duplicate = std_stream.try_clone()?;
+    Ok((TcpStream::from_std(std_stream)?, duplicate))
+}
+
+fn serve_connection(stream: TcpStream, router: Router, graceful: &GracefulShutdown) {
+    let (stream, duplicate) = match duplicate(stream) {
+        Ok((stream, duplicate)) => (stream, Arc::new(duplicate)),
+        Err(error) => {
+            tracing::warn!(%error, "could not prepare the connection");
+            return;
+        }
+    };
+    let service = service_fn(move |request: hyper::Request<Incoming>| {
+        let router = router.clone();
+        let duplicate = duplicate.clone();
+        async move {
+            let response = router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|never: Infallible| match never {});
+            if response.extensions().get::<DropConnection>().is_some() {
+                if let Err(error) =
+                    socket2::SockRef::from(&*duplicate).set_linger(Some(Duration::ZERO))
+                {
+                    tracing::debug!(%error, "SO_LINGER not set; the connection closes with FIN");
+                }
+                return Err(ConnectionDropped);
+            }
+            Ok(response)
+        }
+    });
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = graceful.watch(connection);
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, "connection ended with an error");
+        }
+    });
+}
