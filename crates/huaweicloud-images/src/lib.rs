@@ -1,10 +1,95 @@
-//! Rust SDK for Huawei Cloud image APIs.
+//! # huaweicloud-images
 //!
-//! (Crate documentation is filled in as the facade lands.)
+//! A Rust SDK for the Huawei Cloud image APIs, generated from a hand-kept OpenAPI spec:
+//!
+//! | call | operation | service |
+//! |---|---|---|
+//! | `client.image_servers().list()` | `ListImageServers` `GET /v1/{project_id}/image-servers` | WorkspaceApp |
+//! | `client.image_servers().get(id)` | `ShowImageServer` `GET /v1/{project_id}/image-servers/{server_id}` | WorkspaceApp |
+//! | `client.images().list()` | `ListImages` `GET /v2/{project_id}/images` | Workspace |
+//! | `client.dev_server_images().get(id)` | `GetDevServerImage` `GET /v1/{project_id}/dev-servers/images/{id}` | ModelArts |
+//!
+//! What it does that the official SDKs do not: lists are lazy streams over every page (with
+//! bounded prefetch), unknown enum values are kept instead of lost, failed attempts are retried
+//! with backoff (honouring `Retry-After`), regions missing from the tables still work, and input is
+//! checked before any request is sent.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use huaweicloud_images::Client;
+//! use huaweicloud_images::models::OsType;
+//!
+//! # async fn example() -> huaweicloud_images::Result<()> {
+//! // HUAWEICLOUD_SDK_AK, _SK, _PROJECT_ID (and optionally HUAWEICLOUD_SDK_REGION).
+//! let client = Client::from_env()?;
+//! let linux: Vec<_> = client.images().list().os_type(OsType::Linux).paginate().collect_all().await?;
+//! let mut servers = client.image_servers().list().paginate().items();
+//! while let Some(server) = servers.try_next().await? {
+//!     println!("{:?}: {:?}", server.name, server.status);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Modules: [`credentials`] (AK/SK, tokens, environment and profile file), [`region`] (endpoints),
+//! [`retry`] (the policy), [`paginate`] (streams over pages), [`blocking`] (the same calls without
+//! async), [`models`] (the generated types), [`error`] (one error type).
 
+pub mod blocking;
+mod client;
 pub mod credentials;
+mod decode;
+mod dev_server_images;
 pub mod error;
+mod flavour;
+mod image_servers;
+mod images;
+pub mod models;
+pub mod paginate;
 pub mod region;
+pub mod retry;
 mod signing;
+mod transport;
+mod validate;
 
-pub use error::{Error, Result};
+pub use client::{Client, ClientBuilder};
+pub use credentials::Credentials;
+pub use dev_server_images::DevServerImages;
+pub use error::{ApiError, Error, Result};
+pub use flavour::{Async, Blocking, Flavour};
+pub use image_servers::{ImageServers, ListImageServers};
+pub use images::{Images, ListImages};
+pub use paginate::{Page, Paginator};
+pub use region::{Region, Service};
+pub use retry::RetryPolicy;
+
+impl Client {
+    /// WorkspaceApp image servers: `list()` and `get(id)`.
+    pub fn image_servers(&self) -> ImageServers<'_> {
+        ImageServers {
+            client: self,
+            flavour: Async,
+        }
+    }
+
+    /// Workspace product images: `list()`.
+    pub fn images(&self) -> Images<'_> {
+        Images {
+            client: self,
+            flavour: Async,
+        }
+    }
+
+    /// ModelArts Lite Server images: `get(id)`.
+    pub fn dev_server_images(&self) -> DevServerImages<'_> {
+        DevServerImages {
+            client: self,
+            flavour: Async,
+        }
+    }
+}
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

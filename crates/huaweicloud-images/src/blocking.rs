@@ -1,0 +1,167 @@
+//! The blocking flavour: the same calls as the async client, for programs without an async
+//! runtime. Each blocking client owns a small single-threaded runtime.
+//!
+//! ```no_run
+//! use huaweicloud_images::blocking;
+//!
+//! # fn main() -> huaweicloud_images::Result<()> {
+//! let client = blocking::Client::from_env()?;
+//! for image in client.images().list().paginate().items() {
+//!     let image = image?;
+//!     println!("{:?} {:?}", image.id, image.name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::dev_server_images::DevServerImages;
+use crate::error::Result;
+use crate::flavour::Blocking;
+use crate::image_servers::ImageServers;
+use crate::images::Images;
+use crate::paginate::{self, Page};
+
+/// A blocking client: wraps a [`crate::Client`] and blocks on each call. Do not use it from
+/// inside an async runtime (calls then return [`crate::Error::Config`] instead of stalling it).
+#[derive(Clone, Debug)]
+pub struct Client {
+    client: crate::Client,
+    flavour: Blocking,
+}
+
+impl Client {
+    /// Wraps an async client.
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] when the runtime cannot be started.
+    pub fn new(client: crate::Client) -> Result<Self> {
+        Ok(Self {
+            client,
+            flavour: Blocking::new()?,
+        })
+    }
+
+    /// A blocking client configured from the environment (see [`crate::Client::from_env`]).
+    ///
+    /// # Errors
+    /// As for [`crate::Client::from_env`].
+    pub fn from_env() -> Result<Self> {
+        Self::new(crate::Client::from_env()?)
+    }
+
+    /// The async client inside.
+    pub fn as_async(&self) -> &crate::Client {
+        &self.client
+    }
+
+    /// WorkspaceApp image servers.
+    pub fn image_servers(&self) -> ImageServers<'_, Blocking> {
+        ImageServers {
+            client: &self.client,
+            flavour: self.flavour.clone(),
+        }
+    }
+
+    /// Workspace product images.
+    pub fn images(&self) -> Images<'_, Blocking> {
+        Images {
+            client: &self.client,
+            flavour: self.flavour.clone(),
+        }
+    }
+
+    /// ModelArts Lite Server images.
+    pub fn dev_server_images(&self) -> DevServerImages<'_, Blocking> {
+        DevServerImages {
+            client: &self.client,
+            flavour: self.flavour.clone(),
+        }
+    }
+}
+
+/// The blocking counterpart of [`paginate::Paginator`]: the same options, iterators instead of
+/// streams.
+#[must_use = "a paginator does nothing until iterated"]
+pub struct Paginator<T> {
+    inner: paginate::Paginator<T>,
+    flavour: Blocking,
+}
+
+impl<T: Send + 'static> Paginator<T> {
+    pub(crate) fn new(inner: paginate::Paginator<T>, flavour: Blocking) -> Self {
+        Self { inner, flavour }
+    }
+
+    /// See [`paginate::Paginator::page_size`].
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.inner = self.inner.page_size(n);
+        self
+    }
+
+    /// See [`paginate::Paginator::max_items`].
+    pub fn max_items(mut self, n: u64) -> Self {
+        self.inner = self.inner.max_items(n);
+        self
+    }
+
+    /// See [`paginate::Paginator::start_offset`].
+    pub fn start_offset(mut self, n: u64) -> Self {
+        self.inner = self.inner.start_offset(n);
+        self
+    }
+
+    /// See [`paginate::Paginator::concurrency`].
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.inner = self.inner.concurrency(n);
+        self
+    }
+
+    /// The pages, in order; an error ends the iteration.
+    pub fn pages(self) -> Iter<Page<T>> {
+        Iter {
+            stream: Some(self.inner.pages()),
+            flavour: self.flavour,
+        }
+    }
+
+    /// The items, in order; an error ends the iteration.
+    pub fn items(self) -> Iter<T> {
+        Iter {
+            stream: Some(self.inner.items()),
+            flavour: self.flavour,
+        }
+    }
+
+    /// Every item in a `Vec`.
+    ///
+    /// # Errors
+    /// The first error met; items before it are dropped.
+    pub fn collect_all(self) -> Result<Vec<T>> {
+        self.items().collect()
+    }
+}
+
+/// A blocking iterator over a paginated listing.
+pub struct Iter<T> {
+    stream: Option<BoxStream<'static, Result<T>>>,
+    flavour: Blocking,
+}
+
+impl<T> Iterator for Iter<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let stream = self.stream.as_mut()?;
+        let next = match self.flavour.block_on(stream.next()) {
+            Ok(next) => next,
+            Err(e) => Some(Err(e)),
+        };
+        if matches!(next, None | Some(Err(_))) {
+            self.stream = None;
+        }
+        next
+    }
+}

@@ -1,0 +1,568 @@
+//! The client and its builder: credentials, project, region and endpoints, timeouts, retries.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use huaweicloud_images_api::Hooks;
+use huaweicloud_images_api::progenitor_client::{Error as GenError, ResponseValue};
+use reqwest::header::HeaderValue;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::credentials::Credentials;
+use crate::decode::map_error;
+use crate::error::{Error, Result};
+use crate::region::{self, Endpoint, Region, Service};
+use crate::retry::RetryPolicy;
+use crate::transport::{CallRecord, CallTransport, Shared};
+use crate::validate;
+
+/// Reads an environment variable (injectable for tests).
+type EnvFn = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// One API operation: its official name and the service that serves it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Operation {
+    pub(crate) name: &'static str,
+    pub(crate) service: Service,
+}
+
+impl Operation {
+    pub(crate) const LIST_IMAGE_SERVERS: Self =
+        Self::new("ListImageServers", Service::WorkspaceApp);
+    pub(crate) const SHOW_IMAGE_SERVER: Self = Self::new("ShowImageServer", Service::WorkspaceApp);
+    pub(crate) const LIST_IMAGES: Self = Self::new("ListImages", Service::Workspace);
+    pub(crate) const GET_DEV_SERVER_IMAGE: Self =
+        Self::new("GetDevServerImage", Service::ModelArts);
+
+    const fn new(name: &'static str, service: Service) -> Self {
+        Self { name, service }
+    }
+}
+
+/// A client for the Huawei Cloud image APIs. Cheap to clone (an `Arc` inside); share one per
+/// program.
+///
+/// ```no_run
+/// # async fn example() -> huaweicloud_images::Result<()> {
+/// use huaweicloud_images::{Client, Credentials};
+///
+/// let client = Client::builder()
+///     .credentials(Credentials::ak_sk("MY_AK", "MY_SK")?)
+///     .project_id("a4da8115c9d8464ead3a38309130523f")
+///     .region("cn-north-4")
+///     .build()?;
+/// let server = client.image_servers().get("697612196993040384").await?;
+/// println!("{:?}", server.name);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    shared: Arc<Shared>,
+    project_id: String,
+    region: Region,
+    endpoints: [Endpoint; 3],
+    total_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("project_id", &self.inner.project_id)
+            .field("region", &self.inner.region)
+            .field("endpoints", &self.inner.endpoints)
+            .field("credentials", &self.inner.shared.credentials)
+            .field("retry", &self.inner.shared.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder; [`ClientBuilder::build`] checks everything before any request is made.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment, as the official SDKs are:
+    /// credentials from `HUAWEICLOUD_SDK_AK`/`_SK` (and `_SECURITY_TOKEN`) or the profile file
+    /// (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`), the project from
+    /// `HUAWEICLOUD_SDK_PROJECT_ID` (or the profile), the region from `HUAWEICLOUD_SDK_REGION`
+    /// (default `cn-north-4`), endpoint overrides from `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming what is missing or malformed.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// The project every call is made in.
+    pub fn project_id(&self) -> &str {
+        &self.inner.project_id
+    }
+
+    /// The region the endpoints were resolved for.
+    pub fn region(&self) -> &Region {
+        &self.inner.region
+    }
+
+    /// The endpoint a service is called at, and where it came from.
+    pub fn endpoint(&self, service: Service) -> &Endpoint {
+        &self.inner.endpoints[service_index(service)]
+    }
+
+    /// Runs one generated call through a fresh [`CallTransport`], in a tracing span, within the
+    /// total time-out, and maps its outcome.
+    pub(crate) async fn call<T, E, Fut>(
+        &self,
+        operation: Operation,
+        run: impl FnOnce(Hooks, &str, reqwest::Client) -> Fut,
+    ) -> Result<T>
+    where
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, GenError<E>>>,
+    {
+        let record = Arc::new(Mutex::new(CallRecord::default()));
+        let transport = CallTransport {
+            shared: Arc::clone(&self.inner.shared),
+            record: Arc::clone(&record),
+        };
+        let span = tracing::info_span!(
+            "huaweicloud_images.call",
+            service = %operation.service,
+            operation = operation.name,
+            attempts = Empty,
+            status = Empty,
+            request_id = Empty,
+            duration_ms = Empty,
+        );
+        let started = Instant::now();
+        let future = run(
+            Hooks::new(Arc::new(transport)),
+            self.endpoint(operation.service).url(),
+            self.inner.http.clone(),
+        )
+        .instrument(span.clone());
+        let outcome = match self.inner.total_timeout {
+            Some(limit) => tokio::time::timeout(limit, future).await.ok(),
+            None => Some(future.await),
+        };
+        let elapsed = started.elapsed();
+        let mut record = record.lock().unwrap_or_else(PoisonError::into_inner);
+        span.record("attempts", record.attempts);
+        span.record("duration_ms", elapsed.as_millis() as u64);
+        if let Some(status) = record.status {
+            span.record("status", status);
+        }
+        if let Some(id) = &record.request_id {
+            span.record("request_id", id.as_str());
+        }
+        let result = match outcome {
+            None => Err(Error::Timeout {
+                operation: operation.name,
+                elapsed,
+            }),
+            Some(Ok(value)) => Ok(value.into_inner()),
+            Some(Err(e)) => Err(map_error(operation.name, e, &mut record, elapsed)),
+        };
+        span.in_scope(|| match &result {
+            Ok(_) => tracing::debug!(attempts = record.attempts, "call succeeded"),
+            Err(e) => tracing::debug!(attempts = record.attempts, error = %e, "call failed"),
+        });
+        result
+    }
+}
+
+fn service_index(service: Service) -> usize {
+    match service {
+        Service::WorkspaceApp => 0,
+        Service::Workspace => 1,
+        Service::ModelArts => 2,
+    }
+}
+
+/// Builds a [`Client`]. Every setting has a default except the credentials and the project id.
+///
+/// Defaults: region `cn-north-4` (or `HUAWEICLOUD_SDK_REGION`), endpoints from the region tables
+/// (overridable per service, and through `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`), connect
+/// time-out 10 s, per-attempt time-out 30 s, no total time-out, [`RetryPolicy::default`].
+#[must_use]
+pub struct ClientBuilder {
+    credentials: Option<Credentials>,
+    project_id: Option<String>,
+    region: Option<String>,
+    endpoints: Vec<(Service, String)>,
+    connect_timeout: Duration,
+    request_timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
+    env: EnvFn,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            credentials: None,
+            project_id: None,
+            region: None,
+            endpoints: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Some(Duration::from_secs(30)),
+            total_timeout: None,
+            retry: RetryPolicy::default(),
+            user_agent: None,
+            http_client: None,
+            env: Arc::new(region::process_env),
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("credentials", &self.credentials)
+            .field("project_id", &self.project_id)
+            .field("region", &self.region)
+            .field("endpoints", &self.endpoints)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("total_timeout", &self.total_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder filled from the environment (see [`Client::from_env`]); settings made afterwards
+    /// win.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when no credentials are found or they are incomplete.
+    pub fn from_env() -> Result<Self> {
+        Self::default().with_env(region::process_env).load_env()
+    }
+
+    /// Where `HUAWEICLOUD_SDK_*` variables are read from (default: the process environment).
+    /// Tests pass a map here instead of changing the process environment.
+    pub fn with_env(
+        mut self,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = Arc::new(env);
+        self
+    }
+
+    /// Fills credentials, project id and region from the builder's environment (see
+    /// [`ClientBuilder::with_env`]).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when no credentials are found or they are incomplete.
+    pub fn load_env(mut self) -> Result<Self> {
+        let env = Arc::clone(&self.env);
+        let profile = Credentials::discover_with(&*env)?;
+        self.credentials = Some(profile.credentials);
+        if profile.project_id.is_some() {
+            self.project_id = profile.project_id;
+        }
+        if let Some(region) = region::default_region(&*env)? {
+            self.region = Some(region.as_str().to_string());
+        }
+        Ok(self)
+    }
+
+    /// AK/SK (optionally temporary) or IAM-token credentials.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The project id (1 to 64 letters, digits and `-`).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// The region, e.g. `cn-north-4`. Regions missing from the tables are resolved with the
+    /// service's usual host pattern, never refused.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Calls `service` at `url` instead of its regional endpoint (`http://` is allowed, for local
+    /// testing).
+    pub fn endpoint(mut self, service: Service, url: impl Into<String>) -> Self {
+        self.endpoints.retain(|(s, _)| *s != service);
+        self.endpoints.push((service, url.into()));
+        self
+    }
+
+    /// Calls every service at `url` (e.g. a local fake).
+    pub fn endpoint_for_all(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        for service in Service::ALL {
+            self = self.endpoint(service, url.clone());
+        }
+        self
+    }
+
+    /// How long to wait for a connection (ignored with [`ClientBuilder::http_client`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, body included; `None` for no limit.
+    pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How long one call may take in all, retries and waits included; `None` (the default) for no
+    /// limit beyond the retry policy's.
+    pub fn total_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.total_timeout = timeout;
+        self
+    }
+
+    /// How failed attempts are retried ([`RetryPolicy::disabled`] to turn retries off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` sent (and signed); default `huaweicloud-images-rust/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sends through this `reqwest::Client` (proxies, custom TLS, connection pools).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks every setting and builds the client. No request is made.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for missing credentials or project id, or a bad endpoint;
+    /// [`Error::InvalidInput`] for a malformed project id, region or user agent.
+    pub fn build(self) -> Result<Client> {
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::config(
+                "no credentials: call ClientBuilder::credentials, or use Client::from_env with \
+                 HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK set",
+            )
+        })?;
+        let project_id = self.project_id.ok_or_else(|| {
+            Error::config(
+                "no project id: call ClientBuilder::project_id or set HUAWEICLOUD_SDK_PROJECT_ID",
+            )
+        })?;
+        validate::project_id(&project_id)?;
+        let region = Region::new(self.region.as_deref().unwrap_or("cn-north-4"))?;
+        let mut endpoints = Vec::with_capacity(3);
+        for service in Service::ALL {
+            let explicit = self
+                .endpoints
+                .iter()
+                .find(|(s, _)| *s == service)
+                .map(|(_, url)| url.as_str());
+            endpoints.push(region::resolve_endpoint(
+                service, &region, explicit, &*self.env,
+            )?);
+        }
+        let endpoints: [Endpoint; 3] = endpoints
+            .try_into()
+            .map_err(|_| Error::config("internal: one endpoint per service expected"))?;
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| format!("huaweicloud-images-rust/{}", env!("CARGO_PKG_VERSION")));
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::invalid("user_agent", "must be printable ASCII"))?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let project_header = HeaderValue::from_str(&project_id)
+            .map_err(|_| Error::invalid("project_id", "must be printable ASCII"))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                shared: Arc::new(Shared {
+                    credentials,
+                    project_id: project_header,
+                    user_agent,
+                    retry: self.retry,
+                    request_timeout: self.request_timeout,
+                }),
+                project_id,
+                region,
+                endpoints,
+                total_timeout: self.total_timeout,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::region::EndpointSource;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn builder() -> ClientBuilder {
+        Client::builder()
+            .with_env(env(&[]))
+            .credentials(Credentials::ak_sk("AKEXAMPLE", "very-secret-sk").unwrap())
+            .project_id("a4da8115c9d8464ead3a38309130523f")
+    }
+
+    #[test]
+    fn builds_with_defaults_and_resolves_every_service() {
+        let client = builder().build().unwrap();
+        assert_eq!(client.region().as_str(), "cn-north-4");
+        assert_eq!(
+            client.endpoint(Service::WorkspaceApp).url(),
+            "https://appstream.cn-north-4.myhuaweicloud.com"
+        );
+        assert_eq!(
+            client.endpoint(Service::Workspace).url(),
+            "https://workspace.cn-north-4.myhuaweicloud.com"
+        );
+        assert_eq!(
+            client.endpoint(Service::ModelArts).url(),
+            "https://modelarts.cn-north-4.myhuaweicloud.com"
+        );
+    }
+
+    #[test]
+    fn unknown_regions_resolve_by_pattern_and_overrides_win() {
+        let client = builder()
+            .region("xx-new-9")
+            .endpoint(Service::ModelArts, "http://127.0.0.1:9/")
+            .build()
+            .unwrap();
+        let workspace = client.endpoint(Service::Workspace);
+        assert_eq!(
+            workspace.url(),
+            "https://workspace.xx-new-9.myhuaweicloud.com"
+        );
+        assert_eq!(workspace.source(), &EndpointSource::Pattern);
+        assert_eq!(
+            client.endpoint(Service::ModelArts).url(),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            client.endpoint(Service::ModelArts).source(),
+            &EndpointSource::Override
+        );
+    }
+
+    #[test]
+    fn environment_fills_credentials_project_region_and_endpoints() {
+        let client = Client::builder()
+            .with_env(env(&[
+                ("HUAWEICLOUD_SDK_AK", "AKFROMENV"),
+                ("HUAWEICLOUD_SDK_SK", "sk-from-env"),
+                ("HUAWEICLOUD_SDK_PROJECT_ID", "project-from-env"),
+                ("HUAWEICLOUD_SDK_REGION", "ap-southeast-1"),
+                (
+                    "HUAWEICLOUD_SDK_REGION_WORKSPACE_AP_SOUTHEAST_1",
+                    "http://localhost:8080",
+                ),
+            ]))
+            .load_env()
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(client.project_id(), "project-from-env");
+        assert_eq!(client.region().as_str(), "ap-southeast-1");
+        assert_eq!(
+            client.endpoint(Service::Workspace).url(),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            client.endpoint(Service::ModelArts).url(),
+            "https://modelarts.ap-southeast-1.myhuaweicloud.cn"
+        );
+    }
+
+    #[test]
+    fn missing_or_malformed_settings_are_named() {
+        let no_credentials = Client::builder().project_id("p").build().unwrap_err();
+        assert!(
+            no_credentials.to_string().contains("no credentials"),
+            "{no_credentials}"
+        );
+        let no_project = Client::builder()
+            .credentials(Credentials::token("tok").unwrap())
+            .build()
+            .unwrap_err();
+        assert!(
+            no_project
+                .to_string()
+                .contains("HUAWEICLOUD_SDK_PROJECT_ID"),
+            "{no_project}"
+        );
+        let bad_project = builder().project_id("bad/project").build().unwrap_err();
+        assert!(matches!(
+            bad_project,
+            Error::InvalidInput {
+                field: "project_id",
+                ..
+            }
+        ));
+        let bad_region = builder().region("CN North").build().unwrap_err();
+        assert!(matches!(
+            bad_region,
+            Error::InvalidInput {
+                field: "region",
+                ..
+            }
+        ));
+        let bad_endpoint = builder()
+            .endpoint(Service::Workspace, "ftp://x")
+            .build()
+            .unwrap_err();
+        assert!(matches!(bad_endpoint, Error::Config(_)), "{bad_endpoint}");
+        let bad_agent = builder().user_agent("bad\nagent").build().unwrap_err();
+        assert!(matches!(
+            bad_agent,
+            Error::InvalidInput {
+                field: "user_agent",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret_key() {
+        let client = builder().build().unwrap();
+        let printed = format!("{client:?} {:?}", builder());
+        assert!(!printed.contains("very-secret-sk"), "{printed}");
+        assert!(printed.contains("a4da8115c9d8464ead3a38309130523f"));
+    }
+}

@@ -1,0 +1,236 @@
+//! From what the generated client returned (and what the transport recorded) to this crate's
+//! [`Error`]: every status mapped, every error-body shape the services use read, nothing secret kept.
+
+use std::time::Duration;
+
+use huaweicloud_images_api::progenitor_client::Error as GenError;
+use serde_json::Value;
+
+use crate::error::{ApiError, Error};
+use crate::transport::CallRecord;
+
+/// How much of an undecodable body goes into an error message.
+const EXCERPT_CHARS: usize = 200;
+/// How much of a non-JSON error body is kept in [`ApiError::raw_body`].
+const RAW_BODY_CHARS: usize = 1024;
+
+/// Maps a failed generated call to [`Error`].
+pub(crate) fn map_error<E>(
+    operation: &'static str,
+    error: GenError<E>,
+    record: &mut CallRecord,
+    elapsed: Duration,
+) -> Error {
+    if let Some(failure) = record.failure.take() {
+        return failure;
+    }
+    match error {
+        GenError::InvalidRequest(reason) => Error::InvalidInput {
+            field: "request",
+            reason,
+        },
+        GenError::CommunicationError(e)
+        | GenError::ResponseBodyError(e)
+        | GenError::InvalidUpgrade(e) => transport(operation, e, elapsed),
+        GenError::ErrorResponse(response) => {
+            api_error(operation, response.status().as_u16(), record)
+        }
+        GenError::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            if status >= 400 {
+                api_error(operation, status, record)
+            } else {
+                Error::Decode {
+                    operation,
+                    status,
+                    message: format!("HTTP {status} is not a documented answer of {operation}"),
+                    excerpt: String::new(),
+                }
+            }
+        }
+        GenError::InvalidResponsePayload(body, e) => match record.status {
+            Some(status) if status >= 400 => api_error(operation, status, record),
+            status => Error::Decode {
+                operation,
+                status: status.unwrap_or(200),
+                message: e.to_string(),
+                excerpt: excerpt(&body, EXCERPT_CHARS),
+            },
+        },
+        GenError::Custom(reason) => Error::Transport {
+            operation,
+            message: reason,
+            source: None,
+        },
+    }
+}
+
+/// A transport failure: time-outs are told apart, the rest keeps reqwest's error as the source.
+pub(crate) fn transport(
+    operation: &'static str,
+    error: reqwest::Error,
+    elapsed: Duration,
+) -> Error {
+    if error.is_timeout() {
+        return Error::Timeout { operation, elapsed };
+    }
+    let kind = if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "the response body broke off"
+    } else {
+        "the request failed"
+    };
+    // reqwest's Display names the URL, which holds no secret (credentials travel in headers).
+    Error::Transport {
+        operation,
+        message: format!("{kind}: {error}"),
+        source: Some(Box::new(error)),
+    }
+}
+
+/// An error status with whatever the body says, in any of the shapes the services use.
+fn api_error(operation: &'static str, status: u16, record: &CallRecord) -> Error {
+    let body = record.error_body.as_deref().unwrap_or_default();
+    let mut error = ApiError {
+        operation,
+        status,
+        error_code: None,
+        error_msg: None,
+        error_detail: None,
+        encoded_authorization_message: None,
+        request_id: record.request_id.clone(),
+        raw_body: None,
+        retry_after: record.retry_after,
+    };
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => {
+            // Some gateways nest the fields: {"error": {"code": …, "message": …}}.
+            let nested = map.get("error").and_then(Value::as_object);
+            let field = |names: &[&str]| {
+                names.iter().find_map(|name| {
+                    map.get(*name)
+                        .or_else(|| nested.and_then(|n| n.get(*name)))
+                        .and_then(text)
+                })
+            };
+            error.error_code = field(&["error_code", "errorCode", "code"]);
+            error.error_msg = field(&["error_msg", "errorMsg", "message"]);
+            error.error_detail = field(&["error_detail", "errorDetail"]);
+            error.encoded_authorization_message = field(&["encoded_authorization_message"]);
+            if error.request_id.is_none() {
+                error.request_id = field(&["request_id", "requestId"]);
+            }
+            if error.error_code.is_none() && error.error_msg.is_none() {
+                error.raw_body = Some(excerpt(body, RAW_BODY_CHARS));
+            }
+        }
+        _ if !body.is_empty() => error.raw_body = Some(excerpt(body, RAW_BODY_CHARS)),
+        _ => {}
+    }
+    Error::Api(Box::new(error))
+}
+
+/// A JSON string, or a number/bool written out (some services send numeric codes).
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The first `max` characters of a body, lossily decoded.
+fn excerpt(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(status: u16, body: &str) -> CallRecord {
+        CallRecord {
+            status: Some(status),
+            request_id: Some("req-1".into()),
+            error_body: Some(bytes::Bytes::copy_from_slice(body.as_bytes())),
+            ..CallRecord::default()
+        }
+    }
+
+    fn api(body: &str) -> ApiError {
+        match api_error("ListImages", 400, &record(400, body)) {
+            Error::Api(e) => *e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_every_documented_and_official_sdk_shape() {
+        let e = api(
+            r#"{"error_code":"WKS.0001","error_msg":"bad","error_detail":"d","encoded_authorization_message":"enc"}"#,
+        );
+        assert_eq!(e.error_code.as_deref(), Some("WKS.0001"));
+        assert_eq!(e.error_msg.as_deref(), Some("bad"));
+        assert_eq!(e.error_detail.as_deref(), Some("d"));
+        assert_eq!(e.encoded_authorization_message.as_deref(), Some("enc"));
+        assert_eq!(e.request_id.as_deref(), Some("req-1"), "header wins");
+        let e = api(r#"{"errorCode":"X.1","errorMsg":"camel"}"#);
+        assert_eq!(
+            (e.error_code.as_deref(), e.error_msg.as_deref()),
+            (Some("X.1"), Some("camel"))
+        );
+        let e = api(r#"{"code":401,"message":"plain"}"#);
+        assert_eq!(
+            (e.error_code.as_deref(), e.error_msg.as_deref()),
+            (Some("401"), Some("plain"))
+        );
+        let e = api(r#"{"error":{"code":"APIGW.0301","message":"nested"}}"#);
+        assert_eq!(e.error_code.as_deref(), Some("APIGW.0301"));
+        assert_eq!(e.raw_body, None);
+    }
+
+    #[test]
+    fn keeps_a_non_json_body_and_the_status() {
+        let e = api("<html>502 Bad Gateway</html>");
+        assert_eq!(e.status, 400);
+        assert_eq!(e.raw_body.as_deref(), Some("<html>502 Bad Gateway</html>"));
+        assert!(
+            Error::Api(Box::new(e))
+                .to_string()
+                .contains("502 Bad Gateway")
+        );
+        let e = api(r#"{"unrelated": true}"#);
+        assert_eq!(e.raw_body.as_deref(), Some(r#"{"unrelated": true}"#));
+    }
+
+    #[test]
+    fn body_request_id_is_used_when_the_header_is_missing() {
+        let mut r = record(
+            401,
+            r#"{"error_code":"APIGW.0301","error_msg":"sig","request_id":"body-id"}"#,
+        );
+        r.request_id = None;
+        let Error::Api(e) = api_error("ListImages", 401, &r) else {
+            panic!()
+        };
+        assert_eq!(e.request_id.as_deref(), Some("body-id"));
+        assert!(Error::Api(e).to_string().contains("APIGW.0301"));
+    }
+
+    #[test]
+    fn excerpts_are_bounded_and_marked() {
+        let long = "x".repeat(500);
+        let cut = excerpt(long.as_bytes(), 200);
+        assert_eq!(cut.chars().count(), 201);
+        assert!(cut.ends_with('…'));
+        assert_eq!(excerpt("é".as_bytes(), 200), "é");
+        assert_eq!(excerpt(&[0xff, b'a'], 200), "\u{fffd}a");
+    }
+}

@@ -1,0 +1,255 @@
+//! WorkspaceApp image servers: `ListImageServers` and `ShowImageServer`.
+
+use std::sync::Arc;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use huaweicloud_images_api::workspaceapp;
+
+use crate::blocking;
+use crate::client::{Client, Operation};
+use crate::error::Result;
+use crate::flavour::{Async, Blocking, Flavour};
+use crate::models::{ImageServer, ListImageServersResponse};
+use crate::paginate::{PageFetcher, Paginator, RawPage};
+use crate::validate;
+
+/// `limit` of ListImageServers: 1 to 100, default 10.
+const LIMIT_RANGE: std::ops::RangeInclusive<u32> = 1..=100;
+const DEFAULT_LIMIT: u32 = 10;
+
+/// Image servers (image instances) of WorkspaceApp; from [`Client::image_servers`].
+#[derive(Debug)]
+pub struct ImageServers<'c, F = Async> {
+    pub(crate) client: &'c Client,
+    pub(crate) flavour: F,
+}
+
+impl<F: Flavour> ImageServers<'_, F> {
+    /// `ListImageServers`: a request to refine with filters, then `send` (one page) or
+    /// `paginate` (everything).
+    pub fn list(&self) -> ListImageServers<F> {
+        ListImageServers {
+            client: self.client.clone(),
+            flavour: self.flavour.clone(),
+            query: Query::default(),
+        }
+    }
+}
+
+impl ImageServers<'_, Async> {
+    /// `ShowImageServer`: one image server by id.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] (before any I/O) for an empty id or `.`/`..`; otherwise
+    /// the call's errors, e.g. [`crate::Error::Api`] with status 404 for an unknown id.
+    pub async fn get(&self, server_id: &str) -> Result<ImageServer> {
+        show(self.client, server_id).await
+    }
+}
+
+impl ImageServers<'_, Blocking> {
+    /// `ShowImageServer`, blocking. See [`ImageServers::get`](ImageServers#method.get).
+    ///
+    /// # Errors
+    /// As for the async call.
+    pub fn get(&self, server_id: &str) -> Result<ImageServer> {
+        self.flavour.block_on(show(self.client, server_id))?
+    }
+}
+
+async fn show(client: &Client, server_id: &str) -> Result<ImageServer> {
+    validate::path_id("server_id", server_id)?;
+    let project_id = client.project_id().to_string();
+    let server_id = server_id.to_string();
+    client
+        .call(Operation::SHOW_IMAGE_SERVER, |hooks, base, http| {
+            let api = workspaceapp::Client::new_with_client(base, http, hooks);
+            async move {
+                api.show_image_server()
+                    .project_id(project_id)
+                    .server_id(server_id)
+                    .send()
+                    .await
+            }
+        })
+        .await
+}
+
+/// The filters of ListImageServers.
+#[derive(Clone, Debug, Default)]
+struct Query {
+    offset: Option<u64>,
+    limit: Option<u32>,
+    server_name: Option<String>,
+    server_id: Option<String>,
+    enterprise_project_id: Option<String>,
+}
+
+/// A `ListImageServers` request; from [`ImageServers::list`].
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until sent or paginated"]
+pub struct ListImageServers<F = Async> {
+    client: Client,
+    flavour: F,
+    query: Query,
+}
+
+impl<F: Flavour> ListImageServers<F> {
+    /// Image instance name, partial match.
+    pub fn server_name(mut self, name: impl Into<String>) -> Self {
+        self.query.server_name = Some(name.into());
+        self
+    }
+
+    /// Unique ID of the image instance.
+    pub fn server_id(mut self, id: impl Into<String>) -> Self {
+        self.query.server_id = Some(id.into());
+        self
+    }
+
+    /// Enterprise project ID (blank or `0`: the default enterprise project).
+    pub fn enterprise_project_id(mut self, id: impl Into<String>) -> Self {
+        self.query.enterprise_project_id = Some(id.into());
+        self
+    }
+
+    /// Offset of the first record (default 0). For `send` only; see `paginate` to list all.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.query.offset = Some(offset);
+        self
+    }
+
+    /// Records per page, 1 to 100 (default 10). For `send` only; see `paginate` to list all.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.query.limit = Some(limit);
+        self
+    }
+}
+
+impl ListImageServers<Async> {
+    /// Sends the request: one page, `count` being the total.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] (before any I/O) for a limit outside 1..=100 or an offset
+    /// past `i32::MAX`; otherwise the call's errors.
+    pub async fn send(self) -> Result<ListImageServersResponse> {
+        send(&self.client, &self.query).await
+    }
+
+    /// Every image server matching the filters, page by page; `offset`/`limit` set on this
+    /// request are replaced by the paginator's `start_offset`/`page_size`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: huaweicloud_images::Client) -> huaweicloud_images::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut servers = client.image_servers().list().server_name("build").paginate().items();
+    /// while let Some(server) = servers.try_next().await? {
+    ///     println!("{:?} {:?}", server.id, server.status);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn paginate(self) -> Paginator<ImageServer> {
+        paginator(self.client, self.query)
+    }
+}
+
+impl ListImageServers<Blocking> {
+    /// Sends the request, blocking. See the async `send`.
+    ///
+    /// # Errors
+    /// As for the async call.
+    pub fn send(self) -> Result<ListImageServersResponse> {
+        self.flavour.block_on(send(&self.client, &self.query))?
+    }
+
+    /// Every image server matching the filters, as blocking iterators.
+    pub fn paginate(self) -> blocking::Paginator<ImageServer> {
+        blocking::Paginator::new(paginator(self.client, self.query), self.flavour)
+    }
+}
+
+fn paginator(client: Client, query: Query) -> Paginator<ImageServer> {
+    let start = query.offset.unwrap_or(0);
+    let fetcher = Pages { client, query };
+    Paginator::new(
+        Arc::new(fetcher),
+        Operation::LIST_IMAGE_SERVERS.name,
+        LIMIT_RANGE,
+        DEFAULT_LIMIT,
+    )
+    .start_offset(start)
+}
+
+async fn send(client: &Client, query: &Query) -> Result<ListImageServersResponse> {
+    if let Some(limit) = query.limit {
+        validate::limit("limit", limit, LIMIT_RANGE)?;
+    }
+    let offset = query.offset.map(validate::offset).transpose()?;
+    for (field, value) in [
+        ("server_name", &query.server_name),
+        ("server_id", &query.server_id),
+        ("enterprise_project_id", &query.enterprise_project_id),
+    ] {
+        if let Some(value) = value {
+            validate::query_text(field, value)?;
+        }
+    }
+    let project_id = client.project_id().to_string();
+    let query = query.clone();
+    client
+        .call(Operation::LIST_IMAGE_SERVERS, |hooks, base, http| {
+            let api = workspaceapp::Client::new_with_client(base, http, hooks);
+            async move {
+                let mut request = api.list_image_servers().project_id(project_id);
+                if let Some(offset) = offset {
+                    request = request.offset(offset);
+                }
+                if let Some(limit) = query.limit {
+                    request = request.limit(limit);
+                }
+                if let Some(v) = query.server_name {
+                    request = request.server_name(v);
+                }
+                if let Some(v) = query.server_id {
+                    request = request.server_id(v);
+                }
+                if let Some(v) = query.enterprise_project_id {
+                    request = request.enterprise_project_id(v);
+                }
+                request.send().await
+            }
+        })
+        .await
+}
+
+/// Fetches pages of ListImageServers with the request's filters.
+struct Pages {
+    client: Client,
+    query: Query,
+}
+
+impl PageFetcher<ImageServer> for Pages {
+    fn fetch(&self, offset: u64, limit: u32) -> BoxFuture<'static, Result<RawPage<ImageServer>>> {
+        let client = self.client.clone();
+        let query = Query {
+            offset: Some(offset),
+            limit: Some(limit),
+            ..self.query.clone()
+        };
+        async move {
+            let page = send(&client, &query).await?;
+            Ok(RawPage {
+                items: page.items.unwrap_or_default(),
+                total: page.count.and_then(|c| u64::try_from(c).ok()),
+            })
+        }
+        .boxed()
+    }
+
+    fn key(&self, item: &ImageServer) -> Option<String> {
+        item.id.clone()
+    }
+}

@@ -1,0 +1,281 @@
+//! Workspace product images: `ListImages`.
+
+use std::sync::Arc;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use huaweicloud_images_api::workspace;
+
+use crate::blocking;
+use crate::client::{Client, Operation};
+use crate::error::Result;
+use crate::flavour::{Async, Blocking, Flavour};
+use crate::models::{
+    Architecture, ImageInfo, ListImagesResponse, OsType, ProductImageType, SortField, SortType,
+};
+use crate::paginate::{PageFetcher, Paginator, RawPage};
+use crate::validate;
+
+/// `limit` of ListImages: 0 to 100, default 100.
+const LIMIT_RANGE: std::ops::RangeInclusive<u32> = 0..=100;
+/// A page of 0 items never makes progress, so the paginator's page size starts at 1.
+const PAGE_SIZE_RANGE: std::ops::RangeInclusive<u32> = 1..=100;
+const DEFAULT_LIMIT: u32 = 100;
+
+/// Product images of Workspace; from [`Client::images`].
+#[derive(Debug)]
+pub struct Images<'c, F = Async> {
+    pub(crate) client: &'c Client,
+    pub(crate) flavour: F,
+}
+
+impl<F: Flavour> Images<'_, F> {
+    /// `ListImages`: a request to refine with filters and sorting, then `send` (one page) or
+    /// `paginate` (everything).
+    pub fn list(&self) -> ListImages<F> {
+        ListImages {
+            client: self.client.clone(),
+            flavour: self.flavour.clone(),
+            query: Query::default(),
+        }
+    }
+}
+
+/// The filters and sorting of ListImages.
+#[derive(Clone, Debug, Default)]
+struct Query {
+    os_type: Option<OsType>,
+    image_type: Option<ProductImageType>,
+    platform: Option<String>,
+    architecture: Option<Architecture>,
+    package_type: Option<String>,
+    image_id: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+    sort_field: Option<SortField>,
+    sort_type: Option<SortType>,
+}
+
+/// A `ListImages` request; from [`Images::list`].
+///
+/// ```no_run
+/// # async fn example(client: huaweicloud_images::Client) -> huaweicloud_images::Result<()> {
+/// use huaweicloud_images::models::{OsType, SortField, SortType};
+///
+/// let newest_linux = client
+///     .images()
+///     .list()
+///     .os_type(OsType::Linux)
+///     .sort(SortField::CreatedAt, SortType::Desc)
+///     .paginate()
+///     .max_items(20)
+///     .collect_all()
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until sent or paginated"]
+pub struct ListImages<F = Async> {
+    client: Client,
+    flavour: F,
+    query: Query,
+}
+
+impl<F: Flavour> ListImages<F> {
+    /// OS type, e.g. [`OsType::Windows`] (any other value is sent as given: `"Kylin".into()`).
+    pub fn os_type(mut self, os_type: impl Into<OsType>) -> Self {
+        self.query.os_type = Some(os_type.into());
+        self
+    }
+
+    /// Image type: [`ProductImageType::Gold`] (public) or [`ProductImageType::Private`].
+    pub fn image_type(mut self, image_type: impl Into<ProductImageType>) -> Self {
+        self.query.image_type = Some(image_type.into());
+        self
+    }
+
+    /// Image OS, e.g. `Windows`.
+    pub fn platform(mut self, platform: impl Into<String>) -> Self {
+        self.query.platform = Some(platform.into());
+        self
+    }
+
+    /// Architecture, e.g. [`Architecture::X86`].
+    pub fn architecture(mut self, architecture: impl Into<Architecture>) -> Self {
+        self.query.architecture = Some(architecture.into());
+        self
+    }
+
+    /// Package series.
+    pub fn package_type(mut self, package_type: impl Into<String>) -> Self {
+        self.query.package_type = Some(package_type.into());
+        self
+    }
+
+    /// One image by id.
+    pub fn image_id(mut self, image_id: impl Into<String>) -> Self {
+        self.query.image_id = Some(image_id.into());
+        self
+    }
+
+    /// Sort by `field` (default `name`) in `order` (default ascending).
+    pub fn sort(mut self, field: SortField, order: SortType) -> Self {
+        self.query.sort_field = Some(field);
+        self.query.sort_type = Some(order);
+        self
+    }
+
+    /// Sort field alone (`name` or `created_at`).
+    pub fn sort_field(mut self, field: impl Into<SortField>) -> Self {
+        self.query.sort_field = Some(field.into());
+        self
+    }
+
+    /// Sort order alone (`asc` or `desc`).
+    pub fn sort_type(mut self, order: impl Into<SortType>) -> Self {
+        self.query.sort_type = Some(order.into());
+        self
+    }
+
+    /// Records per page, 0 to 100 (default 100). For `send` only; see `paginate` to list all.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.query.limit = Some(limit);
+        self
+    }
+
+    /// Offset of the first record (default 0). For `send` only; see `paginate` to list all.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.query.offset = Some(offset);
+        self
+    }
+}
+
+impl ListImages<Async> {
+    /// Sends the request: one page, `total_count` being the total.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] (before any I/O) for a limit outside 0..=100 or an offset
+    /// past `i32::MAX`; otherwise the call's errors.
+    pub async fn send(self) -> Result<ListImagesResponse> {
+        send(&self.client, &self.query).await
+    }
+
+    /// Every image matching the filters, in the requested order, page by page.
+    pub fn paginate(self) -> Paginator<ImageInfo> {
+        paginator(self.client, self.query)
+    }
+}
+
+impl ListImages<Blocking> {
+    /// Sends the request, blocking. See the async `send`.
+    ///
+    /// # Errors
+    /// As for the async call.
+    pub fn send(self) -> Result<ListImagesResponse> {
+        self.flavour.block_on(send(&self.client, &self.query))?
+    }
+
+    /// Every image matching the filters, as blocking iterators.
+    pub fn paginate(self) -> blocking::Paginator<ImageInfo> {
+        blocking::Paginator::new(paginator(self.client, self.query), self.flavour)
+    }
+}
+
+fn paginator(client: Client, query: Query) -> Paginator<ImageInfo> {
+    let start = query.offset.unwrap_or(0);
+    Paginator::new(
+        Arc::new(Pages { client, query }),
+        Operation::LIST_IMAGES.name,
+        PAGE_SIZE_RANGE,
+        DEFAULT_LIMIT,
+    )
+    .start_offset(start)
+}
+
+async fn send(client: &Client, query: &Query) -> Result<ListImagesResponse> {
+    if let Some(limit) = query.limit {
+        validate::limit("limit", limit, LIMIT_RANGE)?;
+    }
+    let offset = query.offset.map(validate::offset).transpose()?;
+    let limit = query.limit.map(|l| l as i32);
+    for (field, value) in [
+        ("platform", &query.platform),
+        ("package_type", &query.package_type),
+        ("image_id", &query.image_id),
+    ] {
+        if let Some(value) = value {
+            validate::query_text(field, value)?;
+        }
+    }
+    let project_id = client.project_id().to_string();
+    let q = query.clone();
+    client
+        .call(Operation::LIST_IMAGES, |hooks, base, http| {
+            let api = workspace::Client::new_with_client(base, http, hooks);
+            async move {
+                let mut request = api.list_images().project_id(project_id);
+                if let Some(v) = q.os_type {
+                    request = request.os_type(v);
+                }
+                if let Some(v) = q.image_type {
+                    request = request.image_type(v);
+                }
+                if let Some(v) = q.platform {
+                    request = request.platform(v);
+                }
+                if let Some(v) = q.architecture {
+                    request = request.architecture(v);
+                }
+                if let Some(v) = q.package_type {
+                    request = request.package_type(v);
+                }
+                if let Some(v) = q.image_id {
+                    request = request.image_id(v);
+                }
+                if let Some(v) = limit {
+                    request = request.limit(v);
+                }
+                if let Some(v) = offset {
+                    request = request.offset(v);
+                }
+                if let Some(v) = q.sort_field {
+                    request = request.sort_field(v);
+                }
+                if let Some(v) = q.sort_type {
+                    request = request.sort_type(v);
+                }
+                request.send().await
+            }
+        })
+        .await
+}
+
+/// Fetches pages of ListImages with the request's filters and sorting.
+struct Pages {
+    client: Client,
+    query: Query,
+}
+
+impl PageFetcher<ImageInfo> for Pages {
+    fn fetch(&self, offset: u64, limit: u32) -> BoxFuture<'static, Result<RawPage<ImageInfo>>> {
+        let client = self.client.clone();
+        let query = Query {
+            offset: Some(offset),
+            limit: Some(limit),
+            ..self.query.clone()
+        };
+        async move {
+            let page = send(&client, &query).await?;
+            Ok(RawPage {
+                items: page.images.unwrap_or_default(),
+                total: page.total_count.and_then(|c| u64::try_from(c).ok()),
+            })
+        }
+        .boxed()
+    }
+
+    fn key(&self, item: &ImageInfo) -> Option<String> {
+        item.id.clone()
+    }
+}

@@ -1,0 +1,453 @@
+//! Offset/limit pagination for the list operations.
+//!
+//! A list call returns a [`Paginator`]. From it, [`Paginator::items`] streams every item,
+//! [`Paginator::pages`] streams the pages as the service returned them, and
+//! [`Paginator::collect_all`] gathers everything into a `Vec`. Requests start only when a stream is
+//! first polled.
+//!
+//! # When a listing ends
+//!
+//! A listing ends at the first page that is empty or holds fewer items than were asked for, or
+//! when the next offset reaches the total the service reported. A reported total is only
+//! believed while it agrees with the pages: the same value on every page, and never fewer than the
+//! items already seen. Once it disagrees (the documents' own `ListImages` example reports
+//! `total_count: 1` beside two images) the listing falls back to stopping at a short or empty
+//! page, so a wrong or changing total neither loses nor repeats items.
+//!
+//! # Never looping forever
+//!
+//! A service that ignores the offset, or serves a page again, would make a naive loop run
+//! forever. Each page's item ids are compared with those of the previous page and of one earlier
+//! checkpoint page (moved at doubling intervals, which catches a cycle of any length); a page whose
+//! ids were all already in one of them ends the listing with [`Error::Pagination`]. Only two pages'
+//! ids are kept, so memory stays bounded by the page size, never by the length of the listing.
+
+mod progress;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use futures::stream::{self, BoxStream, FuturesOrdered, StreamExt, TryStreamExt};
+
+use crate::{Error, Result};
+use progress::ProgressGuard;
+
+/// How many page requests a listing keeps in flight by default; see [`Paginator::concurrency`].
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// What one request returned, as the service reported it.
+pub(crate) struct RawPage<T> {
+    /// The items of the page, in the order the service sent them.
+    pub items: Vec<T>,
+    /// The total the service reported (`count`, `total_count`), if any.
+    pub total: Option<u64>,
+}
+
+/// Fetches one page of one list operation.
+///
+/// Implemented for each list operation; filters and sorting are captured inside and sent unchanged
+/// with every page.
+pub(crate) trait PageFetcher<T>: Send + Sync + 'static {
+    /// Requests `limit` items starting at `offset`.
+    fn fetch(&self, offset: u64, limit: u32) -> BoxFuture<'static, Result<RawPage<T>>>;
+
+    /// An identity for an item (its id), used to detect a service that makes no progress; `None`
+    /// if unknown.
+    fn key(&self, item: &T) -> Option<String>;
+}
+
+/// One page of a listing, as delivered by [`Paginator::pages`].
+///
+/// Every delivered page holds at least one item; a listing that turns out empty yields no page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of the page (the last page is cut short when [`Paginator::max_items`] is reached).
+    pub items: Vec<T>,
+    /// The offset this page was requested at.
+    pub offset: u64,
+    /// The total the service reported with this page, as reported (it may be wrong).
+    pub total: Option<u64>,
+    /// The offset to resume from with [`Paginator::start_offset`], or `None` when the listing is
+    /// complete. It is this page's offset plus the number of items in it.
+    pub next_offset: Option<u64>,
+}
+
+/// A listing that has not started yet: configure it, then consume it as items, pages or a `Vec`.
+///
+/// Pages are requested with `offset`/`limit`, where `limit` is the page size on every request.
+/// Once the first page has reported a total that can be believed, the following pages up to that
+/// total are requested ahead, at most [`concurrency`](Self::concurrency) at a time, and still
+/// delivered strictly in offset order. Past the total, or when there is none, pages are requested
+/// one at a time for as long as they come back full. At most `concurrency` pages are held in
+/// memory at any time, however long the listing.
+///
+/// # Example
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// use huaweicloud_images::paginate::Paginator;
+///
+/// // `listing` is what a list call of the client returns.
+/// async fn print_first_thousand(listing: Paginator<String>) -> huaweicloud_images::Result<()> {
+///     let mut items = listing.page_size(100).max_items(1_000).items();
+///     while let Some(item) = items.try_next().await? {
+///         println!("{item}");
+///     }
+///     Ok(())
+/// }
+/// ```
+#[must_use = "a paginator does nothing until one of its streams is polled"]
+pub struct Paginator<T> {
+    fetcher: Arc<dyn PageFetcher<T>>,
+    operation: &'static str,
+    page_size_range: RangeInclusive<u32>,
+    page_size: u32,
+    max_items: Option<u64>,
+    start_offset: u64,
+    concurrency: usize,
+}
+
+impl<T> fmt::Debug for Paginator<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Paginator")
+            .field("operation", &self.operation)
+            .field("page_size", &self.page_size)
+            .field("max_items", &self.max_items)
+            .field("start_offset", &self.start_offset)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + 'static> Paginator<T> {
+    /// A listing of `operation` (its official name, for errors and logs) through `fetcher`.
+    pub(crate) fn new(
+        fetcher: Arc<dyn PageFetcher<T>>,
+        operation: &'static str,
+        page_size_range: RangeInclusive<u32>,
+        default_page_size: u32,
+    ) -> Self {
+        Paginator {
+            fetcher,
+            operation,
+            page_size_range,
+            page_size: default_page_size,
+            max_items: None,
+            start_offset: 0,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+
+    /// Items per request (the `limit` sent on every request).
+    ///
+    /// A value outside the operation's range makes the first poll yield
+    /// [`Error::InvalidInput`] (field `page_size`) before any request is sent.
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n;
+        self
+    }
+
+    /// Stops after `n` items. No page is requested that cannot contribute one of them, so
+    /// `max_items(0)` sends no request at all.
+    pub fn max_items(mut self, n: u64) -> Self {
+        self.max_items = Some(n);
+        self
+    }
+
+    /// Starts at offset `n` instead of 0, e.g. a [`Page::next_offset`] from an earlier listing.
+    pub fn start_offset(mut self, n: u64) -> Self {
+        self.start_offset = n;
+        self
+    }
+
+    /// How many page requests may be in flight at once (default [`DEFAULT_CONCURRENCY`]).
+    ///
+    /// 1 requests strictly one page at a time; 0 makes the first poll yield
+    /// [`Error::InvalidInput`] (field `concurrency`) before any request is sent.
+    ///
+    /// The default of 4 hides most of the round-trip latency of a long listing (once the total is
+    /// known, pages arrive up to 4 times faster than one request at a time when the round trip
+    /// dominates) while keeping at most 4 pages buffered
+    /// and sending few enough parallel requests per listing to stay clear of the API gateway's
+    /// request-rate limits. Requests ahead are only sent when the service reported a total that
+    /// agrees with the pages, so short listings send exactly the requests a hand-written loop
+    /// would.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n;
+        self
+    }
+
+    /// The pages of the listing, in offset order, ending after the last page or at the first error.
+    pub fn pages(self) -> BoxStream<'static, Result<Page<T>>> {
+        let listing = Listing::new(self);
+        stream::unfold(listing, |mut listing| async move {
+            let next = listing.next_page().await?;
+            Some((next, listing))
+        })
+        .fuse()
+        .boxed()
+    }
+
+    /// Every item of the listing, in order, ending after the last item or at the first error.
+    pub fn items(self) -> BoxStream<'static, Result<T>> {
+        self.pages()
+            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+            .fuse()
+            .boxed()
+    }
+
+    /// Every item of the listing in one `Vec` (memory grows with the listing; prefer
+    /// [`items`](Self::items) for long ones).
+    pub async fn collect_all(self) -> Result<Vec<T>> {
+        self.items().try_collect().await
+    }
+
+    /// Checks the configuration; the error is delivered on the first poll.
+    fn validate(&self) -> Result<()> {
+        let range = &self.page_size_range;
+        if self.page_size == 0 || !range.contains(&self.page_size) {
+            return Err(Error::invalid(
+                "page_size",
+                format!(
+                    "{} pages hold {} to {} items, got {}",
+                    self.operation,
+                    (*range.start()).max(1),
+                    range.end(),
+                    self.page_size
+                ),
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err(Error::invalid(
+                "concurrency",
+                "must be at least 1 (1 requests one page at a time)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What is known about the total the service reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Total {
+    /// No page has arrived yet.
+    NotSeen,
+    /// Every page so far reported this total, and it agrees with their items.
+    Trusted(u64),
+    /// Missing, changing or contradicted by the items: the listing ends at a short or empty page.
+    Distrusted,
+}
+
+impl Total {
+    /// Updates the belief with a page whose items end at offset `end`.
+    fn observe(&mut self, operation: &'static str, end: u64, reported: Option<u64>) {
+        let agrees = |total: u64| end <= total;
+        let next = match (*self, reported) {
+            (Total::NotSeen, Some(total)) if agrees(total) => Total::Trusted(total),
+            (Total::Trusted(trusted), Some(total)) if total == trusted && agrees(total) => {
+                Total::Trusted(total)
+            }
+            (Total::Distrusted, _) | (_, None) => Total::Distrusted,
+            (_, Some(total)) => {
+                tracing::warn!(
+                    operation,
+                    reported = total,
+                    items_up_to = end,
+                    "reported total disagrees with the pages; ending the listing at a short page instead"
+                );
+                Total::Distrusted
+            }
+        };
+        *self = next;
+    }
+
+    fn trusted(self) -> Option<u64> {
+        match self {
+            Total::Trusted(total) => Some(total),
+            Total::NotSeen | Total::Distrusted => None,
+        }
+    }
+}
+
+/// A page request on its way: the offset it was sent for, and what it will return.
+type Pending<T> = BoxFuture<'static, (u64, Result<RawPage<T>>)>;
+
+/// The running state of one listing.
+struct Listing<T> {
+    fetcher: Arc<dyn PageFetcher<T>>,
+    operation: &'static str,
+    page_size: u32,
+    concurrency: usize,
+    /// One past the offset of the last wanted item (`start_offset + max_items`).
+    item_end: Option<u64>,
+    /// The offset of the next request to send.
+    next_request: u64,
+    /// Requests sent and not yet delivered, in offset order.
+    in_flight: FuturesOrdered<Pending<T>>,
+    total: Total,
+    progress: ProgressGuard,
+    /// A configuration error, delivered on the first poll.
+    rejected: Option<Error>,
+    finished: bool,
+}
+
+impl<T: Send + 'static> Listing<T> {
+    fn new(config: Paginator<T>) -> Self {
+        let rejected = config.validate().err();
+        Listing {
+            item_end: config
+                .max_items
+                .map(|max| config.start_offset.saturating_add(max)),
+            fetcher: config.fetcher,
+            operation: config.operation,
+            page_size: config.page_size,
+            concurrency: config.concurrency,
+            next_request: config.start_offset,
+            in_flight: FuturesOrdered::new(),
+            total: Total::NotSeen,
+            progress: ProgressGuard::new(),
+            rejected,
+            finished: false,
+        }
+    }
+
+    /// The next page to deliver, `None` once the listing is over.
+    async fn next_page(&mut self) -> Option<Result<Page<T>>> {
+        if self.finished {
+            return None;
+        }
+        if let Some(error) = self.rejected.take() {
+            self.finish();
+            return Some(Err(error));
+        }
+        self.send_requests();
+        let Some((offset, fetched)) = self.in_flight.next().await else {
+            // Nothing left that could contribute (e.g. `max_items(0)`).
+            self.finish();
+            return None;
+        };
+        match fetched.and_then(|raw| self.accept(offset, raw)) {
+            Ok(Some(page)) => Some(Ok(page)),
+            Ok(None) => {
+                self.finish();
+                None
+            }
+            Err(error) => {
+                self.finish();
+                Some(Err(error))
+            }
+        }
+    }
+
+    /// Sends requests until the window is full: `concurrency` while a trusted total says how far
+    /// the listing goes, otherwise one at a time.
+    fn send_requests(&mut self) {
+        let trusted = self.total.trusted();
+        let window = if trusted.is_some() {
+            self.concurrency
+        } else {
+            1
+        };
+        while self.in_flight.len() < window
+            && self.item_end.is_none_or(|end| self.next_request < end)
+            && trusted.is_none_or(|total| self.next_request < total)
+        {
+            let offset = self.next_request;
+            tracing::debug!(
+                operation = self.operation,
+                offset,
+                limit = self.page_size,
+                "requesting page"
+            );
+            let request = self.fetcher.fetch(offset, self.page_size);
+            self.in_flight
+                .push_back(Box::pin(async move { (offset, request.await) }));
+            self.next_request = offset.saturating_add(u64::from(self.page_size));
+        }
+    }
+
+    /// Turns what the service returned at `offset` into the page to deliver, or `None` when the
+    /// page is empty and the listing is over.
+    fn accept(&mut self, offset: u64, raw: RawPage<T>) -> Result<Option<Page<T>>> {
+        let RawPage { mut items, total } = raw;
+        let limit = usize::try_from(self.page_size).unwrap_or(usize::MAX);
+        if items.len() > limit {
+            // Keeping only what was asked for keeps the following offsets aligned; the surplus
+            // comes again with the next page.
+            tracing::warn!(
+                operation = self.operation,
+                offset,
+                limit,
+                returned = items.len(),
+                "page holds more items than asked for; using the first {limit}"
+            );
+            items.truncate(limit);
+        }
+        if items.is_empty() {
+            tracing::debug!(
+                operation = self.operation,
+                offset,
+                "empty page: listing complete"
+            );
+            return Ok(None);
+        }
+        let full = items.len() == limit;
+        let count = items.len() as u64;
+        let end = offset
+            .checked_add(count)
+            .ok_or_else(|| self.no_progress(offset, "the offset would overflow".into()))?;
+
+        let keys: HashSet<String> = items.iter().filter_map(|i| self.fetcher.key(i)).collect();
+        self.progress
+            .check(offset, keys)
+            .map_err(|reason| self.no_progress(offset, reason))?;
+
+        self.total.observe(self.operation, end, total);
+        let complete = !full || self.total.trusted() == Some(end);
+
+        let wanted = self
+            .item_end
+            .map_or(count, |item_end| item_end.saturating_sub(offset).min(count));
+        let cut = wanted < count;
+        items.truncate(usize::try_from(wanted).unwrap_or(usize::MAX));
+        let delivered_end = offset + wanted;
+        let limit_reached = self
+            .item_end
+            .is_some_and(|item_end| delivered_end >= item_end);
+
+        if complete || limit_reached {
+            self.finish();
+        } else {
+            // Send what is now known to be needed before the consumer takes this page.
+            self.send_requests();
+        }
+        Ok(Some(Page {
+            items,
+            offset,
+            total,
+            next_offset: (cut || !complete).then_some(delivered_end),
+        }))
+    }
+
+    fn no_progress(&self, offset: u64, reason: String) -> Error {
+        tracing::warn!(operation = self.operation, offset, %reason, "pagination stopped");
+        Error::Pagination {
+            operation: self.operation,
+            offset,
+            reason,
+        }
+    }
+
+    /// Ends the listing, dropping (and so cancelling) every request still in flight.
+    fn finish(&mut self) {
+        self.finished = true;
+        self.in_flight = FuturesOrdered::new();
+    }
+}

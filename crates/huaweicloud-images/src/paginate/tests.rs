@@ -1,0 +1,560 @@
+//! Tests of the paginator against a scripted fake list operation.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{FutureExt, StreamExt};
+
+use super::{DEFAULT_CONCURRENCY, Page, PageFetcher, Paginator, RawPage};
+use crate::{Error, Result};
+
+/// What the fake observed.
+#[derive(Debug, Default)]
+struct Log {
+    /// Every `(offset, limit)` requested, in the order requested.
+    requests: Vec<(u64, u32)>,
+    /// Requests sent and neither answered nor dropped.
+    in_flight: usize,
+    /// The most requests ever in flight at once.
+    max_in_flight: usize,
+    /// Offsets of the requests that were answered, in the order answered.
+    answered: Vec<u64>,
+}
+
+/// Counts a request as in flight until it is answered or dropped.
+struct InFlight(Arc<Mutex<Log>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().in_flight -= 1;
+    }
+}
+
+/// The totals the fake reports.
+enum Totals {
+    /// The real number of items.
+    Exact,
+    /// No total.
+    Missing,
+    /// Always this value.
+    Fixed(u64),
+    /// By request number (0-based); the last value repeats.
+    PerRequest(Vec<u64>),
+}
+
+/// A list operation holding items `0..n` (item `i` has id `item-i`).
+struct Fake {
+    items: Vec<u64>,
+    totals: Totals,
+    /// Maps the requested offset to the offset actually served (a misbehaving service).
+    serve_from: fn(u64) -> u64,
+    /// Items returned beyond the limit asked for.
+    surplus: usize,
+    fail_at: Option<u64>,
+    delay: fn(u64) -> Duration,
+    keyed: bool,
+    log: Arc<Mutex<Log>>,
+}
+
+impl Fake {
+    fn new(n: u64) -> Self {
+        Fake {
+            items: (0..n).collect(),
+            totals: Totals::Exact,
+            serve_from: |offset| offset,
+            surplus: 0,
+            fail_at: None,
+            delay: |_| Duration::ZERO,
+            keyed: true,
+            log: Arc::default(),
+        }
+    }
+
+    fn totals(mut self, totals: Totals) -> Self {
+        self.totals = totals;
+        self
+    }
+
+    fn serve_from(mut self, map: fn(u64) -> u64) -> Self {
+        self.serve_from = map;
+        self
+    }
+
+    fn surplus(mut self, n: usize) -> Self {
+        self.surplus = n;
+        self
+    }
+
+    fn fail_at(mut self, offset: u64) -> Self {
+        self.fail_at = Some(offset);
+        self
+    }
+
+    fn delay(mut self, delay: fn(u64) -> Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// A paginator over this fake (page sizes 1–100, default 10) and a handle on its log.
+    fn paginator(self) -> (Paginator<u64>, Arc<Mutex<Log>>) {
+        let log = Arc::clone(&self.log);
+        (Paginator::new(Arc::new(self), "ListFake", 1..=100, 10), log)
+    }
+}
+
+impl PageFetcher<u64> for Fake {
+    fn fetch(
+        &self,
+        offset: u64,
+        limit: u32,
+    ) -> futures::future::BoxFuture<'static, Result<RawPage<u64>>> {
+        let request = {
+            let mut log = self.log.lock().unwrap();
+            log.requests.push((offset, limit));
+            log.in_flight += 1;
+            log.max_in_flight = log.max_in_flight.max(log.in_flight);
+            log.requests.len() - 1
+        };
+        let guard = InFlight(Arc::clone(&self.log));
+        let len = self.items.len();
+        let start = usize::try_from((self.serve_from)(offset)).unwrap().min(len);
+        let end = (start + limit as usize + self.surplus).min(len);
+        let items = self.items[start..end].to_vec();
+        let total = match &self.totals {
+            Totals::Exact => Some(len as u64),
+            Totals::Missing => None,
+            Totals::Fixed(total) => Some(*total),
+            Totals::PerRequest(totals) => totals.get(request).or(totals.last()).copied(),
+        };
+        let fail = self.fail_at == Some(offset);
+        let delay = (self.delay)(offset);
+        let log = Arc::clone(&self.log);
+        async move {
+            tokio::time::sleep(delay).await;
+            log.lock().unwrap().answered.push(offset);
+            drop(guard);
+            if fail {
+                return Err(Error::Transport {
+                    operation: "ListFake",
+                    message: "connection reset".into(),
+                    source: None,
+                });
+            }
+            Ok(RawPage { items, total })
+        }
+        .boxed()
+    }
+
+    fn key(&self, item: &u64) -> Option<String> {
+        self.keyed.then(|| format!("item-{item}"))
+    }
+}
+
+fn requests(log: &Mutex<Log>) -> Vec<(u64, u32)> {
+    log.lock().unwrap().requests.clone()
+}
+
+/// `(offset, 10)` for each offset.
+fn tens(offsets: impl IntoIterator<Item = u64>) -> Vec<(u64, u32)> {
+    offsets.into_iter().map(|offset| (offset, 10)).collect()
+}
+
+/// Everything the item stream yields, errors included, until it ends (at most 5,000 results, so
+/// a paginator that loops forever fails the test instead of hanging it).
+async fn drain(paginator: Paginator<u64>) -> Vec<Result<u64>> {
+    paginator.items().take(5_000).collect().await
+}
+
+/// The items of a stream that must end without error.
+async fn all_items(paginator: Paginator<u64>) -> Vec<u64> {
+    paginator.collect_all().await.unwrap()
+}
+
+fn pagination_offset(result: &Result<u64>) -> Option<u64> {
+    match result {
+        Err(Error::Pagination { offset, .. }) => Some(*offset),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn streams_send_nothing_until_polled() {
+    let (paginator, log) = Fake::new(30).paginator();
+    let pages = paginator.pages();
+    tokio::task::yield_now().await;
+    assert!(requests(&log).is_empty());
+    drop(pages);
+
+    let (paginator, log) = Fake::new(30).paginator();
+    let mut items = paginator.items();
+    assert!(requests(&log).is_empty());
+    assert_eq!(items.next().await.unwrap().unwrap(), 0);
+    assert_eq!(requests(&log)[0], (0, 10));
+}
+
+#[tokio::test]
+async fn no_items_makes_one_request_and_yields_no_page() {
+    let (paginator, log) = Fake::new(0).paginator();
+    let pages: Vec<_> = paginator.pages().collect().await;
+    assert!(pages.is_empty());
+    assert_eq!(requests(&log), tens([0]));
+}
+
+#[tokio::test]
+async fn one_item_makes_one_request() {
+    let (paginator, log) = Fake::new(1).paginator();
+    let pages: Vec<_> = paginator.pages().collect().await;
+    let expected = Page {
+        items: vec![0],
+        offset: 0,
+        total: Some(1),
+        next_offset: None,
+    };
+    assert_eq!(
+        pages.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+        [expected]
+    );
+    assert_eq!(requests(&log), tens([0]));
+}
+
+#[tokio::test]
+async fn exactly_one_full_page_stops_at_the_total() {
+    let (paginator, log) = Fake::new(10).paginator();
+    assert_eq!(all_items(paginator).await, (0..10).collect::<Vec<_>>());
+    assert_eq!(requests(&log), tens([0]));
+}
+
+#[tokio::test]
+async fn exactly_one_full_page_without_total_needs_an_empty_page() {
+    let (paginator, log) = Fake::new(10).totals(Totals::Missing).paginator();
+    assert_eq!(all_items(paginator).await, (0..10).collect::<Vec<_>>());
+    assert_eq!(requests(&log), tens([0, 10]));
+}
+
+#[tokio::test]
+async fn partial_last_page_ends_the_listing() {
+    for totals in [Totals::Exact, Totals::Missing] {
+        let (paginator, log) = Fake::new(25).totals(totals).paginator();
+        assert_eq!(
+            all_items(paginator.concurrency(1)).await,
+            (0..25).collect::<Vec<_>>()
+        );
+        assert_eq!(requests(&log), tens([0, 10, 20]));
+    }
+}
+
+#[tokio::test]
+async fn max_items_in_the_middle_of_a_page_sends_no_further_request() {
+    // Default concurrency with a trusted total: prefetch must not go past the item limit.
+    let (paginator, log) = Fake::new(100).paginator();
+    let pages: Vec<_> = paginator.max_items(15).pages().collect().await;
+    let pages: Vec<_> = pages.into_iter().map(Result::unwrap).collect();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[1].items, (10..15).collect::<Vec<_>>());
+    assert_eq!(pages[1].next_offset, Some(15));
+    assert_eq!(requests(&log), tens([0, 10]));
+}
+
+#[tokio::test]
+async fn max_items_on_a_page_boundary_sends_no_further_request() {
+    let (paginator, log) = Fake::new(100).totals(Totals::Missing).paginator();
+    assert_eq!(
+        all_items(paginator.max_items(20)).await,
+        (0..20).collect::<Vec<_>>()
+    );
+    assert_eq!(requests(&log), tens([0, 10]));
+}
+
+#[tokio::test]
+async fn max_items_zero_sends_nothing() {
+    let (paginator, log) = Fake::new(100).paginator();
+    let pages: Vec<_> = paginator.max_items(0).pages().collect().await;
+    assert!(pages.is_empty());
+    assert!(requests(&log).is_empty());
+}
+
+#[tokio::test]
+async fn start_offset_resumes_where_a_page_left_off() {
+    let (paginator, _) = Fake::new(25).paginator();
+    let pages: Vec<_> = paginator.max_items(15).pages().collect().await;
+    let last = pages.last().unwrap().as_ref().unwrap();
+    let resume = last.next_offset.unwrap();
+    assert_eq!(resume, 15);
+
+    let (paginator, log) = Fake::new(25).paginator();
+    let rest = all_items(paginator.start_offset(resume)).await;
+    assert_eq!(rest, (15..25).collect::<Vec<_>>());
+    // 15 + 10 reaches the total of 25: nothing more to ask.
+    assert_eq!(requests(&log), tens([15]));
+}
+
+#[tokio::test]
+async fn out_of_range_page_size_fails_before_any_request() {
+    for size in [0, 101] {
+        let (paginator, log) = Fake::new(30).paginator();
+        let mut items = paginator.page_size(size).items();
+        match items.next().await {
+            Some(Err(Error::InvalidInput { field, .. })) => assert_eq!(field, "page_size"),
+            other => panic!("page size {size}: expected InvalidInput, got {other:?}"),
+        }
+        assert!(items.next().await.is_none());
+        assert!(
+            items.next().await.is_none(),
+            "polling after the end must stay at None"
+        );
+        assert!(requests(&log).is_empty());
+    }
+}
+
+#[tokio::test]
+async fn zero_concurrency_fails_before_any_request() {
+    let (paginator, log) = Fake::new(30).paginator();
+    let mut pages = paginator.concurrency(0).pages();
+    match pages.next().await {
+        Some(Err(Error::InvalidInput { field, .. })) => assert_eq!(field, "concurrency"),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+    assert!(pages.next().await.is_none());
+    assert!(requests(&log).is_empty());
+}
+
+#[tokio::test]
+async fn total_smaller_than_the_items_on_the_first_page_is_ignored() {
+    // The documents' example: `total_count: 1` beside two images.
+    let (paginator, log) = Fake::new(2).totals(Totals::Fixed(1)).paginator();
+    assert_eq!(all_items(paginator).await, [0, 1]);
+    assert_eq!(requests(&log), tens([0]));
+
+    // Same lie with full pages: the listing goes on until a short page.
+    let (paginator, log) = Fake::new(5).totals(Totals::Fixed(1)).paginator();
+    assert_eq!(all_items(paginator.page_size(2)).await, [0, 1, 2, 3, 4]);
+    assert_eq!(requests(&log), [(0, 2), (2, 2), (4, 2)]);
+}
+
+#[tokio::test]
+async fn total_exceeded_on_a_later_page_is_ignored() {
+    let (paginator, _) = Fake::new(30).totals(Totals::Fixed(15)).paginator();
+    assert_eq!(all_items(paginator).await, (0..30).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn total_larger_than_the_items_loses_and_repeats_nothing() {
+    let (paginator, log) = Fake::new(25).totals(Totals::Fixed(100)).paginator();
+    assert_eq!(all_items(paginator).await, (0..25).collect::<Vec<_>>());
+    let log = log.lock().unwrap();
+    assert!(log.requests.starts_with(&tens([0, 10, 20])));
+    assert!(log.max_in_flight <= DEFAULT_CONCURRENCY);
+    assert_eq!(log.in_flight, 0, "requests past the end were dropped");
+}
+
+#[tokio::test]
+async fn shrinking_total_loses_and_repeats_nothing() {
+    let (paginator, log) = Fake::new(30)
+        .totals(Totals::PerRequest(vec![30, 20]))
+        .paginator();
+    assert_eq!(all_items(paginator).await, (0..30).collect::<Vec<_>>());
+    // Page 10 said 20, so the total was dropped and the end is found by an empty page.
+    assert_eq!(requests(&log), tens([0, 10, 20, 30]));
+}
+
+#[tokio::test]
+async fn growing_total_loses_and_repeats_nothing() {
+    let (paginator, log) = Fake::new(40)
+        .totals(Totals::PerRequest(vec![20, 40]))
+        .paginator();
+    assert_eq!(all_items(paginator).await, (0..40).collect::<Vec<_>>());
+    assert_eq!(requests(&log), tens([0, 10, 20, 30, 40]));
+}
+
+#[tokio::test]
+async fn service_ignoring_the_offset_ends_with_a_pagination_error() {
+    for totals in [Totals::Exact, Totals::Missing] {
+        let (paginator, log) = Fake::new(35).totals(totals).serve_from(|_| 0).paginator();
+        let results = drain(paginator).await;
+        assert_eq!(results.len(), 11, "10 items, then the error");
+        let items: Vec<u64> = results[..10].iter().map(|r| *r.as_ref().unwrap()).collect();
+        assert_eq!(items, (0..10).collect::<Vec<_>>());
+        assert_eq!(pagination_offset(&results[10]), Some(10));
+        assert!(log.lock().unwrap().requests.starts_with(&tens([0, 10])));
+    }
+}
+
+#[tokio::test]
+async fn repeated_page_ends_with_a_pagination_error() {
+    // Offset 20 serves the page at 10 again.
+    let (paginator, _) = Fake::new(50)
+        .totals(Totals::Missing)
+        .serve_from(|offset| if offset == 20 { 10 } else { offset })
+        .paginator();
+    let results = drain(paginator).await;
+    assert_eq!(results.len(), 21);
+    assert!(results[..20].iter().all(Result::is_ok));
+    assert_eq!(pagination_offset(&results[20]), Some(20));
+}
+
+#[tokio::test]
+async fn cycle_of_several_pages_is_caught() {
+    // Offsets 30, 40, 50… serve 0, 10, 20 again: no page repeats its predecessor.
+    let (paginator, _) = Fake::new(1_000)
+        .totals(Totals::Missing)
+        .serve_from(|offset| offset % 30)
+        .paginator();
+    let results = drain(paginator).await;
+    let error_at = results.iter().position(Result::is_err).unwrap();
+    assert_eq!(results.len(), error_at + 1, "the error ends the stream");
+    assert_eq!(pagination_offset(&results[error_at]), Some(50));
+    assert_eq!(error_at, 50);
+}
+
+#[tokio::test]
+async fn overlapping_pages_are_not_a_repeat() {
+    // From offset 10 on, the service is 5 items behind: pages overlap but do progress.
+    let (paginator, _) = Fake::new(30)
+        .totals(Totals::Missing)
+        .serve_from(|offset| if offset >= 10 { offset - 5 } else { offset })
+        .paginator();
+    let expected: Vec<u64> = (0..10).chain(5..15).chain(15..25).chain(25..30).collect();
+    assert_eq!(all_items(paginator).await, expected);
+}
+
+#[tokio::test]
+async fn items_without_ids_are_listed_normally() {
+    let mut fake = Fake::new(25).totals(Totals::Missing);
+    fake.keyed = false;
+    let (paginator, log) = fake.paginator();
+    assert_eq!(all_items(paginator).await, (0..25).collect::<Vec<_>>());
+    assert_eq!(requests(&log), tens([0, 10, 20]));
+}
+
+#[tokio::test]
+async fn surplus_items_are_neither_lost_nor_repeated() {
+    let (paginator, _) = Fake::new(25).totals(Totals::Missing).surplus(5).paginator();
+    assert_eq!(all_items(paginator).await, (0..25).collect::<Vec<_>>());
+}
+
+#[tokio::test(start_paused = true)]
+async fn error_in_the_middle_comes_last_after_every_earlier_item_once() {
+    // Later pages answer first, so pages after the failure are ready before it.
+    let (paginator, log) = Fake::new(60)
+        .fail_at(20)
+        .delay(|offset| Duration::from_millis(1_000 - offset * 10))
+        .paginator();
+    let results = drain(paginator).await;
+    assert_eq!(results.len(), 21);
+    let items: Vec<u64> = results[..20].iter().map(|r| *r.as_ref().unwrap()).collect();
+    assert_eq!(items, (0..20).collect::<Vec<_>>());
+    assert!(matches!(results[20], Err(Error::Transport { .. })));
+    let log = log.lock().unwrap();
+    assert!(
+        log.answered.contains(&30),
+        "page 30 was ready, and still not yielded"
+    );
+    assert_eq!(log.in_flight, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn collect_all_returns_the_error_of_a_failed_page() {
+    let (paginator, _) = Fake::new(60).fail_at(40).paginator();
+    assert!(matches!(
+        paginator.collect_all().await,
+        Err(Error::Transport { .. })
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn prefetch_keeps_offset_order_and_the_in_flight_bound() {
+    let (paginator, log) = Fake::new(95)
+        .delay(|offset| Duration::from_millis(1_000 - offset * 10))
+        .paginator();
+    assert_eq!(all_items(paginator).await, (0..95).collect::<Vec<_>>());
+    let log = log.lock().unwrap();
+    assert_eq!(log.requests, tens((0..10).map(|page| page * 10)));
+    assert_eq!(log.max_in_flight, DEFAULT_CONCURRENCY);
+    let answered_at = |offset| log.answered.iter().position(|o| *o == offset).unwrap();
+    assert!(
+        answered_at(40) < answered_at(10),
+        "later pages answered first"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn prefetch_width_follows_concurrency() {
+    let (paginator, log) = Fake::new(200)
+        .delay(|_| Duration::from_millis(50))
+        .paginator();
+    assert_eq!(all_items(paginator.concurrency(7)).await.len(), 200);
+    assert_eq!(log.lock().unwrap().max_in_flight, 7);
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrency_one_is_sequential() {
+    let (paginator, log) = Fake::new(95)
+        .delay(|offset| Duration::from_millis(1_000 - offset * 10))
+        .paginator();
+    assert_eq!(
+        all_items(paginator.concurrency(1)).await,
+        (0..95).collect::<Vec<_>>()
+    );
+    let log = log.lock().unwrap();
+    assert_eq!(log.max_in_flight, 1);
+    assert_eq!(
+        log.answered,
+        (0..10).map(|page| page * 10).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_prefetch_without_a_total() {
+    let (paginator, log) = Fake::new(95)
+        .totals(Totals::Missing)
+        .delay(|_| Duration::from_millis(50))
+        .paginator();
+    assert_eq!(all_items(paginator).await.len(), 95);
+    assert_eq!(log.lock().unwrap().max_in_flight, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_stream_cancels_requests_in_flight() {
+    let (paginator, log) = Fake::new(100)
+        .delay(|_| Duration::from_millis(50))
+        .paginator();
+    let mut items = paginator.items();
+    assert_eq!(items.next().await.unwrap().unwrap(), 0);
+    assert_eq!(log.lock().unwrap().in_flight, DEFAULT_CONCURRENCY);
+    drop(items);
+    assert_eq!(log.lock().unwrap().in_flight, 0);
+}
+
+#[tokio::test]
+async fn collect_all_gathers_every_item() {
+    let (paginator, _) = Fake::new(35).paginator();
+    assert_eq!(
+        paginator.collect_all().await.unwrap(),
+        (0..35).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn pages_report_offsets_totals_and_where_to_resume() {
+    let (paginator, _) = Fake::new(25).paginator();
+    let pages: Vec<_> = paginator.pages().map(Result::unwrap).collect().await;
+    let summary: Vec<_> = pages
+        .iter()
+        .map(|p| (p.offset, p.items.len(), p.total, p.next_offset))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (0, 10, Some(25), Some(10)),
+            (10, 10, Some(25), Some(20)),
+            (20, 5, Some(25), None)
+        ]
+    );
+
+    // Without a total the last full page cannot know it is the last; the empty page after it is
+    // not delivered.
+    let (paginator, _) = Fake::new(20).totals(Totals::Missing).paginator();
+    let pages: Vec<_> = paginator.pages().map(Result::unwrap).collect().await;
+    let summary: Vec<_> = pages.iter().map(|p| (p.offset, p.next_offset)).collect();
+    assert_eq!(summary, [(0, Some(10)), (10, Some(20))]);
+}

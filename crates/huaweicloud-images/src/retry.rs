@@ -1,0 +1,208 @@
+//! When and how long to wait before trying a call again.
+//!
+//! Every operation of this crate is a `GET`, so retrying is always safe. By default a call is tried
+//! up to 4 times on connection errors, time-outs and HTTP 408, 429, 500, 502, 503 and 504, with
+//! exponential backoff (200 ms doubling up to 5 s) plus random jitter (up to the same again), at most 30 s of waiting in all,
+//! honouring `Retry-After` (capped at 30 s). The waiting itself is [`backon`]'s.
+
+use std::time::{Duration, SystemTime};
+
+use backon::ExponentialBuilder;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// How a call is retried. Build one with [`RetryPolicy::default`] and the `with_*` methods, or
+/// turn retries off with [`RetryPolicy::disabled`].
+///
+/// ```
+/// use std::time::Duration;
+/// use huaweicloud_images::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .with_max_attempts(6)
+///     .with_max_backoff(Duration::from_secs(10));
+/// assert_eq!(patient.max_attempts(), 6);
+/// assert_eq!(RetryPolicy::disabled().max_attempts(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_total_delay: Duration,
+    max_retry_after: Duration,
+    jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_total_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(30),
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn disabled() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Attempts in all, the first included (at least 1; 0 is read as 1).
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The wait before the first retry; it doubles on each further retry.
+    pub fn with_initial_backoff(mut self, delay: Duration) -> Self {
+        self.initial_backoff = delay;
+        self
+    }
+
+    /// The longest wait between two attempts.
+    pub fn with_max_backoff(mut self, delay: Duration) -> Self {
+        self.max_backoff = delay;
+        self
+    }
+
+    /// The most time spent waiting between attempts over the whole call; no retry starts past it.
+    pub fn with_max_total_delay(mut self, delay: Duration) -> Self {
+        self.max_total_delay = delay;
+        self
+    }
+
+    /// The longest `Retry-After` honoured; a longer one ends the retries.
+    pub fn with_max_retry_after(mut self, delay: Duration) -> Self {
+        self.max_retry_after = delay;
+        self
+    }
+
+    /// Exact exponential delays, without random jitter (for reproducible tests).
+    pub fn without_jitter(mut self) -> Self {
+        self.jitter = false;
+        self
+    }
+
+    /// Attempts in all, the first included.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The backoff schedule for one call.
+    pub(crate) fn backoff(&self) -> ExponentialBuilder {
+        let builder = ExponentialBuilder::new()
+            .with_min_delay(self.initial_backoff)
+            .with_max_delay(self.max_backoff)
+            .with_factor(2.0)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize)
+            .with_total_delay(Some(self.max_total_delay));
+        if self.jitter {
+            builder.with_jitter()
+        } else {
+            builder
+        }
+    }
+
+    /// The wait before the next attempt: the service's `Retry-After` when it sent one it may be
+    /// trusted with, otherwise the backoff's. `None` ends the retries.
+    pub(crate) fn next_delay(
+        &self,
+        retry_after: Option<Duration>,
+        backoff: Option<Duration>,
+    ) -> Option<Duration> {
+        let backoff = backoff?;
+        match retry_after {
+            Some(wait) if wait > self.max_retry_after => None,
+            Some(wait) => Some(wait),
+            None => Some(backoff),
+        }
+    }
+}
+
+/// `Retry-After` as a delay: either seconds or an HTTP date. Unparsable values are ignored.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backon::BackoffBuilder;
+    use reqwest::header::HeaderValue;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(retry_after(&headers("3")), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after(&headers(" 0 ")), Some(Duration::ZERO));
+        let soon = SystemTime::now() + Duration::from_secs(120);
+        let at = retry_after(&headers(&httpdate::fmt_http_date(soon))).unwrap();
+        assert!(
+            at > Duration::from_secs(100) && at <= Duration::from_secs(120),
+            "{at:?}"
+        );
+        let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(60));
+        assert_eq!(retry_after(&headers(&past)), Some(Duration::ZERO));
+        assert_eq!(retry_after(&headers("soon")), None);
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn backoff_doubles_without_jitter_and_stops_after_max_attempts() {
+        let policy = RetryPolicy::default().without_jitter().with_max_attempts(4);
+        let delays: Vec<u128> = policy.backoff().build().map(|d| d.as_millis()).collect();
+        assert_eq!(
+            delays,
+            [200, 400, 800],
+            "3 retries after the first attempt"
+        );
+        assert_eq!(RetryPolicy::disabled().backoff().build().count(), 0);
+    }
+
+    #[test]
+    fn total_delay_budget_cuts_the_schedule() {
+        let policy = RetryPolicy::default()
+            .without_jitter()
+            .with_max_attempts(10)
+            .with_max_total_delay(Duration::from_millis(700));
+        let total: Duration = policy.backoff().build().sum();
+        assert!(total <= Duration::from_millis(700), "{total:?}");
+    }
+
+    #[test]
+    fn retry_after_wins_over_backoff_but_never_extends_the_attempts() {
+        let policy = RetryPolicy::default();
+        let backoff = Some(Duration::from_millis(200));
+        assert_eq!(
+            policy.next_delay(Some(Duration::from_secs(2)), backoff),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(policy.next_delay(None, backoff), backoff);
+        assert_eq!(policy.next_delay(Some(Duration::from_secs(1)), None), None);
+        assert_eq!(
+            policy.next_delay(Some(Duration::from_secs(3600)), backoff),
+            None
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! The path every request travels after the generated client has built it: authentication headers,
+//! a fresh signature on every attempt, retries, and what the facade needs to know afterwards.
+//!
+//! The generated client (see `huaweicloud_images_api::Transport`) hands over the built request;
+//! this module sends it and gives back the final response, and records in a per-call
+//! [`CallRecord`] what the error mapping needs (status, request id, attempts and, for error
+//! statuses, the body as received — progenitor drops the status of an error body it cannot
+//! decode and knows nothing of the `errorCode`/`code` shapes).
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use backon::{Retryable, TokioSleeper};
+use bytes::Bytes;
+use huaweicloud_images_api::{BoxFuture, Transport};
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+
+use crate::credentials::Credentials;
+use crate::error::{Error, is_retryable_status};
+use crate::retry::{RetryPolicy, retry_after};
+use crate::signing::sign_request;
+
+const X_PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
+const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
+const X_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
+/// Progenitor adds it to every request; the Huawei APIs do not document it, so it is not sent.
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+/// Error bodies kept for the error message (gateway HTML pages can be large).
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
+/// What every call of one client shares.
+pub(crate) struct Shared {
+    pub(crate) credentials: Credentials,
+    pub(crate) project_id: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) request_timeout: Option<Duration>,
+}
+
+/// What happened during one call, for error mapping and tracing.
+#[derive(Debug, Default)]
+pub(crate) struct CallRecord {
+    pub(crate) attempts: u32,
+    pub(crate) status: Option<u16>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    /// The body of a final error status (>= 400), at most [`MAX_ERROR_BODY`] bytes.
+    pub(crate) error_body: Option<Bytes>,
+    /// A failure of our own before sending (e.g. signing) that reqwest cannot express.
+    pub(crate) failure: Option<Error>,
+}
+
+/// The transport of one call: the client's shared settings plus this call's record.
+pub(crate) struct CallTransport {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) record: Arc<Mutex<CallRecord>>,
+}
+
+impl CallTransport {
+    fn record(&self) -> std::sync::MutexGuard<'_, CallRecord> {
+        self.record.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Headers every attempt carries, before signing.
+    fn prepare(&self, request: &mut reqwest::Request) {
+        let shared = &self.shared;
+        let headers = request.headers_mut();
+        headers.remove(API_VERSION);
+        headers.remove(X_AUTH_TOKEN);
+        headers.insert(USER_AGENT, shared.user_agent.clone());
+        // The official SDKs send (and sign) it on every request; 002 lists it as mandatory.
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(X_PROJECT_ID, shared.project_id.clone());
+        if let Some(token) = shared.credentials.auth_token().and_then(sensitive) {
+            headers.insert(X_AUTH_TOKEN, token);
+        }
+        if let Some(token) = shared.credentials.security_token().and_then(sensitive) {
+            headers.insert(X_SECURITY_TOKEN, token);
+        }
+        if let Some(timeout) = shared.request_timeout {
+            *request.timeout_mut() = Some(timeout);
+        }
+    }
+
+    /// One attempt: a fresh `X-Sdk-Date` and signature on a copy of the prepared request.
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        prepared: &reqwest::Request,
+    ) -> Result<reqwest::Response, Attempt> {
+        let mut request = prepared.try_clone().ok_or(Attempt::Unsendable)?;
+        let attempt = {
+            let mut record = self.record();
+            record.attempts += 1;
+            record.attempts
+        };
+        if let (Some(ak), Some(sk)) = (
+            self.shared.credentials.ak(),
+            self.shared.credentials.expose_sk(),
+        ) && let Err(e) = sign_request(&mut request, ak, sk, time::OffsetDateTime::now_utc())
+        {
+            self.record().failure = Some(e);
+            return Err(Attempt::Unsendable);
+        }
+        match client.execute(request).await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                tracing::debug!(attempt, status, "response");
+                if is_retryable_status(status) {
+                    Err(Attempt::RetryableStatus(response))
+                } else {
+                    Ok(response)
+                }
+            }
+            Err(error) => {
+                tracing::debug!(attempt, error = %error, "request failed");
+                Err(Attempt::Transport(error))
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.prepare(&mut request);
+        let policy = &self.shared.retry;
+        let outcome = (|| self.attempt(client, &request))
+            .retry(policy.backoff())
+            .sleep(TokioSleeper)
+            .when(Attempt::is_retryable)
+            .adjust(|attempt, backoff| policy.next_delay(attempt.retry_after(), backoff))
+            .notify(|attempt, wait| {
+                tracing::debug!(wait_ms = wait.as_millis() as u64, reason = %attempt, "retrying")
+            })
+            .await;
+        let response = match outcome {
+            Ok(response) | Err(Attempt::RetryableStatus(response)) => response,
+            Err(Attempt::Transport(error)) => return Err(error),
+            Err(Attempt::Unsendable) => return Err(unsendable_error(client)),
+        };
+        self.finish(response).await
+    }
+
+    /// Records status and request id; buffers an error body so it can be both decoded by the
+    /// generated code and kept for the error message.
+    async fn finish(&self, response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+        let status = response.status();
+        {
+            let mut record = self.record();
+            record.status = Some(status.as_u16());
+            record.request_id = response
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            record.retry_after = retry_after(response.headers());
+        }
+        if status.as_u16() < 400 {
+            return Ok(response);
+        }
+        let headers = response.headers().clone();
+        let version = response.version();
+        let body = response.bytes().await?;
+        self.record().error_body = Some(body.slice(..body.len().min(MAX_ERROR_BODY)));
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.headers_mut() = headers;
+        *rebuilt.version_mut() = version;
+        Ok(reqwest::Response::from(rebuilt))
+    }
+}
+
+impl Transport for CallTransport {
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        _operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(self.send(client, request))
+    }
+}
+
+/// The outcome of one failed attempt.
+enum Attempt {
+    Transport(reqwest::Error),
+    RetryableStatus(reqwest::Response),
+    /// Could not be sent at all (signing failed; the reason is in the record).
+    Unsendable,
+}
+
+impl Attempt {
+    fn is_retryable(&self) -> bool {
+        match self {
+            // Every operation is a GET: any failure to get an answer may be retried, except a
+            // request that could not even be built.
+            Attempt::Transport(e) => !e.is_builder(),
+            Attempt::RetryableStatus(_) => true,
+            Attempt::Unsendable => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Attempt::RetryableStatus(response) => retry_after(response.headers()),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Attempt::Transport(e) if e.is_timeout() => f.write_str("timed out"),
+            Attempt::Transport(e) if e.is_connect() => f.write_str("connection failed"),
+            Attempt::Transport(_) => f.write_str("transport error"),
+            Attempt::RetryableStatus(r) => write!(f, "HTTP {}", r.status().as_u16()),
+            Attempt::Unsendable => f.write_str("not sendable"),
+        }
+    }
+}
+
+/// A header value that is never printed by `Debug` of the request.
+fn sensitive(value: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(value).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+/// reqwest errors cannot be made by hand; a request whose URL does not parse gives one. The real
+/// reason is in [`CallRecord::failure`], which the error mapping reads first.
+fn unsendable_error(client: &reqwest::Client) -> reqwest::Error {
+    match client.get("").build() {
+        Err(e) => e,
+        Ok(_) => unreachable!("an empty string is never a URL"),
+    }
+}
