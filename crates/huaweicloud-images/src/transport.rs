@@ -5,7 +5,8 @@
 //! this module sends it and gives back the final response, and records in a per-call
 //! [`CallRecord`] what the error mapping needs (status, request id, attempts and, for error
 //! statuses, the body as received — progenitor drops the status of an error body it cannot
-//! decode and knows nothing of the `errorCode`/`code` shapes).
+//! decode and knows nothing of the `errorCode`/`code` shapes). Bodies are read inside the attempt
+//! (responses here are small JSON documents), so a body that breaks off is retried too.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -82,12 +83,13 @@ impl CallTransport {
         }
     }
 
-    /// One attempt: a fresh `X-Sdk-Date` and signature on a copy of the prepared request.
+    /// One attempt: a fresh `X-Sdk-Date` and signature on a copy of the prepared request, and the
+    /// whole body read, so that a connection that breaks mid-body is retried like any other.
     async fn attempt(
         &self,
         client: &reqwest::Client,
         prepared: &reqwest::Request,
-    ) -> Result<reqwest::Response, Attempt> {
+    ) -> Result<http::Response<Bytes>, Attempt> {
         let mut request = prepared.try_clone().ok_or(Attempt::Unsendable)?;
         let attempt = {
             let mut record = self.record();
@@ -102,20 +104,31 @@ impl CallTransport {
             self.record().failure = Some(e);
             return Err(Attempt::Unsendable);
         }
-        match client.execute(request).await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                tracing::debug!(attempt, status, "response");
-                if is_retryable_status(status) {
-                    Err(Attempt::RetryableStatus(response))
-                } else {
-                    Ok(response)
-                }
-            }
-            Err(error) => {
-                tracing::debug!(attempt, error = %error, "request failed");
-                Err(Attempt::Transport(error))
-            }
+        let response = client.execute(request).await.map_err(|error| {
+            tracing::debug!(attempt, error = %error, "request failed");
+            Attempt::Transport(error)
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let version = response.version();
+        let body = response.bytes().await.map_err(|error| {
+            tracing::debug!(attempt, status = status.as_u16(), error = %error, "body failed");
+            Attempt::Transport(error)
+        })?;
+        tracing::debug!(
+            attempt,
+            status = status.as_u16(),
+            bytes = body.len(),
+            "response"
+        );
+        let mut buffered = http::Response::new(body);
+        *buffered.status_mut() = status;
+        *buffered.headers_mut() = headers;
+        *buffered.version_mut() = version;
+        if is_retryable_status(status.as_u16()) {
+            Err(Attempt::RetryableStatus(buffered))
+        } else {
+            Ok(buffered)
         }
     }
 
@@ -140,35 +153,26 @@ impl CallTransport {
             Err(Attempt::Transport(error)) => return Err(error),
             Err(Attempt::Unsendable) => return Err(unsendable_error(client)),
         };
-        self.finish(response).await
+        Ok(self.finish(response))
     }
 
-    /// Records status and request id; buffers an error body so it can be both decoded by the
-    /// generated code and kept for the error message.
-    async fn finish(&self, response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-        let status = response.status();
-        {
-            let mut record = self.record();
-            record.status = Some(status.as_u16());
-            record.request_id = response
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            record.retry_after = retry_after(response.headers());
+    /// Records status, request id and, for an error status, the body, then hands the response to
+    /// the generated code to decode.
+    fn finish(&self, response: http::Response<Bytes>) -> reqwest::Response {
+        let status = response.status().as_u16();
+        let mut record = self.record();
+        record.status = Some(status);
+        record.request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        record.retry_after = retry_after(response.headers());
+        if status >= 400 {
+            let body = response.body();
+            record.error_body = Some(body.slice(..body.len().min(MAX_ERROR_BODY)));
         }
-        if status.as_u16() < 400 {
-            return Ok(response);
-        }
-        let headers = response.headers().clone();
-        let version = response.version();
-        let body = response.bytes().await?;
-        self.record().error_body = Some(body.slice(..body.len().min(MAX_ERROR_BODY)));
-        let mut rebuilt = http::Response::new(body);
-        *rebuilt.status_mut() = status;
-        *rebuilt.headers_mut() = headers;
-        *rebuilt.version_mut() = version;
-        Ok(reqwest::Response::from(rebuilt))
+        reqwest::Response::from(response)
     }
 }
 
@@ -186,7 +190,7 @@ impl Transport for CallTransport {
 /// The outcome of one failed attempt.
 enum Attempt {
     Transport(reqwest::Error),
-    RetryableStatus(reqwest::Response),
+    RetryableStatus(http::Response<Bytes>),
     /// Could not be sent at all (signing failed; the reason is in the record).
     Unsendable,
 }
