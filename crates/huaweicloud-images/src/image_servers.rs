@@ -1,21 +1,20 @@
 //! WorkspaceApp image servers: `ListImageServers` and `ShowImageServer`.
 
-use std::sync::Arc;
+use std::ops::RangeInclusive;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use huaweicloud_images_api::workspaceapp;
 
 use crate::blocking;
 use crate::client::{Client, Operation};
 use crate::error::Result;
 use crate::flavour::{Async, Blocking, Flavour};
+use crate::listing::{self, ListQuery};
 use crate::models::{ImageServer, ListImageServersResponse};
-use crate::paginate::{PageFetcher, Paginator, RawPage};
+use crate::paginate::{Paginator, RawPage};
 use crate::validate;
 
 /// `limit` of ListImageServers: 1 to 100, default 10.
-const LIMIT_RANGE: std::ops::RangeInclusive<u32> = 1..=100;
+const LIMIT_RANGE: RangeInclusive<u32> = 1..=100;
 const DEFAULT_LIMIT: u32 = 10;
 
 /// Image servers (image instances) of WorkspaceApp; from [`Client::image_servers`].
@@ -152,7 +151,7 @@ impl ListImageServers<Async> {
     /// # }
     /// ```
     pub fn paginate(self) -> Paginator<ImageServer> {
-        paginator(self.client, self.query)
+        listing::paginator(self.client, self.query)
     }
 }
 
@@ -167,20 +166,43 @@ impl ListImageServers<Blocking> {
 
     /// Every image server matching the filters, as blocking iterators.
     pub fn paginate(self) -> blocking::Paginator<ImageServer> {
-        blocking::Paginator::new(paginator(self.client, self.query), self.flavour)
+        blocking::Paginator::new(listing::paginator(self.client, self.query), self.flavour)
     }
 }
 
-fn paginator(client: Client, query: Query) -> Paginator<ImageServer> {
-    let start = query.offset.unwrap_or(0);
-    let fetcher = Pages { client, query };
-    Paginator::new(
-        Arc::new(fetcher),
-        Operation::LIST_IMAGE_SERVERS.name,
-        LIMIT_RANGE,
-        DEFAULT_LIMIT,
-    )
-    .start_offset(start)
+impl ListQuery for Query {
+    type Item = ImageServer;
+    type Response = ListImageServersResponse;
+    const OPERATION: Operation = Operation::LIST_IMAGE_SERVERS;
+    const PAGE_SIZES: RangeInclusive<u32> = LIMIT_RANGE;
+    const DEFAULT_PAGE_SIZE: u32 = DEFAULT_LIMIT;
+
+    fn start_offset(&self) -> u64 {
+        self.offset.unwrap_or(0)
+    }
+
+    fn at(&self, offset: u64, limit: u32) -> Self {
+        Self {
+            offset: Some(offset),
+            limit: Some(limit),
+            ..self.clone()
+        }
+    }
+
+    async fn send(self, client: Client) -> Result<ListImageServersResponse> {
+        send(&client, &self).await
+    }
+
+    fn into_page(response: ListImageServersResponse) -> RawPage<ImageServer> {
+        RawPage {
+            items: response.items.unwrap_or_default(),
+            total: listing::total(response.count),
+        }
+    }
+
+    fn key(item: &ImageServer) -> Option<String> {
+        item.id.clone()
+    }
 }
 
 async fn send(client: &Client, query: &Query) -> Result<ListImageServersResponse> {
@@ -223,33 +245,4 @@ async fn send(client: &Client, query: &Query) -> Result<ListImageServersResponse
             }
         })
         .await
-}
-
-/// Fetches pages of ListImageServers with the request's filters.
-struct Pages {
-    client: Client,
-    query: Query,
-}
-
-impl PageFetcher<ImageServer> for Pages {
-    fn fetch(&self, offset: u64, limit: u32) -> BoxFuture<'static, Result<RawPage<ImageServer>>> {
-        let client = self.client.clone();
-        let query = Query {
-            offset: Some(offset),
-            limit: Some(limit),
-            ..self.query.clone()
-        };
-        async move {
-            let page = send(&client, &query).await?;
-            Ok(RawPage {
-                items: page.items.unwrap_or_default(),
-                total: page.count.and_then(|c| u64::try_from(c).ok()),
-            })
-        }
-        .boxed()
-    }
-
-    fn key(&self, item: &ImageServer) -> Option<String> {
-        item.id.clone()
-    }
 }

@@ -1,25 +1,24 @@
 //! Workspace product images: `ListImages`.
 
-use std::sync::Arc;
+use std::ops::RangeInclusive;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use huaweicloud_images_api::workspace;
 
 use crate::blocking;
 use crate::client::{Client, Operation};
 use crate::error::Result;
 use crate::flavour::{Async, Blocking, Flavour};
+use crate::listing::{self, ListQuery};
 use crate::models::{
     Architecture, ImageInfo, ListImagesResponse, OsType, ProductImageType, SortField, SortType,
 };
-use crate::paginate::{PageFetcher, Paginator, RawPage};
+use crate::paginate::{Paginator, RawPage};
 use crate::validate;
 
 /// `limit` of ListImages: 0 to 100, default 100.
-const LIMIT_RANGE: std::ops::RangeInclusive<u32> = 0..=100;
+const LIMIT_RANGE: RangeInclusive<u32> = 0..=100;
 /// A page of 0 items never makes progress, so the paginator's page size starts at 1.
-const PAGE_SIZE_RANGE: std::ops::RangeInclusive<u32> = 1..=100;
+const PAGE_SIZE_RANGE: RangeInclusive<u32> = 1..=100;
 const DEFAULT_LIMIT: u32 = 100;
 
 /// Product images of Workspace; from [`Client::images`].
@@ -163,7 +162,7 @@ impl ListImages<Async> {
 
     /// Every image matching the filters, in the requested order, page by page.
     pub fn paginate(self) -> Paginator<ImageInfo> {
-        paginator(self.client, self.query)
+        listing::paginator(self.client, self.query)
     }
 }
 
@@ -178,19 +177,43 @@ impl ListImages<Blocking> {
 
     /// Every image matching the filters, as blocking iterators.
     pub fn paginate(self) -> blocking::Paginator<ImageInfo> {
-        blocking::Paginator::new(paginator(self.client, self.query), self.flavour)
+        blocking::Paginator::new(listing::paginator(self.client, self.query), self.flavour)
     }
 }
 
-fn paginator(client: Client, query: Query) -> Paginator<ImageInfo> {
-    let start = query.offset.unwrap_or(0);
-    Paginator::new(
-        Arc::new(Pages { client, query }),
-        Operation::LIST_IMAGES.name,
-        PAGE_SIZE_RANGE,
-        DEFAULT_LIMIT,
-    )
-    .start_offset(start)
+impl ListQuery for Query {
+    type Item = ImageInfo;
+    type Response = ListImagesResponse;
+    const OPERATION: Operation = Operation::LIST_IMAGES;
+    const PAGE_SIZES: RangeInclusive<u32> = PAGE_SIZE_RANGE;
+    const DEFAULT_PAGE_SIZE: u32 = DEFAULT_LIMIT;
+
+    fn start_offset(&self) -> u64 {
+        self.offset.unwrap_or(0)
+    }
+
+    fn at(&self, offset: u64, limit: u32) -> Self {
+        Self {
+            offset: Some(offset),
+            limit: Some(limit),
+            ..self.clone()
+        }
+    }
+
+    async fn send(self, client: Client) -> Result<ListImagesResponse> {
+        send(&client, &self).await
+    }
+
+    fn into_page(response: ListImagesResponse) -> RawPage<ImageInfo> {
+        RawPage {
+            items: response.images.unwrap_or_default(),
+            total: listing::total(response.total_count),
+        }
+    }
+
+    fn key(item: &ImageInfo) -> Option<String> {
+        item.id.clone()
+    }
 }
 
 async fn send(client: &Client, query: &Query) -> Result<ListImagesResponse> {
@@ -249,33 +272,4 @@ async fn send(client: &Client, query: &Query) -> Result<ListImagesResponse> {
             }
         })
         .await
-}
-
-/// Fetches pages of ListImages with the request's filters and sorting.
-struct Pages {
-    client: Client,
-    query: Query,
-}
-
-impl PageFetcher<ImageInfo> for Pages {
-    fn fetch(&self, offset: u64, limit: u32) -> BoxFuture<'static, Result<RawPage<ImageInfo>>> {
-        let client = self.client.clone();
-        let query = Query {
-            offset: Some(offset),
-            limit: Some(limit),
-            ..self.query.clone()
-        };
-        async move {
-            let page = send(&client, &query).await?;
-            Ok(RawPage {
-                items: page.images.unwrap_or_default(),
-                total: page.total_count.and_then(|c| u64::try_from(c).ok()),
-            })
-        }
-        .boxed()
-    }
-
-    fn key(&self, item: &ImageInfo) -> Option<String> {
-        item.id.clone()
-    }
 }

@@ -44,6 +44,7 @@ pub mod error;
 mod flavour;
 mod image_servers;
 mod images;
+mod listing;
 pub mod models;
 pub mod paginate;
 pub mod region;

@@ -172,11 +172,7 @@ mod tests {
     fn backoff_doubles_without_jitter_and_stops_after_max_attempts() {
         let policy = RetryPolicy::default().without_jitter().with_max_attempts(4);
         let delays: Vec<u128> = policy.backoff().build().map(|d| d.as_millis()).collect();
-        assert_eq!(
-            delays,
-            [200, 400, 800],
-            "3 retries after the first attempt"
-        );
+        assert_eq!(delays, [200, 400, 800], "3 retries after the first attempt");
         assert_eq!(RetryPolicy::disabled().backoff().build().count(), 0);
     }
 
