@@ -17,7 +17,21 @@ pub struct Async;
 /// Calls block the current thread until done (see [`crate::blocking`]).
 #[derive(Clone, Debug)]
 pub struct Blocking {
-    runtime: Arc<tokio::runtime::Runtime>,
+    runtime: Arc<OwnedRuntime>,
+}
+
+/// The blocking flavour's runtime: one worker thread that keeps driving connections between calls
+/// (so a connection pool shared with async code never stalls), shut down without blocking when
+/// the last blocking client is dropped, wherever that happens.
+#[derive(Debug)]
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl Flavour for Async {}
@@ -32,12 +46,14 @@ mod private {
 impl Blocking {
     /// A flavour with its own single-threaded runtime.
     pub(crate) fn new() -> Result<Self> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("huaweicloud-images-blocking")
             .enable_all()
             .build()
             .map_err(|e| Error::config(format!("cannot start the blocking runtime: {e}")))?;
         Ok(Self {
-            runtime: Arc::new(runtime),
+            runtime: Arc::new(OwnedRuntime(Some(runtime))),
         })
     }
 
@@ -53,6 +69,9 @@ impl Blocking {
                  huaweicloud_images::Client there",
             ));
         }
-        Ok(self.runtime.block_on(future))
+        match &self.runtime.0 {
+            Some(runtime) => Ok(runtime.block_on(future)),
+            None => Err(Error::config("the blocking runtime has shut down")),
+        }
     }
 }

@@ -19,7 +19,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use crate::credentials::Credentials;
 use crate::error::{Error, is_retryable_status};
 use crate::retry::{RetryPolicy, retry_after};
-use crate::signing::sign_request;
+use crate::signing::{canonical_query, sign_request};
 
 const X_PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
 const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
@@ -77,6 +77,14 @@ impl CallTransport {
         }
         if let Some(token) = shared.credentials.security_token().and_then(sensitive) {
             headers.insert(X_SECURITY_TOKEN, token);
+        }
+        // What is sent is the canonical query (space as %20, never '+'), with or without a
+        // signature: the gateway reads '+' as a plus sign.
+        if let Some(query) = request.url().query() {
+            let canonical = canonical_query(query);
+            request
+                .url_mut()
+                .set_query((!canonical.is_empty()).then_some(canonical.as_str()));
         }
         if let Some(timeout) = shared.request_timeout {
             *request.timeout_mut() = Some(timeout);
