@@ -6,6 +6,7 @@
 //! Run: `cargo bench -p huaweicloud-images --bench pagination` (figures are printed; the README
 //! quotes them). `BENCH_LATENCY_MS` and `BENCH_ITEMS` change the set-up.
 
+use std::io::{BufRead, Read};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
@@ -79,8 +80,10 @@ async fn timed<F: std::future::Future<Output = usize>>(
     elapsed
 }
 
-async fn throughput(items: usize, latency: Duration) {
-    let fake = fake_with(items).await;
+async fn throughput(generated: usize, latency: Duration) {
+    let fake = fake_with(generated).await;
+    // The fake serves the documents' example objects too.
+    let items = fake.data().image_servers.len();
     fake.set_latency(latency);
     let client = client(&fake);
     let pages = items.div_ceil(100);
@@ -130,10 +133,68 @@ async fn throughput(items: usize, latency: Duration) {
     );
 }
 
-/// Peak heap growth above the level before streaming, while streaming every item and dropping it.
-async fn peak_memory(items: usize) {
-    let fake = fake_with(items).await;
-    let client = client(&fake);
+/// Child mode: serve `n` image servers from a fake in this process and print its URL, until stdin
+/// closes. The memory figures then count the client alone.
+const CHILD_VARIABLE: &str = "PAGINATION_BENCH_FAKE_ITEMS";
+
+async fn serve_fake_until_stdin_closes(generated: usize) {
+    let fake = fake_with(generated).await;
+    println!("{} {}", fake.base_url(), fake.data().image_servers.len());
+    let _ = tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
+}
+
+/// A fake in a child process (this same binary in child mode).
+struct ChildFake {
+    child: std::process::Child,
+    base_url: String,
+    items: usize,
+}
+
+impl ChildFake {
+    fn start(generated: usize) -> ChildFake {
+        let mut child = std::process::Command::new(std::env::current_exe().expect("own path"))
+            .env(CHILD_VARIABLE, generated.to_string())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("child fake starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("child prints its URL");
+        let mut parts = line.split_whitespace();
+        let base_url = parts.next().expect("URL").to_string();
+        let items = parts
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("item count");
+        ChildFake {
+            child,
+            base_url,
+            items,
+        }
+    }
+}
+
+impl Drop for ChildFake {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Peak heap growth of this process (the client; the fake runs in a child process) above the
+/// level before streaming, while streaming every item and dropping it.
+async fn peak_memory(generated: usize) {
+    let fake = ChildFake::start(generated);
+    let items = fake.items;
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).expect("credentials"))
+        .project_id(FAKE_PROJECT_ID)
+        .endpoint_for_all(fake.base_url.clone())
+        .retry(RetryPolicy::disabled())
+        .build()
+        .expect("client");
     let stream = client
         .image_servers()
         .list()
@@ -149,7 +210,7 @@ async fn peak_memory(items: usize) {
     assert_eq!(count, items);
     let peak = HEAP.peak_usage().saturating_sub(baseline);
     println!(
-        "  streaming {items:>7} items: peak heap growth {:>8.1} KiB (fake server included)",
+        "  streaming {items:>7} items: peak heap growth {:>8.1} KiB (client only; fake in a child process)",
         peak as f64 / 1024.0
     );
 }
@@ -160,6 +221,11 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    if let Ok(n) = std::env::var(CHILD_VARIABLE) {
+        let n = n.parse().expect("item count");
+        runtime.block_on(serve_fake_until_stdin_closes(n));
+        return;
+    }
     let latency = Duration::from_millis(env_or("BENCH_LATENCY_MS", 20));
     let items = env_or("BENCH_ITEMS", 10_000) as usize;
     runtime.block_on(async {
