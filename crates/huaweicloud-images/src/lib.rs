@@ -35,6 +35,8 @@
 //! [`retry`] (the policy), [`paginate`] (streams over pages), [`blocking`] (the same calls without
 //! async), [`models`] (the generated types), [`error`] (one error type).
 
+#![warn(missing_docs)]
+
 pub mod blocking;
 mod client;
 pub mod credentials;
