@@ -36,7 +36,10 @@ pub fn load_all(dir: &Path) -> Result<Vec<Spec>, String> {
         .map_err(|e| format!("{}: cannot read the spec directory: {e}", dir.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|ext| ext == "yaml"))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     files.sort();
     if files.is_empty() {
