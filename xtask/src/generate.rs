@@ -54,6 +54,11 @@ fn run_progenitor(
     spec: &Spec,
     settings: &GenerationSettings,
 ) -> Result<proc_macro2::TokenStream, String> {
+    // The panic hook is process-wide: one generation at a time swaps it.
+    static HOOK_SWAP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = HOOK_SWAP
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(|| Generator::new(settings).generate_tokens(&spec.api));

@@ -88,4 +88,75 @@ mod tests {
             panic!("{message}");
         }
     }
+
+    #[test]
+    fn generation_is_deterministic() {
+        let specs = spec::load_all(&project_root().join("spec")).unwrap();
+        for spec in &specs {
+            let first = generate::generate(spec).unwrap();
+            let second = generate::generate(spec).unwrap();
+            assert!(
+                first == second,
+                "{} generated different bytes twice",
+                spec.display_path
+            );
+        }
+    }
+
+    /// A copy of the project's spec and generated code in a temporary root.
+    fn scratch_root(name: &str) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for dir in ["spec", generate::OUTPUT_DIR] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+            for entry in std::fs::read_dir(project_root().join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    std::fs::copy(&path, root.join(dir).join(path.file_name().unwrap())).unwrap();
+                }
+            }
+        }
+        root
+    }
+
+    #[test]
+    fn a_changed_description_fails_the_check_with_a_diff_until_regenerated() {
+        let root = scratch_root("description");
+        let spec = root.join("spec/workspaceapp.yaml");
+        let text = std::fs::read_to_string(&spec).unwrap();
+        let changed = text.replacen(
+            "description: Total.",
+            "description: Total number of instances.",
+            1,
+        );
+        assert_ne!(
+            text, changed,
+            "the description to change is gone from the spec"
+        );
+        std::fs::write(&spec, changed).unwrap();
+        let message = run_gen(&root, true).unwrap_err();
+        assert!(message.contains("-        ///Total."), "{message}");
+        assert!(
+            message.contains("+        ///Total number of instances."),
+            "{message}"
+        );
+        run_gen(&root, false).unwrap();
+        run_gen(&root, true).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_hand_edit_of_generated_code_fails_the_check() {
+        let root = scratch_root("hand-edit");
+        let file = root.join(generate::OUTPUT_DIR).join("modelarts.rs");
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        text.push_str("\n// a hand edit\n");
+        std::fs::write(&file, text).unwrap();
+        let message = run_gen(&root, true).unwrap_err();
+        assert!(
+            message.contains("+// a hand edit") || message.contains("-// a hand edit"),
+            "{message}"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
