@@ -1,15 +1,29 @@
 //! The blocking flavour: the same calls as the async client, for programs without an async
-//! runtime. Each blocking client owns a small single-threaded runtime.
+//! runtime. Each blocking client owns a small runtime with one worker thread, which drives its
+//! connections; calls block the calling thread until they are done.
 //!
-//! ```no_run
+//! ```
 //! use huaweicloud_images::blocking;
+//! # use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer};
 //!
-//! # fn main() -> huaweicloud_images::Result<()> {
-//! let client = blocking::Client::from_env()?;
-//! for image in client.images().list().paginate().items() {
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # // The fake needs a runtime of its own; a blocking program would call the real services.
+//! # let runtime = tokio::runtime::Runtime::new()?;
+//! # let fake = runtime.block_on(FakeServer::start(FakeConfig::default()))?;
+//! # let async_client = huaweicloud_images::Client::builder()
+//! #     .credentials(huaweicloud_images::Credentials::ak_sk(FAKE_AK, FAKE_SK)?)
+//! #     .project_id(FAKE_PROJECT_ID)
+//! #     .endpoint_for_all(fake.base_url())
+//! #     .build()?;
+//! // With credentials in the environment: blocking::Client::from_env()?
+//! let client = blocking::Client::new(async_client)?;
+//! let mut listed = 0;
+//! for image in client.images().list().paginate().page_size(10).items() {
 //!     let image = image?;
 //!     println!("{:?} {:?}", image.id, image.name);
+//!     listed += 1;
 //! }
+//! assert_eq!(listed, fake.data().images.len());
 //! # Ok(())
 //! # }
 //! ```

@@ -45,17 +45,22 @@ impl Operation {
 /// A client for the Huawei Cloud image APIs. Cheap to clone (an `Arc` inside); share one per
 /// program.
 ///
-/// ```no_run
-/// # async fn example() -> huaweicloud_images::Result<()> {
+/// ```
 /// use huaweicloud_images::{Client, Credentials};
+/// # use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer};
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let fake = FakeServer::start(FakeConfig::default()).await?;
 ///
 /// let client = Client::builder()
-///     .credentials(Credentials::ak_sk("MY_AK", "MY_SK")?)
-///     .project_id("a4da8115c9d8464ead3a38309130523f")
+///     .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK)?)
+///     .project_id(FAKE_PROJECT_ID)
 ///     .region("cn-north-4")
+///     // Here the offline fake; without this line, the region's endpoints.
+///     .endpoint_for_all(fake.base_url())
 ///     .build()?;
 /// let server = client.image_servers().get("697612196993040384").await?;
-/// println!("{:?}", server.name);
+/// assert_eq!(server.name.as_deref(), Some("test_instance_1"));
 /// # Ok(())
 /// # }
 /// ```

@@ -139,11 +139,18 @@ impl ListImageServers<Async> {
     /// Every image server matching the filters, page by page; `offset`/`limit` set on this
     /// request are replaced by the paginator's `start_offset`/`page_size`.
     ///
-    /// ```no_run
-    /// # async fn example(client: huaweicloud_images::Client) -> huaweicloud_images::Result<()> {
+    /// ```
     /// use futures::TryStreamExt;
-    ///
-    /// let mut servers = client.image_servers().list().server_name("build").paginate().items();
+    /// # use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer};
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let fake = FakeServer::start(FakeConfig { image_servers: 250, images: 40, ..FakeConfig::default() }).await?;
+    /// # let client = huaweicloud_images::Client::builder()
+    /// #     .credentials(huaweicloud_images::Credentials::ak_sk(FAKE_AK, FAKE_SK)?)
+    /// #     .project_id(FAKE_PROJECT_ID)
+    /// #     .endpoint_for_all(fake.base_url())
+    /// #     .build()?;
+    /// let mut servers = client.image_servers().list().server_name("test_instance").paginate().items();
     /// while let Some(server) = servers.try_next().await? {
     ///     println!("{:?} {:?}", server.id, server.status);
     /// }

@@ -89,18 +89,27 @@ pub struct Page<T> {
 ///
 /// # Example
 ///
-/// ```no_run
+/// ```
 /// use futures::TryStreamExt;
-/// use huaweicloud_images::paginate::Paginator;
-///
-/// // `listing` is what a list call of the client returns.
-/// async fn print_first_thousand(listing: Paginator<String>) -> huaweicloud_images::Result<()> {
-///     let mut items = listing.page_size(100).max_items(1_000).items();
-///     while let Some(item) = items.try_next().await? {
-///         println!("{item}");
-///     }
-///     Ok(())
+/// # use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer};
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let fake = FakeServer::start(FakeConfig { image_servers: 250, images: 40, ..FakeConfig::default() }).await?;
+/// # let client = huaweicloud_images::Client::builder()
+/// #     .credentials(huaweicloud_images::Credentials::ak_sk(FAKE_AK, FAKE_SK)?)
+/// #     .project_id(FAKE_PROJECT_ID)
+/// #     .endpoint_for_all(fake.base_url())
+/// #     .build()?;
+/// // Against the offline fake here; any `Client` works the same.
+/// let mut servers = client.image_servers().list().paginate().page_size(100).max_items(120).items();
+/// let mut listed = 0;
+/// while let Some(server) = servers.try_next().await? {
+///     assert!(server.id.is_some());
+///     listed += 1;
 /// }
+/// assert_eq!(listed, 120); // two requests: offsets 0 and 100
+/// # Ok(())
+/// # }
 /// ```
 #[must_use = "a paginator does nothing until one of its streams is polled"]
 pub struct Paginator<T> {
