@@ -38,8 +38,9 @@ use crate::image_servers::ImageServers;
 use crate::images::Images;
 use crate::paginate::{self, Page};
 
-/// A blocking client: wraps a [`crate::Client`] and blocks on each call. Do not use it from
-/// inside an async runtime (calls then return [`crate::Error::Config`] instead of stalling it).
+/// A blocking client: wraps a [`crate::Client`] and blocks the calling thread on each call. It
+/// works from any thread, `spawn_blocking` included; in async code prefer the async client, since
+/// a blocking call holds up the thread it is made on.
 #[derive(Clone, Debug)]
 pub struct Client {
     client: crate::Client,
@@ -98,6 +99,7 @@ impl Client {
 
 /// The blocking counterpart of [`paginate::Paginator`]: the same options, iterators instead of
 /// streams.
+#[derive(Debug)]
 #[must_use = "a paginator does nothing until iterated"]
 pub struct Paginator<T> {
     inner: paginate::Paginator<T>,
@@ -164,18 +166,31 @@ pub struct Iter<T> {
     flavour: Blocking,
 }
 
-impl<T> Iterator for Iter<T> {
+impl<T: Send + 'static> Iterator for Iter<T> {
     type Item = Result<T>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let stream = self.stream.as_mut()?;
-        let next = match self.flavour.block_on(stream.next()) {
-            Ok(next) => next,
-            Err(e) => Some(Err(e)),
-        };
-        if matches!(next, None | Some(Err(_))) {
-            self.stream = None;
+        let mut stream = self.stream.take()?;
+        // The stream moves to the runtime's thread for one step and comes back with its item.
+        let step = self.flavour.run(async move {
+            let next = stream.next().await;
+            (stream, next)
+        });
+        match step {
+            Ok((stream, Some(Ok(item)))) => {
+                self.stream = Some(stream);
+                Some(Ok(item))
+            }
+            Ok((_, Some(Err(e)))) | Err(e) => Some(Err(e)),
+            Ok((_, None)) => None,
         }
-        next
+    }
+}
+
+impl<T> std::fmt::Debug for Iter<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Iter")
+            .field("finished", &self.stream.is_none())
+            .finish_non_exhaustive()
     }
 }

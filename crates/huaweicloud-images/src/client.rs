@@ -161,7 +161,10 @@ impl Client {
         let elapsed = started.elapsed();
         let mut record = record.lock().unwrap_or_else(PoisonError::into_inner);
         span.record("attempts", record.attempts);
-        span.record("duration_ms", elapsed.as_millis() as u64);
+        span.record(
+            "duration_ms",
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        );
         if let Some(status) = record.status {
             span.record("status", status);
         }
@@ -184,6 +187,25 @@ impl Client {
     }
 }
 
+/// `http://` is allowed for local testing; anywhere else it sends tokens in clear text.
+fn warn_if_cleartext(endpoint: &Endpoint) {
+    let Ok(url) = url::Url::parse(endpoint.url()) else {
+        return;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        tracing::warn!(
+            endpoint = endpoint.url(),
+            "plain http:// endpoint on a non-loopback host: credentials travel unencrypted"
+        );
+    }
+}
+
 fn service_index(service: Service) -> usize {
     match service {
         Service::WorkspaceApp => 0,
@@ -194,9 +216,11 @@ fn service_index(service: Service) -> usize {
 
 /// Builds a [`Client`]. Every setting has a default except the credentials and the project id.
 ///
-/// Defaults: region `cn-north-4` (or `HUAWEICLOUD_SDK_REGION`), endpoints from the region tables
-/// (overridable per service, and through `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`), connect
-/// time-out 10 s, per-attempt time-out 30 s, no total time-out, [`RetryPolicy::default`].
+/// Defaults: region `HUAWEICLOUD_SDK_REGION`, else `cn-north-4`; endpoints from the region tables
+/// (overridable per service, and through `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`); connect
+/// time-out 10 s, per-attempt time-out 30 s, no total time-out, [`RetryPolicy::default`]; no
+/// redirects followed. Credentials and project id come from the environment only through
+/// [`ClientBuilder::load_env`] (or [`Client::from_env`]).
 #[must_use]
 pub struct ClientBuilder {
     credentials: Option<Credentials>,
@@ -275,8 +299,11 @@ impl ClientBuilder {
         let env = Arc::clone(&self.env);
         let profile = Credentials::discover_with(&*env)?;
         self.credentials = Some(profile.credentials);
-        if profile.project_id.is_some() {
-            self.project_id = profile.project_id;
+        // The variable wins over the profile file, wherever the credentials came from.
+        if let Some(project_id) =
+            region::non_empty(&*env, crate::credentials::PROJECT_ID_VARIABLE).or(profile.project_id)
+        {
+            self.project_id = Some(project_id);
         }
         if let Some(region) = region::default_region(&*env)? {
             self.region = Some(region.as_str().to_string());
@@ -351,7 +378,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this `reqwest::Client` (proxies, custom TLS, connection pools).
+    /// Sends through this `reqwest::Client` (proxies, custom TLS, connection pools). Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`: reqwest's default policy follows redirects
+    /// and would send `X-Auth-Token` / `X-Security-Token` to whatever host a redirect names.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -375,7 +404,10 @@ impl ClientBuilder {
             )
         })?;
         validate::project_id(&project_id)?;
-        let region = Region::new(self.region.as_deref().unwrap_or("cn-north-4"))?;
+        let region = match self.region.as_deref() {
+            Some(region) => Region::new(region)?,
+            None => region::default_region(&*self.env)?.unwrap_or(Region::CN_NORTH_4),
+        };
         let mut endpoints = Vec::with_capacity(3);
         for service in Service::ALL {
             let explicit = self
@@ -387,6 +419,9 @@ impl ClientBuilder {
                 service, &region, explicit, &*self.env,
             )?);
         }
+        for endpoint in &endpoints {
+            warn_if_cleartext(endpoint);
+        }
         let endpoints: [Endpoint; 3] = endpoints
             .try_into()
             .map_err(|_| Error::config("internal: one endpoint per service expected"))?;
@@ -397,8 +432,11 @@ impl ClientBuilder {
             .map_err(|_| Error::invalid("user_agent", "must be printable ASCII"))?;
         let http = match self.http_client {
             Some(client) => client,
+            // Never follow redirects: a signed request cannot pass elsewhere anyway, and reqwest
+            // would carry X-Auth-Token and X-Security-Token to the other host.
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
         };

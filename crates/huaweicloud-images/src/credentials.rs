@@ -139,10 +139,6 @@ impl Credentials {
     }
 
     /// The secret access key, for AK/SK credentials.
-    #[allow(
-        dead_code,
-        reason = "read by the client when it signs or sends a request"
-    )]
     pub(crate) fn expose_sk(&self) -> Option<&str> {
         match &self.inner {
             Inner::AkSk { sk, .. } => Some(sk.expose_secret()),
@@ -151,10 +147,6 @@ impl Credentials {
     }
 
     /// The security token of temporary AK/SK credentials (`X-Security-Token`).
-    #[allow(
-        dead_code,
-        reason = "read by the client when it signs or sends a request"
-    )]
     pub(crate) fn security_token(&self) -> Option<&str> {
         match &self.inner {
             Inner::AkSk { security_token, .. } => {
@@ -165,10 +157,6 @@ impl Credentials {
     }
 
     /// The IAM token (`X-Auth-Token`).
-    #[allow(
-        dead_code,
-        reason = "read by the client when it signs or sends a request"
-    )]
     pub(crate) fn auth_token(&self) -> Option<&str> {
         match &self.inner {
             Inner::Token(token) => Some(token.expose_secret()),

@@ -32,7 +32,8 @@ impl DevServerImages<'_, Blocking> {
     /// # Errors
     /// As for the async call.
     pub fn get(&self, id: &str) -> Result<DevServerImage> {
-        self.flavour.block_on(get(self.client, id))?
+        let (client, id) = (self.client.clone(), id.to_string());
+        self.flavour.run(async move { get(&client, &id).await })?
     }
 }
 

@@ -20,9 +20,18 @@ pub struct Blocking {
     runtime: Arc<OwnedRuntime>,
 }
 
-/// The blocking flavour's runtime: one worker thread that keeps driving connections between calls
-/// (so a connection pool shared with async code never stalls), shut down without blocking when
-/// the last blocking client is dropped, wherever that happens.
+impl Flavour for Async {}
+impl Flavour for Blocking {}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for super::Async {}
+    impl Sealed for super::Blocking {}
+}
+
+/// The blocking flavour's runtime: one worker thread that runs every call and keeps driving
+/// connections between calls (so a connection pool shared with async code never stalls). It is
+/// shut down without blocking when the last blocking client is dropped, wherever that happens.
 #[derive(Debug)]
 struct OwnedRuntime(Option<tokio::runtime::Runtime>);
 
@@ -34,17 +43,8 @@ impl Drop for OwnedRuntime {
     }
 }
 
-impl Flavour for Async {}
-impl Flavour for Blocking {}
-
-mod private {
-    pub trait Sealed {}
-    impl Sealed for super::Async {}
-    impl Sealed for super::Blocking {}
-}
-
 impl Blocking {
-    /// A flavour with its own single-threaded runtime.
+    /// A flavour with its own runtime and worker thread.
     pub(crate) fn new() -> Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -57,21 +57,22 @@ impl Blocking {
         })
     }
 
-    /// Runs `future` to completion on this flavour's runtime.
+    /// Runs `future` on this flavour's worker thread and blocks the calling thread until it is
+    /// done. Works from any thread — a plain one, `spawn_blocking`, even inside async code
+    /// (where it blocks that thread, as any blocking call would).
     ///
     /// # Errors
-    /// [`Error::Config`] when called from inside an async runtime, where blocking would stall it
-    /// (use the async client there).
-    pub(crate) fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::config(
-                "the blocking client was called from inside an async runtime; use the async \
-                 huaweicloud_images::Client there",
-            ));
-        }
-        match &self.runtime.0 {
-            Some(runtime) => Ok(runtime.block_on(future)),
-            None => Err(Error::config("the blocking runtime has shut down")),
-        }
+    /// [`Error::Config`] when the runtime is gone or the call's task failed.
+    pub(crate) fn run<T, F>(&self, future: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        let Some(runtime) = &self.runtime.0 else {
+            return Err(Error::config("the blocking runtime has shut down"));
+        };
+        let task = runtime.spawn(future);
+        futures::executor::block_on(task)
+            .map_err(|e| Error::config(format!("the blocking call did not complete: {e}")))
     }
 }

@@ -53,7 +53,9 @@ impl ImageServers<'_, Blocking> {
     /// # Errors
     /// As for the async call.
     pub fn get(&self, server_id: &str) -> Result<ImageServer> {
-        self.flavour.block_on(show(self.client, server_id))?
+        let (client, server_id) = (self.client.clone(), server_id.to_string());
+        self.flavour
+            .run(async move { show(&client, &server_id).await })?
     }
 }
 
@@ -113,13 +115,14 @@ impl<F: Flavour> ListImageServers<F> {
         self
     }
 
-    /// Offset of the first record (default 0). For `send` only; see `paginate` to list all.
+    /// Offset of the first record (default 0); with `paginate`, where the listing starts.
     pub fn offset(mut self, offset: u64) -> Self {
         self.query.offset = Some(offset);
         self
     }
 
-    /// Records per page, 1 to 100 (default 10). For `send` only; see `paginate` to list all.
+    /// Records per page, 1 to 100 (default 10); with `paginate`, the page size (until
+    /// [`Paginator::page_size`] changes it).
     pub fn limit(mut self, limit: u32) -> Self {
         self.query.limit = Some(limit);
         self
@@ -136,8 +139,8 @@ impl ListImageServers<Async> {
         send(&self.client, &self.query).await
     }
 
-    /// Every image server matching the filters, page by page; `offset`/`limit` set on this
-    /// request are replaced by the paginator's `start_offset`/`page_size`.
+    /// Every image server matching the filters, page by page, starting at this request's `offset`
+    /// with its `limit` as the page size (the paginator's `start_offset`/`page_size` change them).
     ///
     /// ```
     /// use futures::TryStreamExt;
@@ -168,7 +171,12 @@ impl ListImageServers<Blocking> {
     /// # Errors
     /// As for the async call.
     pub fn send(self) -> Result<ListImageServersResponse> {
-        self.flavour.block_on(send(&self.client, &self.query))?
+        let Self {
+            client,
+            flavour,
+            query,
+        } = self;
+        flavour.run(async move { send(&client, &query).await })?
     }
 
     /// Every image server matching the filters, as blocking iterators.
@@ -186,6 +194,10 @@ impl ListQuery for Query {
 
     fn start_offset(&self) -> u64 {
         self.offset.unwrap_or(0)
+    }
+
+    fn page_size(&self) -> Option<u32> {
+        self.limit
     }
 
     fn at(&self, offset: u64, limit: u32) -> Self {

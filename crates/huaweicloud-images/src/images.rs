@@ -146,13 +146,14 @@ impl<F: Flavour> ListImages<F> {
         self
     }
 
-    /// Records per page, 0 to 100 (default 100). For `send` only; see `paginate` to list all.
+    /// Records per page, 0 to 100 (default 100); with `paginate`, the page size (1 to 100, until
+    /// [`Paginator::page_size`] changes it).
     pub fn limit(mut self, limit: u32) -> Self {
         self.query.limit = Some(limit);
         self
     }
 
-    /// Offset of the first record (default 0). For `send` only; see `paginate` to list all.
+    /// Offset of the first record (default 0); with `paginate`, where the listing starts.
     pub fn offset(mut self, offset: u64) -> Self {
         self.query.offset = Some(offset);
         self
@@ -169,7 +170,9 @@ impl ListImages<Async> {
         send(&self.client, &self.query).await
     }
 
-    /// Every image matching the filters, in the requested order, page by page.
+    /// Every image matching the filters, in the requested order, page by page, starting at this
+    /// request's `offset` with its `limit` as the page size (the paginator's `start_offset` /
+    /// `page_size` change them).
     pub fn paginate(self) -> Paginator<ImageInfo> {
         listing::paginator(self.client, self.query)
     }
@@ -181,7 +184,12 @@ impl ListImages<Blocking> {
     /// # Errors
     /// As for the async call.
     pub fn send(self) -> Result<ListImagesResponse> {
-        self.flavour.block_on(send(&self.client, &self.query))?
+        let Self {
+            client,
+            flavour,
+            query,
+        } = self;
+        flavour.run(async move { send(&client, &query).await })?
     }
 
     /// Every image matching the filters, as blocking iterators.
@@ -199,6 +207,10 @@ impl ListQuery for Query {
 
     fn start_offset(&self) -> u64 {
         self.offset.unwrap_or(0)
+    }
+
+    fn page_size(&self) -> Option<u32> {
+        self.limit
     }
 
     fn at(&self, offset: u64, limit: u32) -> Self {
@@ -230,7 +242,8 @@ async fn send(client: &Client, query: &Query) -> Result<ListImagesResponse> {
         validate::limit("limit", limit, LIMIT_RANGE)?;
     }
     let offset = query.offset.map(validate::offset).transpose()?;
-    let limit = query.limit.map(|l| l as i32);
+    // Validated within 0..=100 above, so it fits.
+    let limit = query.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX));
     for (field, value) in [
         ("platform", &query.platform),
         ("package_type", &query.package_type),

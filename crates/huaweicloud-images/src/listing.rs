@@ -27,6 +27,8 @@ pub(crate) trait ListQuery: Clone + Send + Sync + 'static {
 
     /// The `offset` set by the user, where pagination starts.
     fn start_offset(&self) -> u64;
+    /// The `limit` set by the user, the paginator's first page size.
+    fn page_size(&self) -> Option<u32>;
     /// The same filters at another page.
     fn at(&self, offset: u64, limit: u32) -> Self;
     /// Sends one request.
@@ -37,16 +39,21 @@ pub(crate) trait ListQuery: Clone + Send + Sync + 'static {
     fn key(item: &Self::Item) -> Option<String>;
 }
 
-/// A paginator over `query`, starting at its offset.
+/// A paginator over `query`, starting at its `offset`, with its `limit` as the page size.
 pub(crate) fn paginator<Q: ListQuery>(client: Client, query: Q) -> Paginator<Q::Item> {
     let start = query.start_offset();
-    Paginator::new(
+    let page_size = query.page_size();
+    let paginator = Paginator::new(
         Arc::new(Pages { client, query }),
         Q::OPERATION.name,
         Q::PAGE_SIZES,
         Q::DEFAULT_PAGE_SIZE,
     )
-    .start_offset(start)
+    .start_offset(start);
+    match page_size {
+        Some(n) => paginator.page_size(n),
+        None => paginator,
+    }
 }
 
 /// A total as reported (a negative one is no total).

@@ -1,9 +1,12 @@
 //! When and how long to wait before trying a call again.
 //!
 //! Every operation of this crate is a `GET`, so retrying is always safe. By default a call is tried
-//! up to 4 times on connection errors, time-outs and HTTP 408, 429, 500, 502, 503 and 504, with
-//! exponential backoff (200 ms doubling up to 5 s) plus random jitter (up to the same again), at most 30 s of waiting in all,
-//! honouring `Retry-After` (capped at 30 s). The waiting itself is [`backon`]'s.
+//! up to 4 times on connection errors, time-outs (of one attempt) and HTTP 408, 429, 500, 502, 503
+//! and 504, with exponential backoff (200 ms doubling up to 5 s) plus random jitter (up to the same
+//! again), honouring `Retry-After` (a longer one than 30 s ends the retries). The waits between
+//! attempts, `Retry-After` included, add up to at most 30 s; each attempt has its own time-out (30 s
+//! by default, see `ClientBuilder::request_timeout`), and `ClientBuilder::total_timeout` bounds the
+//! whole call. The backoff schedule is [`backon`]'s.
 
 use std::time::{Duration, SystemTime};
 
@@ -112,18 +115,22 @@ impl RetryPolicy {
     }
 
     /// The wait before the next attempt: the service's `Retry-After` when it sent one it may be
-    /// trusted with, otherwise the backoff's. `None` ends the retries.
+    /// trusted with, otherwise the backoff's. `None` ends the retries: when the backoff says so
+    /// (attempts used up), when `Retry-After` is longer than allowed, or when the wait would take
+    /// the call's waiting so far (`waited`) past the total-delay budget.
     pub(crate) fn next_delay(
         &self,
         retry_after: Option<Duration>,
         backoff: Option<Duration>,
+        waited: Duration,
     ) -> Option<Duration> {
         let backoff = backoff?;
-        match retry_after {
-            Some(wait) if wait > self.max_retry_after => None,
-            Some(wait) => Some(wait),
-            None => Some(backoff),
-        }
+        let wait = match retry_after {
+            Some(wait) if wait > self.max_retry_after => return None,
+            Some(wait) => wait,
+            None => backoff,
+        };
+        (waited.saturating_add(wait) <= self.max_total_delay).then_some(wait)
     }
 }
 
@@ -190,15 +197,37 @@ mod tests {
     fn retry_after_wins_over_backoff_but_never_extends_the_attempts() {
         let policy = RetryPolicy::default();
         let backoff = Some(Duration::from_millis(200));
+        let none = Duration::ZERO;
         assert_eq!(
-            policy.next_delay(Some(Duration::from_secs(2)), backoff),
+            policy.next_delay(Some(Duration::from_secs(2)), backoff, none),
             Some(Duration::from_secs(2))
         );
-        assert_eq!(policy.next_delay(None, backoff), backoff);
-        assert_eq!(policy.next_delay(Some(Duration::from_secs(1)), None), None);
+        assert_eq!(policy.next_delay(None, backoff, none), backoff);
         assert_eq!(
-            policy.next_delay(Some(Duration::from_secs(3600)), backoff),
+            policy.next_delay(Some(Duration::from_secs(1)), None, none),
             None
+        );
+        assert_eq!(
+            policy.next_delay(Some(Duration::from_secs(3600)), backoff, none),
+            None
+        );
+    }
+
+    #[test]
+    fn retry_after_waits_count_against_the_total_delay_budget() {
+        let policy = RetryPolicy::default().with_max_total_delay(Duration::from_secs(5));
+        let backoff = Some(Duration::from_millis(200));
+        let two = Some(Duration::from_secs(2));
+        assert_eq!(policy.next_delay(two, backoff, Duration::ZERO), two);
+        assert_eq!(policy.next_delay(two, backoff, Duration::from_secs(2)), two);
+        assert_eq!(
+            policy.next_delay(two, backoff, Duration::from_secs(4)),
+            None
+        );
+        assert_eq!(
+            policy.next_delay(None, backoff, Duration::from_millis(4_900)),
+            None,
+            "backoff waits count too"
         );
     }
 }

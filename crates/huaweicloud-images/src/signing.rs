@@ -65,10 +65,6 @@ pub(crate) struct CanonicalParts {
 /// its canonical form and trims the signed header values. Safe to call again on a clone of an
 /// already signed request (for a retry): the old signature is neither kept nor signed.
 /// On error the request is left half-prepared and must not be sent.
-#[cfg_attr(
-    not(test),
-    allow(dead_code, reason = "called by the client that sends the requests")
-)]
 pub(crate) fn sign_request(
     req: &mut Request,
     ak: &str,

@@ -98,7 +98,12 @@ impl CallTransport {
         client: &reqwest::Client,
         prepared: &reqwest::Request,
     ) -> Result<http::Response<Bytes>, Attempt> {
-        let mut request = prepared.try_clone().ok_or(Attempt::Unsendable)?;
+        let Some(mut request) = prepared.try_clone() else {
+            self.record().failure = Some(Error::config(
+                "the request cannot be copied for a new attempt",
+            ));
+            return Err(Attempt::Unsendable);
+        };
         let attempt = {
             let mut record = self.record();
             record.attempts += 1;
@@ -147,19 +152,27 @@ impl CallTransport {
     ) -> reqwest::Result<reqwest::Response> {
         self.prepare(&mut request);
         let policy = &self.shared.retry;
+        let mut waited = Duration::ZERO;
         let outcome = (|| self.attempt(client, &request))
             .retry(policy.backoff())
             .sleep(TokioSleeper)
             .when(Attempt::is_retryable)
-            .adjust(|attempt, backoff| policy.next_delay(attempt.retry_after(), backoff))
+            .adjust(|attempt, backoff| {
+                let wait = policy.next_delay(attempt.retry_after(), backoff, waited)?;
+                waited += wait;
+                Some(wait)
+            })
             .notify(|attempt, wait| {
-                tracing::debug!(wait_ms = wait.as_millis() as u64, reason = %attempt, "retrying")
+                let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                tracing::debug!(wait_ms, reason = %attempt, "retrying")
             })
             .await;
         let response = match outcome {
             Ok(response) | Err(Attempt::RetryableStatus(response)) => response,
             Err(Attempt::Transport(error)) => return Err(error),
-            Err(Attempt::Unsendable) => return Err(unsendable_error(client)),
+            // reqwest errors cannot be made by hand: answer with a placeholder response instead.
+            // It never reaches the user: the error mapping reports `CallRecord::failure` first.
+            Err(Attempt::Unsendable) => unsent_placeholder(),
         };
         Ok(self.finish(response))
     }
@@ -241,11 +254,10 @@ fn sensitive(value: &str) -> Option<HeaderValue> {
     Some(value)
 }
 
-/// reqwest errors cannot be made by hand; a request whose URL does not parse gives one. The real
-/// reason is in [`CallRecord::failure`], which the error mapping reads first.
-fn unsendable_error(client: &reqwest::Client) -> reqwest::Error {
-    match client.get("").build() {
-        Err(e) => e,
-        Ok(_) => unreachable!("an empty string is never a URL"),
-    }
+/// What the generated code is given when a request could not be sent at all (see
+/// [`CallRecord::failure`]).
+fn unsent_placeholder() -> http::Response<Bytes> {
+    let mut response = http::Response::new(Bytes::new());
+    *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }

@@ -143,3 +143,37 @@ fn debug_output_never_shows_the_secret_key() {
     assert!(!printed.contains("very-secret-sk"), "{printed}");
     assert!(printed.contains("a4da8115c9d8464ead3a38309130523f"));
 }
+
+#[test]
+fn the_project_id_variable_wins_even_with_credentials_from_the_profile_file() {
+    let dir = std::env::temp_dir().join(format!("hwc-client-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(&file, "[basic]\nak = AKFILE\nsk = sk-file\n").unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let client = Client::builder()
+        .with_env(env(&[
+            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", path.as_str()),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", "proj-from-env"),
+        ]))
+        .load_env()
+        .unwrap()
+        .build();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(client.unwrap().project_id(), "proj-from-env");
+}
+
+#[test]
+fn the_plain_builder_takes_the_region_from_the_environment_unless_set() {
+    let from_env = builder()
+        .with_env(env(&[("HUAWEICLOUD_SDK_REGION", "cn-east-3")]))
+        .build()
+        .unwrap();
+    assert_eq!(from_env.region().as_str(), "cn-east-3");
+    let explicit = builder()
+        .with_env(env(&[("HUAWEICLOUD_SDK_REGION", "cn-east-3")]))
+        .region("ap-southeast-1")
+        .build()
+        .unwrap();
+    assert_eq!(explicit.region().as_str(), "ap-southeast-1");
+}
