@@ -126,7 +126,7 @@ impl OpenEnum {
         let schema_name = &self.name;
         quote! {
             #[doc = #doc]
-            #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[derive(Clone, Debug)]
             #[non_exhaustive]
             pub enum #ident {
                 #( #[doc = #variant_docs] #variants, )*
@@ -149,6 +149,34 @@ impl OpenEnum {
                 /// Whether this value is one of the documented ones.
                 pub fn is_known(&self) -> bool {
                     !matches!(self, Self::Unknown(_))
+                }
+            }
+
+            // Equality, hashing and order are those of the wire value, so `Unknown("ACTIVE")`
+            // (which `From` never builds, but a caller can) equals `Active`.
+            impl ::std::cmp::PartialEq for #ident {
+                fn eq(&self, other: &Self) -> bool {
+                    self.as_str() == other.as_str()
+                }
+            }
+
+            impl ::std::cmp::Eq for #ident {}
+
+            impl ::std::hash::Hash for #ident {
+                fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                    self.as_str().hash(state)
+                }
+            }
+
+            impl ::std::cmp::PartialOrd for #ident {
+                fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+                    Some(self.cmp(other))
+                }
+            }
+
+            impl ::std::cmp::Ord for #ident {
+                fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+                    self.as_str().cmp(other.as_str())
                 }
             }
 

@@ -79,3 +79,65 @@ fn examples_that_do_not_match_the_schema_are_caught() {
     });
     assert!(failed.is_err());
 }
+
+/// Every parameter `example` of the spec, with its (resolved) schema.
+fn parameter_examples() -> Vec<(String, Value, Value)> {
+    let mut out = Vec::new();
+    for service in common::SERVICES {
+        let spec = common::spec(service);
+        let resolve = |v: &Value| -> Value {
+            match v.get("$ref").and_then(Value::as_str) {
+                Some(r) => spec
+                    .pointer(&r.replacen('#', "", 1))
+                    .cloned()
+                    .unwrap_or_else(|| panic!("{r} does not resolve")),
+                None => v.clone(),
+            }
+        };
+        let mut params: Vec<Value> = Vec::new();
+        for (_, item) in spec["paths"].as_object().unwrap() {
+            for (_, op) in item.as_object().unwrap() {
+                params.extend(
+                    op["parameters"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(&resolve),
+                );
+            }
+        }
+        for p in params {
+            if let Some(example) = p.get("example") {
+                let name = format!("{service}: {} {}", p["in"], p["name"]);
+                out.push((name, resolve(&p["schema"]), example.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_parameter_example_validates_against_its_schema() {
+    let examples = parameter_examples();
+    assert!(
+        examples.len() >= 7,
+        "parameter examples went missing: {}",
+        examples.len()
+    );
+    for (name, schema, example) in examples {
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let errors: Vec<String> = validator
+            .iter_errors(&example)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{name}: example {example} is invalid: {errors:?}"
+        );
+        // ...and the check can fail: a value of the wrong type is refused.
+        assert!(
+            !validator.is_valid(&serde_json::json!({"not": "a parameter"})),
+            "{name}"
+        );
+    }
+}

@@ -96,3 +96,18 @@ fn null_lists_read_as_absent() {
         serde_json::from_value(json!({"images": null, "total_count": 0})).unwrap();
     assert_eq!(list.images, None);
 }
+
+#[test]
+fn equality_and_hashing_follow_the_wire_value() {
+    use std::collections::HashSet;
+
+    let spelled_out = ImageServerStatus::Unknown("ACTIVE".into());
+    assert_eq!(spelled_out, ImageServerStatus::Active);
+    let set: HashSet<ImageServerStatus> = [spelled_out, ImageServerStatus::Active].into();
+    assert_eq!(set.len(), 1);
+    assert!(ImageServerStatus::Unknown("MIGRATING".into()) != ImageServerStatus::Active);
+    assert!(
+        SortField::CreatedAt < SortField::Name,
+        "ordered by wire value"
+    );
+}

@@ -48,16 +48,19 @@ pub mod types {
         schemars::JsonSchema,
     )]
     pub struct ImageInfo {
+        ///OS architecture: arm or x86 (003 only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub architecture: ::std::option::Option<crate::workspace::types::Architecture>,
         ///Creation time, in UTC.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
+        ///Image format: vhd, raw, qcow2, or zvhd2.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub disk_format: ::std::option::Option<crate::workspace::types::DiskFormat>,
         ///Image ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+        ///Image type. The value can be gold (public image) or private (private image).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_type: ::std::option::Option<crate::workspace::types::ProductImageType>,
         ///KMS key id of the image.
@@ -72,6 +75,7 @@ pub mod types {
         ///Image name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///OS type: Linux, Windows, or Other.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub os_type: ::std::option::Option<crate::workspace::types::OsType>,
         ///OS version.
@@ -528,7 +532,7 @@ pub mod types {
     /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ProductImageType::Unknown`] and serialized back unchanged.
     ///
     /// Documented values: `gold`, `private`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum ProductImageType {
         ///`gold`: public image
@@ -552,6 +556,27 @@ pub mod types {
         /// Whether this value is one of the documented ones.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ProductImageType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ProductImageType {}
+    impl ::std::hash::Hash for ProductImageType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for ProductImageType {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for ProductImageType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for ProductImageType {
@@ -626,7 +651,7 @@ pub mod types {
     /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`OsType::Unknown`] and serialized back unchanged.
     ///
     /// Documented values: `Linux`, `Windows`, `Other`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum OsType {
         ///`Linux`
@@ -653,6 +678,27 @@ pub mod types {
         /// Whether this value is one of the documented ones.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for OsType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for OsType {}
+    impl ::std::hash::Hash for OsType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for OsType {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for OsType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for OsType {
@@ -729,7 +775,7 @@ pub mod types {
     /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`Architecture::Unknown`] and serialized back unchanged.
     ///
     /// Documented values: `arm`, `x86`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Architecture {
         ///`arm`
@@ -753,6 +799,27 @@ pub mod types {
         /// Whether this value is one of the documented ones.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for Architecture {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for Architecture {}
+    impl ::std::hash::Hash for Architecture {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for Architecture {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for Architecture {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for Architecture {
@@ -827,7 +894,7 @@ pub mod types {
     /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`DiskFormat::Unknown`] and serialized back unchanged.
     ///
     /// Documented values: `vhd`, `raw`, `qcow2`, `zvhd2`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum DiskFormat {
         ///`vhd`
@@ -857,6 +924,27 @@ pub mod types {
         /// Whether this value is one of the documented ones.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for DiskFormat {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for DiskFormat {}
+    impl ::std::hash::Hash for DiskFormat {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for DiskFormat {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for DiskFormat {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for DiskFormat {
@@ -935,7 +1023,7 @@ pub mod types {
     /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`SortField::Unknown`] and serialized back unchanged.
     ///
     /// Documented values: `name`, `created_at`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum SortField {
         ///`name`
@@ -959,6 +1047,27 @@ pub mod types {
         /// Whether this value is one of the documented ones.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for SortField {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for SortField {}
+    impl ::std::hash::Hash for SortField {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for SortField {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for SortField {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for SortField {
@@ -1033,7 +1142,7 @@ pub mod types {
     /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`SortType::Unknown`] and serialized back unchanged.
     ///
     /// Documented values: `asc`, `desc`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum SortType {
         ///`asc`: ascending
@@ -1057,6 +1166,27 @@ pub mod types {
         /// Whether this value is one of the documented ones.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for SortType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for SortType {}
+    impl ::std::hash::Hash for SortType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for SortType {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for SortType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for SortType {

@@ -45,6 +45,7 @@ pub mod types {
         ///User (group).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
+        ///User type. USER: user; USER_GROUP: user group.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account_type: ::std::option::Option<crate::workspaceapp::types::AccountType>,
         ///Domain name.
@@ -70,6 +71,7 @@ pub mod types {
         ///Unique ID of the image source.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+        ///Image source type. Options: gold: KooGallery image; public: public image; private: private image; shared: shared image; other: other images.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_type: ::std::option::Option<crate::workspaceapp::types::ImageSourceType>,
         ///Product ID of the image source. This parameter is mandatory when the value of image type is set to gold.
@@ -117,6 +119,7 @@ pub mod types {
         ///Unique ID of an image product.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_id: ::std::option::Option<::std::string::String>,
+        ///Image source information.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_ref: ::std::option::Option<ImageRef>,
         ///ECS ID.
@@ -131,6 +134,7 @@ pub mod types {
         ///APS instance ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub server_id: ::std::option::Option<::std::string::String>,
+        ///Image instance status: CREATING, ACTIVE, BUILDING, BUILT, ERROR, DELETING, or NULL (not set).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::workspaceapp::types::ImageServerStatus>,
         ///Update time.
@@ -761,7 +765,7 @@ pub mod types {
     /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ImageServerStatus::Unknown`] and serialized back unchanged.
     ///
     /// Documented values: `CREATING`, `ACTIVE`, `BUILDING`, `BUILT`, `ERROR`, `DELETING`, `NULL`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum ImageServerStatus {
         ///`CREATING`: The instance is being created.
@@ -808,6 +812,27 @@ pub mod types {
         /// Whether this value is one of the documented ones.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ImageServerStatus {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ImageServerStatus {}
+    impl ::std::hash::Hash for ImageServerStatus {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for ImageServerStatus {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for ImageServerStatus {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for ImageServerStatus {
@@ -893,7 +918,7 @@ pub mod types {
     /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ImageSourceType::Unknown`] and serialized back unchanged.
     ///
     /// Documented values: `gold`, `public`, `private`, `shared`, `other`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum ImageSourceType {
         ///`gold`: KooGallery image
@@ -932,6 +957,27 @@ pub mod types {
         /// Whether this value is one of the documented ones.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ImageSourceType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ImageSourceType {}
+    impl ::std::hash::Hash for ImageSourceType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for ImageSourceType {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for ImageSourceType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for ImageSourceType {
@@ -1012,7 +1058,7 @@ pub mod types {
     /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`AccountType::Unknown`] and serialized back unchanged.
     ///
     /// Documented values: `USER`, `USER_GROUP`.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AccountType {
         ///`USER`: user
@@ -1036,6 +1082,27 @@ pub mod types {
         /// Whether this value is one of the documented ones.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for AccountType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for AccountType {}
+    impl ::std::hash::Hash for AccountType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for AccountType {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for AccountType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for AccountType {
