@@ -14,19 +14,37 @@
 //! `total_count: 1` beside two images) the listing falls back to stopping at a short or empty
 //! page, so a wrong or changing total neither loses nor repeats items.
 //!
+//! # Items added or removed during a listing
+//!
+//! Offset pagination addresses positions, not items, so a listing that changes between two
+//! requests shifts under the paginator:
+//!
+//! - Items inserted ahead of the current offset push items already delivered onto the next page.
+//!   Each page's item ids are compared with those of the previous page, and items already seen
+//!   there are dropped, so they come once; a [`Page`] can therefore hold fewer items than the
+//!   service returned. When exactly one page of items was inserted, the next page repeats the
+//!   previous one entirely: it is skipped, and the listing goes on. Only the previous page is
+//!   remembered, so more than a page of insertions between two requests can still repeat items
+//!   of earlier pages.
+//! - Items removed ahead of the current offset pull not-yet-delivered items back onto a page
+//!   already delivered: they are never seen, and no client of offset pagination can notice. List
+//!   again (or filter, e.g. by creation time) when a listing must be complete while it changes.
+//! - Items without an id cannot be compared and are always delivered.
+//!
 //! # Never looping forever
 //!
-//! A service that ignores the offset, or serves a page again, would make a naive loop run
-//! forever. Each page's item ids are compared with those of the previous page and of one earlier
-//! checkpoint page (moved at doubling intervals, which catches a cycle of any length); a page whose
-//! ids were all already in one of them ends the listing with [`Error::Pagination`]. Only two pages'
-//! ids are kept, so memory stays bounded by the page size, never by the length of the listing.
+//! A service that ignores the offset, or serves a page again and again, would make a naive loop
+//! run forever. A page all of whose items were in the previous page is skipped once (see above); a
+//! second such page in a row ends the listing with [`Error::Pagination`]. Each page's ids are also
+//! compared with those of one earlier checkpoint page (moved at doubling intervals, which catches a
+//! cycle of any length); a page whose ids were all in it ends the listing with the same error.
+//! Only two pages' ids are kept, so memory stays bounded by the page size, never by the length of
+//! the listing.
 
 mod progress;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashSet;
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
@@ -67,14 +85,19 @@ pub(crate) trait PageFetcher<T>: Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Page<T> {
-    /// The items of the page (the last page is cut short when [`Paginator::max_items`] is reached).
+    /// The items of the page, without those already delivered with the previous page (see
+    /// [the module documentation](crate::paginate#items-added-or-removed-during-a-listing)), so possibly
+    /// fewer than the service returned; the last page is cut short when
+    /// [`Paginator::max_items`] is reached.
     pub items: Vec<T>,
     /// The offset this page was requested at.
     pub offset: u64,
     /// The total the service reported with this page, as reported (it may be wrong).
     pub total: Option<u64>,
     /// The offset to resume from with [`Paginator::start_offset`], or `None` when the listing is
-    /// complete. It is this page's offset plus the number of items in it.
+    /// complete. It is this page's offset plus the number of items the service returned in it
+    /// (which can be more than [`items`](Self::items) holds, when repeated items were dropped), or,
+    /// when [`Paginator::max_items`] cut the page short, the position of the first item left out.
     pub next_offset: Option<u64>,
 }
 
@@ -84,8 +107,12 @@ pub struct Page<T> {
 /// Once the first page has reported a total that can be believed, the following pages up to that
 /// total are requested ahead, at most [`concurrency`](Self::concurrency) at a time, and still
 /// delivered strictly in offset order. Past the total, or when there is none, pages are requested
-/// one at a time for as long as they come back full. At most `concurrency` pages are held in
-/// memory at any time, however long the listing.
+/// one at a time for as long as they come back full.
+///
+/// However long the listing, at most `concurrency + 1` pages are held in memory: up to
+/// `concurrency` requested pages (answered ones wait, in order, until their turn), plus the page
+/// being handed out — the one [`items`](Self::items) is draining or [`pages`](Self::pages) has
+/// just yielded.
 ///
 /// # Example
 ///
@@ -162,8 +189,9 @@ impl<T: Send + 'static> Paginator<T> {
         self
     }
 
-    /// Stops after `n` items. No page is requested that cannot contribute one of them, so
-    /// `max_items(0)` sends no request at all.
+    /// Stops after `n` items (counted as delivered, so repeated items dropped at a page boundary
+    /// do not count). No page is requested that cannot contribute one of them, so `max_items(0)`
+    /// sends no request at all.
     pub fn max_items(mut self, n: u64) -> Self {
         self.max_items = Some(n);
         self
@@ -182,8 +210,8 @@ impl<T: Send + 'static> Paginator<T> {
     ///
     /// The default of 4 hides most of the round-trip latency of a long listing (once the total is
     /// known, pages arrive up to 4 times faster than one request at a time when the round trip
-    /// dominates) while keeping at most 4 pages buffered
-    /// and sending few enough parallel requests per listing to stay clear of the API gateway's
+    /// dominates) while keeping at most 5 pages in memory (4 requested, 1 being handed out) and
+    /// sending few enough parallel requests per listing to stay clear of the API gateway's
     /// request-rate limits. Requests ahead are only sent when the service reported a total that
     /// agrees with the pages, so short listings send exactly the requests a hand-written loop
     /// would.
@@ -285,6 +313,16 @@ impl Total {
     }
 }
 
+/// What to do with a page the service returned.
+enum Step<T> {
+    /// Hand it out.
+    Deliver(Page<T>),
+    /// It held only items already delivered; go on with the next one.
+    Skip,
+    /// The listing is over.
+    End,
+}
+
 /// A page request on its way: the offset it was sent for, and what it will return.
 type Pending<T> = BoxFuture<'static, (u64, Result<RawPage<T>>)>;
 
@@ -294,7 +332,10 @@ struct Listing<T> {
     operation: &'static str,
     page_size: u32,
     concurrency: usize,
-    /// One past the offset of the last wanted item (`start_offset + max_items`).
+    /// How many more items to deliver (`max_items` minus those delivered).
+    remaining: Option<u64>,
+    /// No request at or past this offset can contribute a wanted item: the end of the last
+    /// accepted page (or the start offset) plus `remaining`.
     item_end: Option<u64>,
     /// The offset of the next request to send.
     next_request: u64,
@@ -311,6 +352,7 @@ impl<T: Send + 'static> Listing<T> {
     fn new(config: Paginator<T>) -> Self {
         let rejected = config.validate().err();
         Listing {
+            remaining: config.max_items,
             item_end: config
                 .max_items
                 .map(|max| config.start_offset.saturating_add(max)),
@@ -336,21 +378,24 @@ impl<T: Send + 'static> Listing<T> {
             self.finish();
             return Some(Err(error));
         }
-        self.send_requests();
-        let Some((offset, fetched)) = self.in_flight.next().await else {
-            // Nothing left that could contribute (e.g. `max_items(0)`).
-            self.finish();
-            return None;
-        };
-        match fetched.and_then(|raw| self.accept(offset, raw)) {
-            Ok(Some(page)) => Some(Ok(page)),
-            Ok(None) => {
+        loop {
+            self.send_requests();
+            let Some((offset, fetched)) = self.in_flight.next().await else {
+                // Nothing left that could contribute (e.g. `max_items(0)`).
                 self.finish();
-                None
-            }
-            Err(error) => {
-                self.finish();
-                Some(Err(error))
+                return None;
+            };
+            match fetched.and_then(|raw| self.accept(offset, raw)) {
+                Ok(Step::Deliver(page)) => return Some(Ok(page)),
+                Ok(Step::Skip) => {}
+                Ok(Step::End) => {
+                    self.finish();
+                    return None;
+                }
+                Err(error) => {
+                    self.finish();
+                    return Some(Err(error));
+                }
             }
         }
     }
@@ -382,9 +427,8 @@ impl<T: Send + 'static> Listing<T> {
         }
     }
 
-    /// Turns what the service returned at `offset` into the page to deliver, or `None` when the
-    /// page is empty and the listing is over.
-    fn accept(&mut self, offset: u64, raw: RawPage<T>) -> Result<Option<Page<T>>> {
+    /// Turns what the service returned at `offset` into the page to deliver.
+    fn accept(&mut self, offset: u64, raw: RawPage<T>) -> Result<Step<T>> {
         let RawPage { mut items, total } = raw;
         let limit = usize::try_from(self.page_size).unwrap_or(usize::MAX);
         if items.len() > limit {
@@ -405,31 +449,43 @@ impl<T: Send + 'static> Listing<T> {
                 offset,
                 "empty page: listing complete"
             );
-            return Ok(None);
+            return Ok(Step::End);
         }
         let full = items.len() == limit;
+        // Offsets advance by what the service returned, repeated items included, so that they
+        // stay aligned with its positions.
         let count = items.len() as u64;
         let end = offset
             .checked_add(count)
             .ok_or_else(|| self.no_progress(offset, "the offset would overflow".into()))?;
 
-        let keys: HashSet<String> = items.iter().filter_map(|i| self.fetcher.key(i)).collect();
-        self.progress
-            .check(offset, keys)
+        let keys: Vec<Option<String>> = items.iter().map(|i| self.fetcher.key(i)).collect();
+        let fresh = self
+            .progress
+            .admit(offset, &keys)
             .map_err(|reason| self.no_progress(offset, reason))?;
 
         self.total.observe(self.operation, end, total);
         let complete = !full || self.total.trusted() == Some(end);
 
-        let wanted = self
-            .item_end
-            .map_or(count, |item_end| item_end.saturating_sub(offset).min(count));
-        let cut = wanted < count;
-        items.truncate(usize::try_from(wanted).unwrap_or(usize::MAX));
-        let delivered_end = offset + wanted;
-        let limit_reached = self
-            .item_end
-            .is_some_and(|item_end| delivered_end >= item_end);
+        // The new items, up to `remaining`; `resume` is where the first one left out stands.
+        let mut delivered = Vec::with_capacity(items.len());
+        let mut resume = None;
+        for (position, (item, fresh)) in (0u64..).zip(items.into_iter().zip(fresh)) {
+            if !fresh {
+                continue;
+            }
+            if self.remaining == Some(delivered.len() as u64) {
+                resume = Some(offset + position);
+                break;
+            }
+            delivered.push(item);
+        }
+        if let Some(remaining) = &mut self.remaining {
+            *remaining = remaining.saturating_sub(delivered.len() as u64);
+            self.item_end = Some(end.saturating_add(*remaining));
+        }
+        let limit_reached = self.remaining == Some(0);
 
         if complete || limit_reached {
             self.finish();
@@ -437,11 +493,15 @@ impl<T: Send + 'static> Listing<T> {
             // Send what is now known to be needed before the consumer takes this page.
             self.send_requests();
         }
-        Ok(Some(Page {
-            items,
+        if delivered.is_empty() {
+            // Every item was in the previous page: nothing to deliver here.
+            return Ok(if complete { Step::End } else { Step::Skip });
+        }
+        Ok(Step::Deliver(Page {
+            items: delivered,
             offset,
             total,
-            next_offset: (cut || !complete).then_some(delivered_end),
+            next_offset: resume.or((!complete).then_some(end)),
         }))
     }
 

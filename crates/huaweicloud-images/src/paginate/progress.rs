@@ -1,4 +1,5 @@
-//! Detects a service that makes no progress through a listing, with memory bounded by two pages.
+//! Drops items repeated across a page boundary and detects a service that makes no progress
+//! through a listing, with memory bounded by two pages' ids.
 
 use std::collections::HashSet;
 
@@ -10,12 +11,19 @@ struct Seen {
 
 /// Compares each page's ids with those of the previous page and of a checkpoint page.
 ///
+/// Items whose id was in the previous page are dropped: items inserted at the head of the listing
+/// between two requests push items already delivered onto the next page. A page with nothing else
+/// is skipped once (an insertion of exactly one page of items makes the next page repeat the
+/// previous one); a second such page in a row means the service ignores the offset or is stuck.
+///
 /// The checkpoint moves to the current page after 1, 2, 4, 8, … pages (Brent's cycle detection),
 /// so a service cycling through any number of pages is caught within a few cycles, while only two
 /// pages' ids are ever kept.
 pub(super) struct ProgressGuard {
     previous: Option<Seen>,
     checkpoint: Option<Seen>,
+    /// The offset of the page just skipped because all its items were in the previous page.
+    skipped: Option<u64>,
     /// Pages checked since the checkpoint last moved.
     since_checkpoint: u32,
     /// Pages after which the checkpoint moves next.
@@ -27,29 +35,53 @@ impl ProgressGuard {
         ProgressGuard {
             previous: None,
             checkpoint: None,
+            skipped: None,
             since_checkpoint: 0,
             span: 1,
         }
     }
 
-    /// Checks the ids of the non-empty page at `offset`; `Err` says why it makes no progress.
+    /// Checks the non-empty page at `offset`, whose items have the ids `keys` (`None` for an item
+    /// without one), and says which items to deliver: `true` for each item that is new.
     ///
-    /// A page without any id cannot be compared and always passes.
-    pub(super) fn check(&mut self, offset: u64, keys: HashSet<String>) -> Result<(), String> {
-        if keys.is_empty() {
-            return Ok(());
+    /// An item without an id cannot be compared and is always delivered. All `false` means the
+    /// page only repeats the previous one and is to be skipped; `Err` says why the page shows that
+    /// the service makes no progress.
+    pub(super) fn admit(
+        &mut self,
+        offset: u64,
+        keys: &[Option<String>],
+    ) -> Result<Vec<bool>, String> {
+        let repeated = |key: &String| self.previous.as_ref().is_some_and(|p| p.keys.contains(key));
+        let fresh: Vec<bool> = keys
+            .iter()
+            .map(|key| key.as_ref().is_none_or(|key| !repeated(key)))
+            .collect();
+        let page_keys: HashSet<String> = keys.iter().flatten().cloned().collect();
+        if page_keys.is_empty() {
+            self.skipped = None;
+            return Ok(fresh);
         }
-        if let Some(previous) = &self.previous
-            && keys.is_subset(&previous.keys)
-        {
-            return Err(format!(
-                "every item of this page was already in the previous page (offset {}): the \
-                 service ignored the offset or repeated a page",
-                previous.offset
-            ));
+        if !fresh.contains(&true) {
+            let previous = self.previous.as_ref().map_or(0, |p| p.offset);
+            if let Some(skipped) = self.skipped {
+                return Err(format!(
+                    "this page and the one at offset {skipped} held only items of the page at \
+                     offset {previous}: the service ignores the offset or keeps serving the same \
+                     page"
+                ));
+            }
+            tracing::debug!(
+                offset,
+                previous,
+                "every item of this page was in the previous page (items inserted ahead of it?); \
+                 skipping it"
+            );
+            self.skipped = Some(offset);
+            return Ok(fresh);
         }
         if let Some(checkpoint) = &self.checkpoint
-            && keys.is_subset(&checkpoint.keys)
+            && page_keys.is_subset(&checkpoint.keys)
         {
             return Err(format!(
                 "every item of this page was already in the page at offset {}: the service is \
@@ -57,16 +89,20 @@ impl ProgressGuard {
                 checkpoint.offset
             ));
         }
+        self.skipped = None;
         self.since_checkpoint = self.since_checkpoint.saturating_add(1);
         if self.checkpoint.is_none() || self.since_checkpoint >= self.span {
             self.checkpoint = Some(Seen {
                 offset,
-                keys: keys.clone(),
+                keys: page_keys.clone(),
             });
             self.span = self.span.saturating_mul(2);
             self.since_checkpoint = 0;
         }
-        self.previous = Some(Seen { offset, keys });
-        Ok(())
+        self.previous = Some(Seen {
+            offset,
+            keys: page_keys,
+        });
+        Ok(fresh)
     }
 }

@@ -31,6 +31,7 @@ impl Drop for InFlight {
 }
 
 /// The totals the fake reports.
+#[derive(Debug, Clone)]
 enum Totals {
     /// The real number of items.
     Exact,
@@ -44,7 +45,9 @@ enum Totals {
 
 /// A list operation holding items `0..n` (item `i` has id `item-i`).
 struct Fake {
-    items: Vec<u64>,
+    items: Mutex<Vec<u64>>,
+    /// Changes the listing just before the request with this number (0-based) is served.
+    change: fn(usize, &mut Vec<u64>),
     totals: Totals,
     /// Maps the requested offset to the offset actually served (a misbehaving service).
     serve_from: fn(u64) -> u64,
@@ -59,7 +62,8 @@ struct Fake {
 impl Fake {
     fn new(n: u64) -> Self {
         Fake {
-            items: (0..n).collect(),
+            items: Mutex::new((0..n).collect()),
+            change: |_, _| {},
             totals: Totals::Exact,
             serve_from: |offset| offset,
             surplus: 0,
@@ -77,6 +81,11 @@ impl Fake {
 
     fn serve_from(mut self, map: fn(u64) -> u64) -> Self {
         self.serve_from = map;
+        self
+    }
+
+    fn change(mut self, change: fn(usize, &mut Vec<u64>)) -> Self {
+        self.change = change;
         self
     }
 
@@ -116,10 +125,13 @@ impl PageFetcher<u64> for Fake {
             log.requests.len() - 1
         };
         let guard = InFlight(Arc::clone(&self.log));
-        let len = self.items.len();
+        let mut listing = self.items.lock().unwrap();
+        (self.change)(request, &mut listing);
+        let len = listing.len();
         let start = usize::try_from((self.serve_from)(offset)).unwrap().min(len);
         let end = (start + limit as usize + self.surplus).min(len);
-        let items = self.items[start..end].to_vec();
+        let items = listing[start..end].to_vec();
+        drop(listing);
         let total = match &self.totals {
             Totals::Exact => Some(len as u64),
             Totals::Missing => None,
@@ -374,22 +386,26 @@ async fn service_ignoring_the_offset_ends_with_a_pagination_error() {
         assert_eq!(results.len(), 11, "10 items, then the error");
         let items: Vec<u64> = results[..10].iter().map(|r| *r.as_ref().unwrap()).collect();
         assert_eq!(items, (0..10).collect::<Vec<_>>());
-        assert_eq!(pagination_offset(&results[10]), Some(10));
-        assert!(log.lock().unwrap().requests.starts_with(&tens([0, 10])));
+        // The page at 10 could follow an insertion of exactly one page: skipped, not an error.
+        // The page at 20 repeats the same items again.
+        assert_eq!(pagination_offset(&results[10]), Some(20));
+        assert!(log.lock().unwrap().requests.starts_with(&tens([0, 10, 20])));
     }
 }
 
 #[tokio::test]
-async fn repeated_page_ends_with_a_pagination_error() {
-    // Offset 20 serves the page at 10 again.
-    let (paginator, _) = Fake::new(50)
+async fn page_served_again_and_again_ends_with_a_pagination_error() {
+    // From offset 20 on, the service keeps serving the page at 10.
+    let (paginator, log) = Fake::new(50)
         .totals(Totals::Missing)
-        .serve_from(|offset| if offset == 20 { 10 } else { offset })
+        .serve_from(|offset| if offset >= 20 { 10 } else { offset })
         .paginator();
     let results = drain(paginator).await;
     assert_eq!(results.len(), 21);
-    assert!(results[..20].iter().all(Result::is_ok));
-    assert_eq!(pagination_offset(&results[20]), Some(20));
+    let items: Vec<u64> = results[..20].iter().map(|r| *r.as_ref().unwrap()).collect();
+    assert_eq!(items, (0..20).collect::<Vec<_>>());
+    assert_eq!(pagination_offset(&results[20]), Some(30));
+    assert_eq!(requests(&log), tens([0, 10, 20, 30]));
 }
 
 #[tokio::test]
@@ -413,8 +429,144 @@ async fn overlapping_pages_are_not_a_repeat() {
         .totals(Totals::Missing)
         .serve_from(|offset| if offset >= 10 { offset - 5 } else { offset })
         .paginator();
-    let expected: Vec<u64> = (0..10).chain(5..15).chain(15..25).chain(25..30).collect();
+    // Items 5 to 9 come again at offset 10 and are dropped there.
+    assert_eq!(all_items(paginator).await, (0..30).collect::<Vec<_>>());
+}
+
+/// Inserts `N` new items (ids from 1000) at the head of the listing just before request `AT`.
+fn insert_at_head<const AT: usize, const N: u64>(request: usize, items: &mut Vec<u64>) {
+    if request == AT {
+        items.splice(0..0, 1000..1000 + N);
+    }
+}
+
+/// `(offset, number of items, next_offset)` of every page, which must all come without error.
+async fn page_summary(paginator: Paginator<u64>) -> Vec<(u64, usize, Option<u64>)> {
+    let pages: Vec<_> = paginator.pages().take(100).collect().await;
+    pages
+        .into_iter()
+        .map(|page| {
+            let page = page.unwrap();
+            (page.offset, page.items.len(), page.next_offset)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn insertion_at_the_head_between_pages_delivers_every_item_once() {
+    for totals in [Totals::Exact, Totals::Missing] {
+        for concurrency in [1, DEFAULT_CONCURRENCY] {
+            let context = format!("{totals:?}, concurrency {concurrency}");
+            // 3 items inserted before the second request push items 7 to 9 onto it.
+            let fake = || {
+                Fake::new(25)
+                    .totals(totals.clone())
+                    .change(insert_at_head::<1, 3>)
+            };
+            let (paginator, _) = fake().paginator();
+            let items = all_items(paginator.concurrency(concurrency)).await;
+            assert_eq!(items, (0..25).collect::<Vec<_>>(), "{context}");
+
+            let (paginator, log) = fake().paginator();
+            assert_eq!(
+                page_summary(paginator.concurrency(concurrency)).await,
+                [(0, 10, Some(10)), (10, 7, Some(20)), (20, 8, None)],
+                "{context}: offsets advance by what the service returned"
+            );
+            assert_eq!(requests(&log), tens([0, 10, 20]), "{context}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn insertion_of_exactly_one_page_skips_the_repeated_page() {
+    for totals in [Totals::Exact, Totals::Missing] {
+        for concurrency in [1, DEFAULT_CONCURRENCY] {
+            let context = format!("{totals:?}, concurrency {concurrency}");
+            // The page at 10 then holds items 0 to 9 again.
+            let fake = || {
+                Fake::new(25)
+                    .totals(totals.clone())
+                    .change(insert_at_head::<1, 10>)
+            };
+            let (paginator, _) = fake().paginator();
+            let results = drain(paginator.concurrency(concurrency)).await;
+            let items: Vec<u64> = results.into_iter().map(Result::unwrap).collect();
+            assert_eq!(items, (0..25).collect::<Vec<_>>(), "{context}");
+
+            let (paginator, log) = fake().paginator();
+            assert_eq!(
+                page_summary(paginator.concurrency(concurrency)).await,
+                [(0, 10, Some(10)), (20, 10, Some(30)), (30, 5, None)],
+                "{context}"
+            );
+            assert_eq!(requests(&log), tens([0, 10, 20, 30]), "{context}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn deletion_at_the_head_between_pages_loses_items_but_repeats_none() {
+    for totals in [Totals::Exact, Totals::Missing] {
+        let context = format!("{totals:?}");
+        // Removing items 0 to 2 before the second request pulls items 10 to 12 back onto the
+        // first page, already delivered: offset pagination cannot see them.
+        let (paginator, _) = Fake::new(25)
+            .totals(totals)
+            .change(|request, items| {
+                if request == 1 {
+                    items.drain(0..3);
+                }
+            })
+            .paginator();
+        let results = drain(paginator).await;
+        let items: Vec<u64> = results.into_iter().map(Result::unwrap).collect();
+        let expected: Vec<u64> = (0..10).chain(13..25).collect();
+        assert_eq!(items, expected, "{context}");
+    }
+}
+
+#[tokio::test]
+async fn items_without_ids_are_delivered_even_when_repeated() {
+    let mut fake = Fake::new(25).change(insert_at_head::<1, 3>);
+    fake.keyed = false;
+    let (paginator, _) = fake.paginator();
+    let expected: Vec<u64> = (0..10).chain(7..25).collect();
     assert_eq!(all_items(paginator).await, expected);
+}
+
+#[tokio::test]
+async fn max_items_counts_delivered_items_and_resumes_after_them() {
+    let (paginator, log) = Fake::new(25).change(insert_at_head::<1, 3>).paginator();
+    let pages: Vec<_> = paginator.max_items(15).pages().collect().await;
+    let pages: Vec<_> = pages.into_iter().map(Result::unwrap).collect();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0].items, (0..10).collect::<Vec<_>>());
+    // Items 7 to 9 were dropped; 15 stands at position 18 of the changed listing.
+    assert_eq!(pages[1].items, (10..15).collect::<Vec<_>>());
+    assert_eq!(pages[1].next_offset, Some(18));
+    assert_eq!(requests(&log), tens([0, 10]));
+
+    // Resuming there, in the listing as it now is, goes on with item 15.
+    let (paginator, _) = Fake::new(25).change(insert_at_head::<0, 3>).paginator();
+    assert_eq!(
+        all_items(paginator.start_offset(18)).await,
+        (15..25).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn max_items_asks_for_more_when_repeated_items_were_dropped() {
+    // Without a total, 20 items need a third request once 3 repeated items were dropped.
+    let (paginator, log) = Fake::new(25)
+        .totals(Totals::Missing)
+        .change(insert_at_head::<1, 3>)
+        .paginator();
+    assert_eq!(
+        all_items(paginator.max_items(20)).await,
+        (0..20).collect::<Vec<_>>()
+    );
+    assert_eq!(requests(&log), tens([0, 10, 20]));
 }
 
 #[tokio::test]
