@@ -42,6 +42,7 @@ mod client;
 pub mod credentials;
 mod decode;
 mod dev_server_images;
+mod env;
 pub mod error;
 mod flavour;
 mod image_servers;

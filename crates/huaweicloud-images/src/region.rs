@@ -23,6 +23,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+pub(crate) use crate::env::non_empty;
+pub use crate::env::process_env;
 use crate::{Error, Result};
 
 /// Environment variable holding the default region id (e.g. `cn-north-4`).
@@ -32,29 +34,6 @@ pub const DEFAULT_REGION_VARIABLE: &str = "HUAWEICLOUD_SDK_REGION";
 
 /// Longest region id accepted (a DNS label is at most 63 bytes, and the id is one label).
 const MAX_REGION_LEN: usize = 63;
-
-/// Reads a variable of the process environment.
-///
-/// An unset or empty variable is `None`. A value that is not valid Unicode is also `None`, with a
-/// warning naming the variable (never its value) in the log.
-pub fn process_env(name: &str) -> Option<String> {
-    match std::env::var(name) {
-        Ok(value) if !value.is_empty() => Some(value),
-        Ok(_) | Err(std::env::VarError::NotPresent) => None,
-        Err(std::env::VarError::NotUnicode(_)) => {
-            tracing::warn!(
-                variable = name,
-                "ignoring environment variable: not valid Unicode"
-            );
-            None
-        }
-    }
-}
-
-/// Looks a variable up through `env`, treating an empty value as unset.
-pub(crate) fn non_empty(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
-    env(name).filter(|value| !value.is_empty())
-}
 
 /// A Huawei Cloud service that serves some of the image APIs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
