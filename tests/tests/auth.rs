@@ -231,6 +231,49 @@ fn unusable_credentials_are_refused_without_showing_them() {
     }
 }
 
+#[tokio::test]
+async fn the_project_id_variable_applies_to_credentials_from_the_profile_file() {
+    use std::io::Write;
+
+    const ENV_PROJECT: &str = "0123456789abcdef0123456789abcdef";
+    let fake = start_default().await;
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    write!(file, "[basic]\nak = {FAKE_AK}\nsk = {FAKE_SK}\n").unwrap();
+    file.flush().unwrap();
+    let env: std::collections::HashMap<String, String> = [
+        (
+            "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+            file.path().to_str().unwrap(),
+        ),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", ENV_PROJECT),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    .collect();
+    let client = Client::builder()
+        .with_env(move |name| env.get(name).cloned())
+        .load_env()
+        .unwrap()
+        .endpoint_for_all(fake.base_url())
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    assert_eq!(client.project_id(), ENV_PROJECT);
+
+    client.images().list().send().await.unwrap();
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert!(
+        request.auth_passed,
+        "signed with the file's AK/SK: {request:?}"
+    );
+    assert_eq!(request.path, format!("/v2/{ENV_PROJECT}/images"));
+    assert_eq!(request.header("x-project-id"), Some(ENV_PROJECT));
+    let auth = Authorization::parse(request.header("authorization").unwrap()).unwrap();
+    assert_eq!(auth.access, FAKE_AK);
+}
+
 /// The signature hex of every request signed with [`OTHER_AK`]/[`OTHER_SK`], recomputed by the
 /// fake's own signer from what it received (none of those requests signs a masked header).
 fn signatures(fake: &FakeServer) -> Vec<String> {

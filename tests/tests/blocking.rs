@@ -1,5 +1,6 @@
 //! The blocking client from plain `#[test]`s: the same answers as the async client, iterators equal
-//! to the streams, and a clear error (no panic) when used inside an async runtime.
+//! to the streams; and calls that work from inside an async runtime too (an async body, a worker
+//! thread's task, `spawn_blocking`).
 //!
 //! The fake runs on a multi-threaded runtime kept for the test's length; its worker thread serves
 //! requests while the test's thread blocks. The async client the answers are compared with is a
@@ -252,35 +253,81 @@ fn an_iterator_ends_after_its_first_error() {
 }
 
 #[test]
-fn calls_from_inside_a_runtime_are_a_config_error() {
+fn calls_from_inside_a_runtime_work() {
     let served = serve(FakeConfig::default());
+    let fake = &served.fake;
     let sync = served.blocking();
-    let (send, first_item) = served.run(async {
-        let send = sync.images().list().send();
-        let mut items = sync.image_servers().list().paginate().items();
-        let first = items.next();
-        let after = items.next();
-        assert!(after.is_none(), "the iterator ends after the error");
-        (send, first)
+    let (page, servers) = served.run(async {
+        let page = sync.images().list().send();
+        let servers: Result<Vec<_>, _> = sync.image_servers().list().paginate().items().collect();
+        (page, servers)
     });
-    assert!(matches!(send, Err(Error::Config(_))), "{send:?}");
-    assert!(
-        matches!(first_item, Some(Err(Error::Config(_)))),
-        "{first_item:?}"
-    );
-    assert!(served.fake.requests().is_empty());
+    assert_eq!(page.unwrap().images.unwrap(), expected_images(fake));
+    assert_eq!(servers.unwrap(), expected_servers(fake));
+    assert!(fake.requests().iter().all(|r| r.status == Some(200)));
     // Outside the runtime again, the same client works.
     assert_eq!(sync.images().list().send().unwrap().total_count, Some(32));
 }
 
-#[tokio::test]
-async fn a_blocking_client_made_and_dropped_inside_a_runtime_does_not_panic() {
+/// The body runs inside the runtime (on the thread that drives it) and calls the blocking client
+/// directly; the fake is served by the runtime's worker threads meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_from_an_async_body_work_and_the_client_drops_there() {
+    let fake = start_default().await;
+    let server = &expected_servers(&fake)[4];
+    let id = server.id.clone().unwrap();
+    let sync = blocking::Client::new(client(&fake)).unwrap();
+    assert_eq!(&sync.image_servers().get(&id).unwrap(), server);
+    let dev = &expected_dev_images(&fake)[1];
+    let got = sync
+        .dev_server_images()
+        .get(dev.image_id.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(&got, dev);
+    let images = sync.images().list().paginate().page_size(7).collect_all();
+    assert_eq!(images.unwrap(), expected_images(&fake));
+    drop(sync);
+    let requests = fake.requests();
+    assert!(
+        requests.len() >= 2 + 32_usize.div_ceil(7),
+        "{}",
+        requests.len()
+    );
+    requests.iter().for_each(assert_signed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_from_spawn_blocking_work() {
     let fake = start_default().await;
     let sync = blocking::Client::new(client(&fake)).unwrap();
-    let error = sync.image_servers().get("697612196993040384").unwrap_err();
-    assert!(matches!(error, Error::Config(_)), "{error:?}");
-    drop(sync);
-    assert!(fake.requests().is_empty());
+    let (page, servers) = tokio::task::spawn_blocking(move || {
+        let page = sync.images().list().limit(5).send();
+        let servers = sync.image_servers().list().paginate().collect_all();
+        (page, servers)
+    })
+    .await
+    .unwrap();
+    assert_eq!(page.unwrap().images.unwrap(), expected_images(&fake)[..5]);
+    assert_eq!(servers.unwrap(), expected_servers(&fake));
+    assert!(fake.requests().iter().all(|r| r.status == Some(200)));
+}
+
+/// A task on a worker thread of an application's runtime calls the blocking client (the fake is
+/// served by a runtime of its own, so the blocked worker cannot hold it up).
+#[test]
+fn calls_from_a_task_on_a_worker_thread_work() {
+    let served = serve(FakeConfig::default());
+    let sync = served.blocking();
+    let app = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let id = served.fake.data().image_servers[7].id.clone();
+    let task = app.spawn(async move { sync.image_servers().get(&id) });
+    let got = app.block_on(task).unwrap();
+    assert_eq!(got.unwrap(), expected_servers(&served.fake)[7]);
+    assert_eq!(served.fake.requests().len(), 1);
 }
 
 #[test]

@@ -3,13 +3,15 @@
 
 mod common;
 
-use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
 use huaweicloud_images::{Client, Credentials, Error};
 use huaweicloud_images_fake::{
     FAKE_AK, FAKE_SK, FakeConfig, FakeServer, Fault, FaultScope, Operation,
 };
+use tokio::net::TcpListener;
 
 fn api(error: &Error) -> &huaweicloud_images::ApiError {
     error
@@ -248,12 +250,19 @@ async fn an_unknown_route_behind_a_path_prefix_is_the_gateways_404() {
 }
 
 #[tokio::test]
-async fn a_refused_connection_is_a_retryable_transport_error() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+async fn a_connection_closed_without_an_answer_is_a_retryable_transport_error() {
+    // A listener kept open for the whole test (so no other test can take its port) that accepts
+    // each connection and drops it at once, answering nothing.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    let closer = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
     let client = Client::builder()
         .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
         .project_id(PROJECT)
@@ -269,9 +278,15 @@ async fn a_refused_connection_is_a_retryable_transport_error() {
         panic!("{error:?}");
     };
     assert_eq!(*operation, "ListImages");
-    assert!(message.contains("could not connect"), "{message}");
+    assert!(!message.is_empty());
     assert!(error.is_retryable());
     assert_eq!(error.status(), None);
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "one attempt, one connection"
+    );
+    closer.abort();
 }
 
 /// Asserts `result` is `InvalidInput` for `field`.

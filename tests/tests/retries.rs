@@ -35,6 +35,15 @@ async fn a_429_with_retry_after_is_retried_then_succeeds() {
     );
 }
 
+/// Seconds since the Unix epoch of an `X-Sdk-Date` (`yyyyMMddTHHmmssZ`).
+fn sdk_date_seconds(value: &str) -> i64 {
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    time::PrimitiveDateTime::parse(value, &format)
+        .unwrap()
+        .assume_utc()
+        .unix_timestamp()
+}
+
 #[tokio::test]
 async fn a_retry_after_of_one_second_is_honoured() {
     let fake = start_default().await;
@@ -45,13 +54,31 @@ async fn a_retry_after_of_one_second_is_honoured() {
         FaultScope::Next(1),
         None,
     );
+    // The policy's own backoff is ten minutes and the whole call may take 10 s: only waiting the
+    // 1 s the service asked for lets the retry happen in time.
+    let patient = RetryPolicy::default()
+        .without_jitter()
+        .with_initial_backoff(Duration::from_secs(600))
+        .with_max_backoff(Duration::from_secs(600))
+        .with_max_total_delay(Duration::from_secs(3600));
+    let client = builder(&fake)
+        .retry(patient)
+        .total_timeout(Some(Duration::from_secs(10)))
+        .build()
+        .unwrap();
     let server = &expected_servers(&fake)[3];
     let id = server.id.as_deref().unwrap();
-    assert_eq!(
-        &client(&fake).image_servers().get(id).await.unwrap(),
-        server
-    );
+    assert_eq!(&client.image_servers().get(id).await.unwrap(), server);
     assert_eq!(statuses(&fake), [Some(429), Some(200)]);
+    let dates: Vec<i64> = fake
+        .requests()
+        .iter()
+        .map(|r| sdk_date_seconds(r.header("x-sdk-date").unwrap()))
+        .collect();
+    assert!(
+        dates[1] - dates[0] >= 1,
+        "the retry waited the second it was asked to: {dates:?}"
+    );
 }
 
 #[tokio::test]
@@ -191,16 +218,17 @@ async fn disabled_retries_make_exactly_one_request() {
 
 #[tokio::test]
 async fn every_attempt_is_signed_afresh() {
-    // The fake refuses an X-Sdk-Date more than 1 s from its clock, and the retry waits 2 s: a
-    // signature reused from the first attempt would be refused.
+    // The fake refuses an X-Sdk-Date more than 2 s from its clock, and the retry waits 4 s. The
+    // date has 1-second resolution, so a fresh one is at most about 1 s off, while one reused from
+    // the first attempt would be at least 4 s off and refused.
     let config = FakeConfig {
-        max_clock_skew: Duration::from_secs(1),
+        max_clock_skew: Duration::from_secs(2),
         ..FakeConfig::default()
     };
     let fake = start(config).await;
     fake.inject(
         Fault::TooManyRequests {
-            retry_after_secs: 2,
+            retry_after_secs: 4,
         },
         FaultScope::Next(1),
         None,
@@ -212,7 +240,7 @@ async fn every_attempt_is_signed_afresh() {
     assert_ne!(
         requests[0].header("x-sdk-date"),
         requests[1].header("x-sdk-date"),
-        "two dates two seconds apart"
+        "two dates four seconds apart"
     );
 }
 

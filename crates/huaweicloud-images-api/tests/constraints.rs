@@ -8,7 +8,8 @@ use huaweicloud_images_api::progenitor_client::Error;
 use huaweicloud_images_api::{BoxFuture, Hooks, Transport, modelarts, workspace, workspaceapp};
 use serde_json::{Map, Value, json};
 
-/// A transport that counts what reaches it and answers nothing.
+/// A transport that counts what reaches it and answers nothing, without any I/O: it hands reqwest
+/// a request for a URL scheme it cannot send, which reqwest refuses before connecting.
 #[derive(Default)]
 struct Counting(AtomicUsize);
 
@@ -20,14 +21,27 @@ impl Transport for Counting {
         _operation_id: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         self.0.fetch_add(1, Ordering::SeqCst);
-        // Nothing listens on port 9 of 127.0.0.1 (discard); the error is what we want.
-        Box::pin(client.get("http://127.0.0.1:9/").send())
+        Box::pin(client.execute(unsendable()))
     }
+}
+
+fn unsendable() -> reqwest::Request {
+    reqwest::Request::new(reqwest::Method::GET, "unsendable:x".parse().unwrap())
+}
+
+#[tokio::test]
+async fn the_counting_transport_fails_before_any_connection() {
+    let error = reqwest::Client::new()
+        .execute(unsendable())
+        .await
+        .unwrap_err();
+    assert!(error.is_builder(), "{error:?}");
+    assert!(!error.is_connect(), "{error:?}");
 }
 
 fn modelarts_client(counter: &Arc<Counting>) -> modelarts::Client {
     modelarts::Client::new_with_client(
-        "http://127.0.0.1:9",
+        "http://never-contacted.invalid",
         reqwest::Client::new(),
         Hooks::new(counter.clone()),
     )
@@ -73,7 +87,10 @@ async fn the_modelarts_uuid_and_project_patterns_are_checked_before_sending() {
         .id("6f1b2a34-5c6d-4e7f-8a9b-0c1d2e3f4a5b")
         .send()
         .await;
-    assert!(matches!(result, Err(Error::CommunicationError(_))));
+    assert!(
+        matches!(&result, Err(Error::CommunicationError(e)) if e.is_builder()),
+        "{result:?}"
+    );
     assert_eq!(counter.0.load(Ordering::SeqCst), 1);
 }
 
@@ -81,7 +98,7 @@ async fn the_modelarts_uuid_and_project_patterns_are_checked_before_sending() {
 async fn a_zero_limit_is_refused_for_image_servers() {
     let counter = Arc::new(Counting::default());
     let client = workspaceapp::Client::new_with_client(
-        "http://127.0.0.1:9",
+        "http://never-contacted.invalid",
         reqwest::Client::new(),
         Hooks::new(counter.clone()),
     );

@@ -3,7 +3,8 @@
 //! Rules (the same for both operations):
 //! - values are percent-decoded only; `+` is a literal plus, as in the signature's canonical query;
 //! - a parameter given twice, a value that is not UTF-8 after decoding, or a number that is not a
-//!   plain integer in range is a 400;
+//!   plain integer in range is a 400 (`offset` is an int32 in the spec: above `i32::MAX` is out of
+//!   range);
 //! - an empty string filter (`os_type=`) counts as not given, except `enterprise_project_id`, where
 //!   blank means the default enterprise project (as the document says);
 //! - parameters no document lists are ignored.
@@ -17,6 +18,9 @@ use percent_encoding::percent_decode_str;
 pub struct QueryError(pub String);
 
 type Params = HashMap<String, String>;
+
+/// The largest `offset` (the spec's `format: int32`).
+const MAX_OFFSET: u64 = i32::MAX as u64;
 
 fn parse(raw: &str) -> Result<Params, QueryError> {
     let mut params = Params::new();
@@ -54,12 +58,9 @@ fn integer(
         .filter(|value| text.bytes().all(|b| b.is_ascii_digit()) && range.contains(value));
     in_range.ok_or_else(|| {
         let (low, high) = (range.start(), range.end());
-        let bounds = if *high == u64::MAX {
-            format!("≥ {low}")
-        } else {
-            format!("from {low} to {high}")
-        };
-        QueryError(format!("{name} must be an integer {bounds}, got {text:?}"))
+        QueryError(format!(
+            "{name} must be an integer from {low} to {high}, got {text:?}"
+        ))
     })
 }
 
@@ -70,7 +71,7 @@ fn filter(params: &Params, name: &str) -> Option<String> {
 /// ListImageServers parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageServerQuery {
-    /// `offset` (≥ 0, default 0).
+    /// `offset` (0 to `i32::MAX`, default 0).
     pub offset: u64,
     /// `limit` (1–100, default 10).
     pub limit: u64,
@@ -88,7 +89,7 @@ impl ImageServerQuery {
     pub fn parse(raw: &str) -> Result<Self, QueryError> {
         let params = parse(raw)?;
         Ok(ImageServerQuery {
-            offset: integer(&params, "offset", 0..=u64::MAX, 0)?,
+            offset: integer(&params, "offset", 0..=MAX_OFFSET, 0)?,
             limit: integer(&params, "limit", 1..=100, 10)?,
             server_name: filter(&params, "server_name"),
             server_id: filter(&params, "server_id"),
@@ -123,7 +124,7 @@ pub struct ImageQuery {
     pub image_id: Option<String>,
     /// `limit` (0–100, default 100). `limit=0` returns no images but the true `total_count`.
     pub limit: u64,
-    /// `offset` (≥ 0, default 0).
+    /// `offset` (0 to `i32::MAX`, default 0).
     pub offset: u64,
     /// `sort_field` (`name` or `created_at`, default `name`).
     pub sort_field: SortField,
@@ -161,7 +162,7 @@ impl ImageQuery {
             package_type: filter(&params, "package_type"),
             image_id: filter(&params, "image_id"),
             limit: integer(&params, "limit", 0..=100, 100)?,
-            offset: integer(&params, "offset", 0..=u64::MAX, 0)?,
+            offset: integer(&params, "offset", 0..=MAX_OFFSET, 0)?,
             sort_field,
             descending,
         })
@@ -201,6 +202,25 @@ mod tests {
             );
         }
         assert!(ImageServerQuery::parse("server_name=%FF").is_err());
+    }
+
+    #[test]
+    fn offsets_are_int32() {
+        let last = ImageServerQuery::parse("offset=2147483647").unwrap();
+        assert_eq!(last.offset, 2_147_483_647);
+        assert_eq!(
+            ImageQuery::parse("offset=2147483647").unwrap().offset,
+            2_147_483_647
+        );
+        for bad in ["offset=2147483648", "offset=18446744073709551615"] {
+            let err = ImageServerQuery::parse(bad).unwrap_err();
+            assert!(
+                err.0.contains("offset") && err.0.contains("2147483647"),
+                "{err:?}"
+            );
+            let err = ImageQuery::parse(bad).unwrap_err();
+            assert!(err.0.contains("offset"), "{err:?}");
+        }
     }
 
     #[test]

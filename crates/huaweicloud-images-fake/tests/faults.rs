@@ -408,9 +408,12 @@ async fn the_request_log_masks_secrets() {
     assert!(server.requests().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_requests_are_all_answered() {
     let server = start(FakeConfig::default()).await;
+    // Each request is logged on arrival and then held for the latency before it is handled, so
+    // a log holding 100 requests none of which is answered yet shows 100 in flight at once.
+    server.set_latency(Duration::from_secs(5));
     let base = server.base_url();
     let id = server.data().dev_server_images[3].image_id.clone();
     let paths = [
@@ -428,6 +431,22 @@ async fn a_hundred_concurrent_requests_are_all_answered() {
             tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
         })
         .collect();
+    // Wait until all 100 have arrived, or one was answered, or every client gave up.
+    let in_flight = loop {
+        let log = server.requests();
+        if log.len() >= 100
+            || log.iter().any(|r| r.status.is_some())
+            || tasks.iter().all(|t| t.is_finished())
+        {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert_eq!(in_flight.len(), 100);
+    assert!(
+        in_flight.iter().all(|r| r.status.is_none()),
+        "a request was answered before all 100 arrived"
+    );
     let mut statuses = Vec::new();
     for task in tasks {
         statuses.push(task.await.unwrap().unwrap());
@@ -446,24 +465,56 @@ async fn a_hundred_concurrent_requests_are_all_answered() {
     }
 }
 
+/// A token only the server under test accepts: any other server that takes its port later (a
+/// parallel test's fake) answers it with 401.
+const ONLY_THIS_SERVER: &str = "token-of-the-server-that-is-stopped";
+
+/// Whether the server at `addr` still answers a request made with [`ONLY_THIS_SERVER`]. A refused
+/// or dropped connection, no answer within 5 s, or any status but 200 means it does not.
+async fn still_answers(addr: std::net::SocketAddr) -> bool {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("http://{addr}{}", images_path()))
+        .header("x-auth-token", ONLY_THIS_SERVER)
+        .send()
+        .await;
+    matches!(response, Ok(r) if r.status() == 200)
+}
+
+fn stoppable() -> FakeConfig {
+    FakeConfig {
+        tokens: vec![ONLY_THIS_SERVER.to_owned()],
+        ..FakeConfig::default()
+    }
+}
+
 #[tokio::test]
 async fn shutdown_and_drop_stop_the_server() {
-    let server = start(FakeConfig::default()).await;
+    // The port may be reused by a parallel test once it is free, so what is checked is that the
+    // stopped server no longer answers, not that connections are refused.
+    let server = start(stoppable()).await;
     let addr = server.addr();
-    assert_eq!(token_get(&server, &images_path()).await.status(), 200);
+    assert!(still_answers(addr).await, "the check sees a running server");
     server.shutdown().await;
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    assert!(
+        !still_answers(addr).await,
+        "the shut-down server still answers"
+    );
 
-    let dropped = start(FakeConfig::default()).await;
+    let dropped = start(stoppable()).await;
     let addr = dropped.addr();
+    assert!(still_answers(addr).await, "the check sees a running server");
     drop(dropped);
-    let mut refused = false;
+    let mut stopped = false;
     for _ in 0..200 {
-        if tokio::net::TcpStream::connect(addr).await.is_err() {
-            refused = true;
+        if !still_answers(addr).await {
+            stopped = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(refused, "the dropped server still accepts connections");
+    assert!(stopped, "the dropped server still answers");
 }

@@ -328,6 +328,50 @@ async fn list_images_bad_values_are_400_with_the_v2_body() {
 }
 
 #[tokio::test]
+async fn offsets_beyond_int32_are_400_with_the_documented_bodies() {
+    let server = start(FakeConfig::default()).await;
+    // The last int32 is a valid (if empty) page.
+    let (status, servers) =
+        get_json(&server, &format!("{}?offset=2147483647", servers_path())).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (servers["count"].clone(), servers["items"].clone()),
+        (json!(28), json!([]))
+    );
+    let (status, images) = get_json(&server, &format!("{}?offset=2147483647", images_path())).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (images["total_count"].clone(), images["images"].clone()),
+        (json!(32), json!([]))
+    );
+    for offset in ["2147483648", "4294967296", "18446744073709551615"] {
+        let (status, body) =
+            get_json(&server, &format!("{}?offset={offset}", servers_path())).await;
+        assert_eq!(status, 400, "{offset}");
+        assert_eq!(keys(&body), ["error_code", "error_msg"], "{offset}");
+        assert_eq!(body["error_code"], "WKS.00010400", "{offset}");
+        assert!(
+            body["error_msg"].as_str().unwrap().contains("offset"),
+            "{body}"
+        );
+
+        let (status, body) = get_json(&server, &format!("{}?offset={offset}", images_path())).await;
+        assert_eq!(status, 400, "{offset}");
+        assert_eq!(
+            keys(&body),
+            [
+                "encoded_authorization_message",
+                "error_code",
+                "error_detail",
+                "error_msg"
+            ],
+            "{offset}"
+        );
+        assert_eq!(body["error_code"], "WKS.00010400", "{offset}");
+    }
+}
+
+#[tokio::test]
 async fn get_dev_server_image_patterns_and_404() {
     let server = start(FakeConfig::default()).await;
     assert_eq!(server.data().dev_server_images.len(), 10);
