@@ -26,7 +26,7 @@ pub(crate) fn map_error<E>(
     }
     match error {
         GenError::InvalidRequest(reason) => Error::InvalidInput {
-            field: "request",
+            field: field_named_in(&reason),
             reason,
         },
         GenError::CommunicationError(e)
@@ -129,6 +129,35 @@ fn api_error(operation: &'static str, status: u16, record: &CallRecord) -> Error
         _ => {}
     }
     Error::Api(Box::new(error))
+}
+
+/// The parameters of the four operations, to name the one a generated-code refusal is about.
+const PARAMETERS: [&str; 16] = [
+    "project_id",
+    "server_id",
+    "id",
+    "offset",
+    "limit",
+    "server_name",
+    "enterprise_project_id",
+    "os_type",
+    "image_type",
+    "platform",
+    "architecture",
+    "package_type",
+    "image_id",
+    "sort_field",
+    "sort_type",
+    "x_auth_token",
+];
+
+/// Progenitor says "conversion to `T` for <name> failed"; the facade validates first, so this is
+/// a fallback for a check the facade does not make itself.
+fn field_named_in(message: &str) -> &'static str {
+    PARAMETERS
+        .into_iter()
+        .find(|name| message.contains(&format!(" for {name} failed")))
+        .unwrap_or("request")
 }
 
 /// A JSON string, or a number/bool written out (some services send numeric codes).

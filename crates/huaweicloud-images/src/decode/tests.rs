@@ -151,3 +151,23 @@ fn an_undecodable_error_body_keeps_its_status_and_a_2xx_one_is_a_decode_error() 
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_refusal_by_the_generated_code_names_its_parameter() {
+    let mut rec = CallRecord::default();
+    let refused = GenError::<()>::InvalidRequest(
+        "conversion to `GetDevServerImageId` for id failed: doesn't match pattern".into(),
+    );
+    match map_error("GetDevServerImage", refused, &mut rec, Duration::ZERO) {
+        Error::InvalidInput { field, reason } => {
+            assert_eq!(field, "id");
+            assert!(reason.contains("pattern"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let unknown = GenError::<()>::InvalidRequest("something else".into());
+    match map_error("ListImages", unknown, &mut rec, Duration::ZERO) {
+        Error::InvalidInput { field, .. } => assert_eq!(field, "request"),
+        other => panic!("{other:?}"),
+    }
+}
