@@ -346,3 +346,54 @@ fn a_blocking_client_and_its_async_client_can_share_a_connection_pool() {
     assert!(answer.is_ok(), "{answer:?}");
     assert_eq!(served.fake.requests().len(), 2);
 }
+
+/// More items than tokio's per-task budget (128): iterating must not depend on the caller's
+/// executor making progress.
+fn many() -> FakeConfig {
+    FakeConfig {
+        image_servers: 300,
+        ..FakeConfig::default()
+    }
+}
+
+#[test]
+fn long_iterations_work_from_a_current_thread_runtime() {
+    let served = serve(many());
+    let sync = served.blocking();
+    let expected = served.fake.data().image_servers.len();
+    let caller = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let listed = caller.block_on(async {
+        sync.image_servers()
+            .list()
+            .paginate()
+            .page_size(10)
+            .items()
+            .map(|item| item.map(|_| ()))
+            .collect::<Result<Vec<_>, Error>>()
+            .unwrap()
+            .len()
+    });
+    assert_eq!(listed, expected);
+}
+
+#[test]
+fn calls_work_inside_another_executor() {
+    let served = serve(many());
+    let sync = served.blocking();
+    let expected = served.fake.data().image_servers.len();
+    let listed = futures::executor::block_on(async {
+        let page = sync.images().list().limit(3).send().unwrap();
+        assert_eq!(page.images.map(|i| i.len()), Some(3));
+        sync.image_servers()
+            .list()
+            .paginate()
+            .page_size(7)
+            .collect_all()
+            .unwrap()
+            .len()
+    });
+    assert_eq!(listed, expected);
+}

@@ -95,7 +95,9 @@ impl OpenEnum {
         let known_list = self.values.join("`, `");
         let doc = format!(
             "{}\n\nOpen enum: the documented values are variants; any other value the service sends is kept \
-             verbatim in [`{}::Unknown`] and serialized back unchanged.\n\nDocumented values: `{}`.",
+             verbatim in [`{}::Unknown`] and serialized back unchanged. Equality, hashing and order are \
+             those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that \
+             variant.\n\nDocumented values: `{}`.",
             self.description.as_deref().unwrap_or(&self.name).trim_end(),
             self.name,
             known_list

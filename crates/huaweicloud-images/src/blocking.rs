@@ -41,6 +41,11 @@ use crate::paginate::{self, Page};
 /// A blocking client: wraps a [`crate::Client`] and blocks the calling thread on each call. It
 /// works from any thread, `spawn_blocking` included; in async code prefer the async client, since
 /// a blocking call holds up the thread it is made on.
+///
+/// The wrapped client's connection pool is shared. A connection opened by async calls on a
+/// *current-thread* runtime is driven by that runtime; a blocking call made on that runtime's own
+/// thread would wait for it in vain (until the attempt times out). In that set-up give the
+/// blocking client its own [`crate::Client`] (build a second one) instead of a clone.
 #[derive(Clone, Debug)]
 pub struct Client {
     client: crate::Client,

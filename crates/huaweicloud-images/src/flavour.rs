@@ -5,6 +5,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use crate::error::{Error, Result};
 
 /// Which flavour a request builder finishes in: [`Async`] or [`Blocking`]. Sealed.
@@ -29,9 +31,9 @@ mod private {
     impl Sealed for super::Blocking {}
 }
 
-/// The blocking flavour's runtime: one worker thread that runs every call and keeps driving
-/// connections between calls (so a connection pool shared with async code never stalls). It is
-/// shut down without blocking when the last blocking client is dropped, wherever that happens.
+/// The blocking flavour's runtime: one worker thread that runs every call and keeps driving the
+/// connections it opened between calls. It is shut down without blocking when the last blocking
+/// client is dropped, wherever that happens.
 #[derive(Debug)]
 struct OwnedRuntime(Option<tokio::runtime::Runtime>);
 
@@ -58,8 +60,10 @@ impl Blocking {
     }
 
     /// Runs `future` on this flavour's worker thread and blocks the calling thread until it is
-    /// done. Works from any thread — a plain one, `spawn_blocking`, even inside async code
-    /// (where it blocks that thread, as any blocking call would).
+    /// done, waiting on a plain channel (no executor of the caller's is entered or borrowed from).
+    /// Works from any thread: a plain one, `spawn_blocking`, even async code or another executor
+    /// (where it blocks that thread, as any blocking call would). The caller's tracing span stays
+    /// the parent of the call's span.
     ///
     /// # Errors
     /// [`Error::Config`] when the runtime is gone or the call's task failed.
@@ -71,8 +75,16 @@ impl Blocking {
         let Some(runtime) = &self.runtime.0 else {
             return Err(Error::config("the blocking runtime has shut down"));
         };
-        let task = runtime.spawn(future);
-        futures::executor::block_on(task)
-            .map_err(|e| Error::config(format!("the blocking call did not complete: {e}")))
+        let (done, outcome) = std::sync::mpsc::sync_channel(1);
+        runtime.spawn(
+            async move {
+                // The receiver waits for this; it is gone only if the caller went away.
+                let _ = done.send(future.await);
+            }
+            .instrument(tracing::Span::current()),
+        );
+        outcome
+            .recv()
+            .map_err(|_| Error::config("the blocking call did not complete (its task failed)"))
     }
 }

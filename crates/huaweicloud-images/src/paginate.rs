@@ -25,7 +25,8 @@
 //!   service returned. When exactly one page of items was inserted, the next page repeats the
 //!   previous one entirely: it is skipped, and the listing goes on. Only the previous page is
 //!   remembered, so more than a page of insertions between two requests can still repeat items
-//!   of earlier pages.
+//!   of earlier pages, or even end the listing with [`Error::Pagination`] when a page then equals
+//!   an earlier one the no-progress check remembers.
 //! - Items removed ahead of the current offset pull not-yet-delivered items back onto a page
 //!   already delivered: they are never seen, and no client of offset pagination can notice. List
 //!   again (or filter, e.g. by creation time) when a listing must be complete while it changes.

@@ -167,14 +167,14 @@ impl CallTransport {
                 tracing::debug!(wait_ms, reason = %attempt, "retrying")
             })
             .await;
-        let response = match outcome {
-            Ok(response) | Err(Attempt::RetryableStatus(response)) => response,
-            Err(Attempt::Transport(error)) => return Err(error),
-            // reqwest errors cannot be made by hand: answer with a placeholder response instead.
-            // It never reaches the user: the error mapping reports `CallRecord::failure` first.
-            Err(Attempt::Unsendable) => unsent_placeholder(),
-        };
-        Ok(self.finish(response))
+        match outcome {
+            Ok(response) | Err(Attempt::RetryableStatus(response)) => Ok(self.finish(response)),
+            Err(Attempt::Transport(error)) => Err(error),
+            // reqwest errors cannot be made by hand: answer with a placeholder response, not
+            // recorded as a status. It never reaches the user: the error mapping reports
+            // `CallRecord::failure` first.
+            Err(Attempt::Unsendable) => Ok(reqwest::Response::from(unsent_placeholder())),
+        }
     }
 
     /// Records status, request id and, for an error status, the body, then hands the response to

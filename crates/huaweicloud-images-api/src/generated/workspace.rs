@@ -529,7 +529,7 @@ pub mod types {
     }
     /// Image type.
     ///
-    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ProductImageType::Unknown`] and serialized back unchanged.
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ProductImageType::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
     ///
     /// Documented values: `gold`, `private`.
     #[derive(Clone, Debug)]
@@ -648,7 +648,7 @@ pub mod types {
     }
     /// OS type: Linux, Windows, or Other.
     ///
-    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`OsType::Unknown`] and serialized back unchanged.
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`OsType::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
     ///
     /// Documented values: `Linux`, `Windows`, `Other`.
     #[derive(Clone, Debug)]
@@ -772,7 +772,7 @@ pub mod types {
     }
     /// OS architecture: arm or x86.
     ///
-    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`Architecture::Unknown`] and serialized back unchanged.
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`Architecture::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
     ///
     /// Documented values: `arm`, `x86`.
     #[derive(Clone, Debug)]
@@ -891,7 +891,7 @@ pub mod types {
     }
     /// Image format: vhd, raw, qcow2, or zvhd2.
     ///
-    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`DiskFormat::Unknown`] and serialized back unchanged.
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`DiskFormat::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
     ///
     /// Documented values: `vhd`, `raw`, `qcow2`, `zvhd2`.
     #[derive(Clone, Debug)]
@@ -1020,7 +1020,7 @@ pub mod types {
     }
     /// Field to sort by.
     ///
-    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`SortField::Unknown`] and serialized back unchanged.
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`SortField::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
     ///
     /// Documented values: `name`, `created_at`.
     #[derive(Clone, Debug)]
@@ -1139,7 +1139,7 @@ pub mod types {
     }
     /// Sort order.
     ///
-    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`SortType::Unknown`] and serialized back unchanged.
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`SortType::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
     ///
     /// Documented values: `asc`, `desc`.
     #[derive(Clone, Debug)]

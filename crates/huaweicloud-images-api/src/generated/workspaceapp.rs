@@ -762,7 +762,7 @@ pub mod types {
     }
     /// Image instance status.
     ///
-    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ImageServerStatus::Unknown`] and serialized back unchanged.
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ImageServerStatus::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
     ///
     /// Documented values: `CREATING`, `ACTIVE`, `BUILDING`, `BUILT`, `ERROR`, `DELETING`, `NULL`.
     #[derive(Clone, Debug)]
@@ -915,7 +915,7 @@ pub mod types {
     }
     /// Image source type.
     ///
-    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ImageSourceType::Unknown`] and serialized back unchanged.
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ImageSourceType::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
     ///
     /// Documented values: `gold`, `public`, `private`, `shared`, `other`.
     #[derive(Clone, Debug)]
@@ -1055,7 +1055,7 @@ pub mod types {
     }
     /// User type.
     ///
-    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`AccountType::Unknown`] and serialized back unchanged.
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`AccountType::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
     ///
     /// Documented values: `USER`, `USER_GROUP`.
     #[derive(Clone, Debug)]
