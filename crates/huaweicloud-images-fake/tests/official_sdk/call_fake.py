@@ -1,0 +1,87 @@
+"""The official Huawei Cloud Python SDK (3.1.219) against the fake: every operation, signed with
+AK/SK by the official signer, must be accepted and answered as documented.
+
+Usage: call_fake.py BASE_URL AK SK PROJECT_ID
+Prints one line per check and exits non-zero on the first failure. Run by .ci/run against the
+fake's binary; the Rust tests verify the official signer's vectors offline as well.
+"""
+
+import sys
+
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkmodelarts.v1 import GetDevServerImageRequest, ModelArtsClient
+from huaweicloudsdkworkspace.v2 import ListImagesRequest, WorkspaceClient
+from huaweicloudsdkworkspaceapp.v1 import (
+    ListImageServersRequest,
+    ShowImageServerRequest,
+    WorkspaceAppClient,
+)
+
+
+def build(client_class, base_url, credentials):
+    return (
+        client_class.new_builder()
+        .with_credentials(credentials)
+        .with_endpoints([base_url])
+        .build()
+    )
+
+
+def check(label, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + label + (f": {detail}" if detail else ""))
+    if not condition:
+        sys.exit(1)
+
+
+def main():
+    base_url, ak, sk, project_id = sys.argv[1:5]
+    credentials = BasicCredentials(ak, sk, project_id)
+
+    apps = build(WorkspaceAppClient, base_url, credentials)
+    servers = apps.list_image_servers(
+        ListImageServersRequest(limit=5, offset=0, server_name="test instance")
+    )
+    # Accepted at all means the official signer's query (with a space) verified; no name matches.
+    check("ListImageServers with a space in a filter is accepted", servers.count == 0, f"count={servers.count}")
+    page = apps.list_image_servers(ListImageServersRequest(limit=100))
+    check("ListImageServers", page.count >= len(page.items) > 0, f"{len(page.items)} of {page.count}")
+    one = apps.show_image_server(ShowImageServerRequest(server_id=page.items[0].id))
+    check("ShowImageServer", one.id == page.items[0].id, one.id)
+    try:
+        apps.show_image_server(ShowImageServerRequest(server_id="no-such-server"))
+        check("ShowImageServer of an unknown id is 404", False)
+    except ClientRequestException as e:
+        check("ShowImageServer of an unknown id is 404", e.status_code == 404, e.error_code)
+
+    workspace = build(WorkspaceClient, base_url, credentials)
+    images = workspace.list_images(
+        ListImagesRequest(os_type="Linux", sort_field="created_at", sort_type="desc", limit=10)
+    )
+    check("ListImages filtered and sorted", all(i.os_type == "Linux" for i in images.images),
+          f"{len(images.images)} of {images.total_count}")
+
+    modelarts = build(ModelArtsClient, base_url, credentials)
+    # A well-formed id the fake does not hold is a 404 (the UUID check passed); a known id may be
+    # given as the fifth argument.
+    try:
+        modelarts.get_dev_server_image(
+            GetDevServerImageRequest(id="00000000-0000-4000-8000-000000000000")
+        )
+        check("GetDevServerImage of an unknown id is 404", False)
+    except ClientRequestException as e:
+        check("GetDevServerImage of an unknown id is 404", e.status_code == 404, e.error_code)
+    if len(sys.argv) > 5:
+        image = modelarts.get_dev_server_image(GetDevServerImageRequest(id=sys.argv[5]))
+        check("GetDevServerImage", image.image_id == sys.argv[5], image.name)
+
+    wrong = BasicCredentials(ak, sk + "x", project_id)
+    try:
+        build(WorkspaceClient, base_url, wrong).list_images(ListImagesRequest())
+        check("a wrong SK is refused", False)
+    except ClientRequestException as e:
+        check("a wrong SK is refused with 401 APIGW.0301", e.status_code == 401 and e.error_code == "APIGW.0301", e.error_code)
+
+
+if __name__ == "__main__":
+    main()
