@@ -28,10 +28,15 @@ def build(client_class, base_url, credentials):
     )
 
 
+PASSED = []
+
+
 def check(label, condition, detail=""):
     print(("ok   " if condition else "FAIL ") + label + (f": {detail}" if detail else ""))
     if not condition:
+        print(f"{len(PASSED)} passed, 1 failed")
         sys.exit(1)
+    PASSED.append(label)
 
 
 def main():
@@ -85,3 +90,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    print(f"{len(PASSED)} passed, 0 failed")
