@@ -88,3 +88,42 @@ async fn redirects_are_not_followed() {
     thief_task.abort();
     endpoint_task.abort();
 }
+
+/// An id is one path segment under every URL parser: the WHATWG parser reqwest uses reads `\` as
+/// `/` and resolves `..`, so `..\..\..\v2\<project>\images` would otherwise become a correctly
+/// signed `GET /v2/<project>/images`. Such ids are refused before anything is sent.
+#[tokio::test]
+async fn a_backslash_cannot_escape_the_path_segment() {
+    use huaweicloud_images::Error;
+    use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer};
+
+    let fake = FakeServer::start(FakeConfig::default()).await.unwrap();
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .project_id(FAKE_PROJECT_ID)
+        .endpoint_for_all(fake.base_url())
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let escapes = [
+        format!(r"..\..\..\v2\{FAKE_PROJECT_ID}\images"),
+        r"..\".to_owned(),
+        r"a\b".to_owned(),
+        r"\".to_owned(),
+        "x".repeat(256),
+    ];
+    for id in &escapes {
+        let result = client.image_servers().get(id).await;
+        match result {
+            Err(Error::InvalidInput {
+                field: "server_id", ..
+            }) => {}
+            other => panic!("{id:?} was not refused: {other:?}"),
+        }
+    }
+    assert!(
+        fake.requests().is_empty(),
+        "nothing may be sent for an id that is not one segment: {:?}",
+        fake.requests()
+    );
+}

@@ -40,6 +40,7 @@ pub fn generate(spec: &Spec) -> Result<String, String> {
         )
     })?;
     splice_open_enums(spec, &mut file)?;
+    syn::visit_mut::VisitMut::visit_file_mut(&mut StricterPathEncoding, &mut file);
     syn::visit_mut::VisitMut::visit_file_mut(&mut OneDocLinePerAttribute, &mut file);
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&pretty).map_err(|e| format!("{}: {e}", spec.display_path))?;
@@ -107,6 +108,51 @@ fn splice_open_enums(spec: &Spec, file: &mut syn::File) -> Result<(), String> {
         types.1.extend(enum_file.items);
     }
     Ok(())
+}
+
+/// Progenitor's `encode_path` leaves `\\` alone, which the WHATWG URL parser reads as `/` in
+/// `http(s)` URLs: an id like `..\\..\\v2\\p\\images` would leave its segment. Every path
+/// parameter is encoded with the API crate's `encode_path_segment` instead.
+struct StricterPathEncoding;
+
+impl syn::visit_mut::VisitMut for StricterPathEncoding {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        if let syn::Expr::Path(path) = &mut *call.func
+            && path.path.is_ident("encode_path")
+        {
+            path.path = syn::parse_quote!(crate::encode_path_segment);
+        }
+        syn::visit_mut::visit_expr_call_mut(self, call);
+    }
+
+    // The calls sit inside `format!(…)`, whose arguments are plain tokens.
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        mac.tokens = replace_encode_path(std::mem::take(&mut mac.tokens));
+        syn::visit_mut::visit_macro_mut(self, mac);
+    }
+}
+
+fn replace_encode_path(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::TokenTree;
+    tokens
+        .into_iter()
+        .flat_map(|tree| -> Vec<TokenTree> {
+            match tree {
+                TokenTree::Ident(ident) if ident == "encode_path" => {
+                    quote!(crate::encode_path_segment).into_iter().collect()
+                }
+                TokenTree::Group(group) => {
+                    let mut replaced = proc_macro2::Group::new(
+                        group.delimiter(),
+                        replace_encode_path(group.stream()),
+                    );
+                    replaced.set_span(group.span());
+                    vec![TokenTree::Group(replaced)]
+                }
+                other => vec![other],
+            }
+        })
+        .collect()
 }
 
 /// prettyplease prints a multi-line `#[doc]` as an indented `/** … */` block, which rustdoc then reads

@@ -182,3 +182,40 @@ fn values_generated_from_the_model_schemas_read_back_losslessly() {
     let dev = generated_value_round_trips::<modelarts::types::DevServerImage>();
     assert_eq!(dev.as_object().unwrap().len(), 5);
 }
+
+/// A transport that keeps the URL of every request it is handed, then fails it without I/O.
+#[derive(Default)]
+struct Recording(std::sync::Mutex<Vec<String>>);
+
+impl Transport for Recording {
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        _operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        self.0.lock().unwrap().push(request.url().to_string());
+        Box::pin(client.execute(unsendable()))
+    }
+}
+
+#[tokio::test]
+async fn every_path_parameter_stays_one_segment_even_with_backslashes() {
+    let recording = Arc::new(Recording::default());
+    let client = workspaceapp::Client::new_with_client(
+        "http://never-contacted.invalid",
+        reqwest::Client::new(),
+        Hooks::new(recording.clone()),
+    );
+    let _ = client
+        .show_image_server()
+        .project_id("p")
+        .server_id(r"..\..\..\v2\p\images")
+        .send()
+        .await;
+    let urls = recording.0.lock().unwrap().clone();
+    assert_eq!(
+        urls,
+        ["http://never-contacted.invalid/v1/p/image-servers/..%5C..%5C..%5Cv2%5Cp%5Cimages"]
+    );
+}

@@ -22,9 +22,17 @@ pub(crate) fn project_id(value: &str) -> Result<()> {
     Ok(())
 }
 
-/// A path id (`server_id`): not empty, no control characters, and not `.` or `..`, which URL
-/// normalisation would turn into a different path. `/`, `?`, `#` and `%` are percent-encoded by the
-/// generated client and cannot change the path or the query.
+/// The longest id accepted in a path segment, in bytes. Real ids are 18-digit numbers or UUIDs;
+/// the cap keeps an untrusted id from growing the request line without bound.
+pub(crate) const MAX_PATH_ID_BYTES: usize = 255;
+
+/// A path id (`server_id`): one path segment under every URL parser.
+///
+/// Refused: an empty or blank id; `.` and `..`, which URL normalisation would turn into another
+/// path; control characters; `\`, which the WHATWG URL parser (reqwest's) reads as `/` in
+/// `http(s)` URLs, so that `..\..\v2\…` would address, and sign, another API; and ids longer
+/// than [`MAX_PATH_ID_BYTES`]. `/`, `?`, `#` and `%` are percent-encoded by the generated client
+/// and cannot change the path or the query (and a percent-encoded `.` arrives as `%252e`).
 pub(crate) fn path_id(field: &'static str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
@@ -37,6 +45,21 @@ pub(crate) fn path_id(field: &'static str, value: &str) -> Result<()> {
     }
     if value.chars().any(char::is_control) {
         return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    if value.contains('\\') {
+        return Err(Error::invalid(
+            field,
+            "must not contain '\\' (URL parsers read it as '/', so it could leave the path segment)",
+        ));
+    }
+    if value.len() > MAX_PATH_ID_BYTES {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "is {} bytes long; an id is at most {MAX_PATH_ID_BYTES}",
+                value.len()
+            ),
+        ));
     }
     Ok(())
 }
@@ -119,9 +142,13 @@ mod tests {
         ] {
             assert!(path_id("server_id", ok).is_ok(), "{ok:?}");
         }
-        for bad in ["", "  ", ".", "..", "a\nb", "\0"] {
+        let long = "9".repeat(MAX_PATH_ID_BYTES + 1);
+        for bad in [
+            "", "  ", ".", "..", "a\nb", "\0", "\\", "..\\x", "a\\b", &long,
+        ] {
             assert!(path_id("server_id", bad).is_err(), "{bad:?}");
         }
+        assert!(path_id("server_id", &"9".repeat(MAX_PATH_ID_BYTES)).is_ok());
     }
 
     #[test]

@@ -459,8 +459,8 @@ pub mod builder {
             let url = format!(
                 "{}/v1/{}/dev-servers/images/{}",
                 client.baseurl,
-                encode_path(&project_id.to_string()),
-                encode_path(&id.to_string()),
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map.append(

@@ -1555,7 +1555,7 @@ pub mod builder {
             let url = format!(
                 "{}/v2/{}/images",
                 client.baseurl,
-                encode_path(&project_id.to_string()),
+                crate::encode_path_segment(&project_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map.append(

@@ -1422,7 +1422,7 @@ pub mod builder {
             let url = format!(
                 "{}/v1/{}/image-servers",
                 client.baseurl,
-                encode_path(&project_id.to_string()),
+                crate::encode_path_segment(&project_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map.append(
@@ -1549,8 +1549,8 @@ pub mod builder {
             let url = format!(
                 "{}/v1/{}/image-servers/{}",
                 client.baseurl,
-                encode_path(&project_id.to_string()),
-                encode_path(&server_id.to_string()),
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&server_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map.append(
