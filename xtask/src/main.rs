@@ -1,18 +1,32 @@
-//! Project automation. `cargo xtask gen` regenerates the client crate
-//! `crates/huaweicloud-images-api/src/generated/` from `spec/*.yaml`; `cargo xtask gen --check` proves the
-//! checked-in code is what the spec generates (CI runs it).
+//! Project automation. `cargo xtask gen` regenerates, from `spec/*.yaml`:
+//! - the API crate `crates/huaweicloud-images-api/src/generated/` (progenitor);
+//! - the facade's per-operation layer `crates/huaweicloud-images/src/generated/` (resources,
+//!   request builders, parameter checks, pagination wiring, the operation table, the models, and
+//!   `surface.json`, the manifest of what users see);
+//! - the fake's operation table `crates/huaweicloud-images-fake/src/generated/`.
+//!
+//! It prints what users of the facade will notice of the change (from the manifest checked in
+//! before). `cargo xtask gen --check` proves the checked-in files are what the spec generates (CI
+//! runs it, and so does a plain `cargo test`).
 
+mod changes;
+mod facade;
+mod fake;
 mod generate;
+mod model;
 mod open_enum;
+mod progenitor_facts;
 mod spec;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage: cargo xtask gen [--check]
 
-  gen           regenerate crates/huaweicloud-images-api/src/generated/ from spec/*.yaml
+  gen           regenerate the API crate, the facade's per-operation layer and the fake's
+                operation table from spec/*.yaml, and print what users will notice
   gen --check   exit 1 with a diff when the checked-in generated code is not what spec/ generates";
 
 fn main() -> ExitCode {
@@ -31,7 +45,10 @@ fn main() -> ExitCode {
         }
     };
     match run_gen(&project_root(), check) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -47,33 +64,78 @@ fn project_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn run_gen(root: &Path, check: bool) -> Result<(), String> {
-    let started = Instant::now();
+/// Every generated file, by output directory (relative to the root).
+type Outputs = BTreeMap<&'static str, Vec<(String, String)>>;
+
+/// Generates everything from `root/spec`.
+fn generate_all(root: &Path) -> Result<(Outputs, String), String> {
     let specs = spec::load_all(&root.join("spec"))?;
-    let out_dir = root.join(generate::OUTPUT_DIR);
-    let mut outputs = Vec::new();
+    let services = model::build(&specs)?;
+    let mut outputs = Outputs::new();
+    let mut facts = BTreeMap::new();
     for spec in &specs {
-        outputs.push((spec.output_file_name(), generate::generate(spec)?));
+        let (text, file) = generate::generate(spec)?;
+        facts.insert(spec.stem.clone(), progenitor_facts::Facts::read(&file));
+        outputs
+            .entry(generate::OUTPUT_DIR)
+            .or_default()
+            .push((spec.output_file_name(), text));
     }
-    let elapsed = started.elapsed();
+    for (name, tokens) in facade::generate(&services, &facts)? {
+        let text = generate::format_tokens(tokens, "spec/")?;
+        outputs
+            .entry(facade::OUTPUT_DIR)
+            .or_default()
+            .push((name, text));
+    }
+    for (name, tokens) in fake::generate(&services)? {
+        let text = generate::format_tokens(tokens, "spec/")?;
+        outputs
+            .entry(fake::OUTPUT_DIR)
+            .or_default()
+            .push((name, text));
+    }
+    let manifest_path = root.join(facade::OUTPUT_DIR).join(changes::MANIFEST);
+    let before = changes::parse(&std::fs::read_to_string(manifest_path).unwrap_or_default());
+    let manifest = changes::manifest(&services);
+    let report = changes::report(&changes::diff(&before, &changes::parse(&manifest)));
+    outputs
+        .entry(facade::OUTPUT_DIR)
+        .or_default()
+        .push((changes::MANIFEST.to_string(), manifest));
+    Ok((outputs, report))
+}
+
+/// Regenerates (or, with `check`, compares); returns what to print.
+fn run_gen(root: &Path, check: bool) -> Result<String, String> {
+    let started = Instant::now();
+    let (outputs, report) = generate_all(root)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let files: usize = outputs.values().map(Vec::len).sum();
     if check {
-        generate::check(&out_dir, &outputs)?;
-        println!(
-            "generated code is fresh: {} files match spec/ (generated in {:.2} s)",
-            outputs.len(),
-            elapsed.as_secs_f64()
-        );
+        let mut stale = String::new();
+        for (dir, files) in &outputs {
+            if let Err(diff) = generate::check(&root.join(dir), dir, files) {
+                stale.push_str(&diff);
+            }
+        }
+        if !stale.is_empty() {
+            return Err(format!(
+                "generated code is stale or was edited by hand; run `cargo xtask gen` and review the diff:\n{stale}\nwhat the spec changes for users of the facade:\n{report}"
+            ));
+        }
+        Ok(format!(
+            "generated code is fresh: {files} files match spec/ (generated in {elapsed:.2} s)\n"
+        ))
     } else {
-        let changed = generate::write(&out_dir, &outputs)?;
-        println!(
-            "generated {} files from spec/ in {:.2} s ({} changed) into {}",
-            outputs.len(),
-            elapsed.as_secs_f64(),
-            changed,
-            generate::OUTPUT_DIR
-        );
+        let mut changed = 0;
+        for (dir, files) in &outputs {
+            changed += generate::write(&root.join(dir), files)?;
+        }
+        Ok(format!(
+            "generated {files} files from spec/ in {elapsed:.2} s ({changed} changed)\n{report}"
+        ))
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -93,8 +155,8 @@ mod tests {
     fn generation_is_deterministic() {
         let specs = spec::load_all(&project_root().join("spec")).unwrap();
         for spec in &specs {
-            let first = generate::generate(spec).unwrap();
-            let second = generate::generate(spec).unwrap();
+            let first = generate::generate(spec).unwrap().0;
+            let second = generate::generate(spec).unwrap().0;
             assert!(
                 first == second,
                 "{} generated different bytes twice",
@@ -107,7 +169,12 @@ mod tests {
     fn scratch_root(name: &str) -> PathBuf {
         let root = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
-        for dir in ["spec", generate::OUTPUT_DIR] {
+        for dir in [
+            "spec",
+            generate::OUTPUT_DIR,
+            facade::OUTPUT_DIR,
+            fake::OUTPUT_DIR,
+        ] {
             std::fs::create_dir_all(root.join(dir)).unwrap();
             for entry in std::fs::read_dir(project_root().join(dir)).unwrap() {
                 let path = entry.unwrap().path();

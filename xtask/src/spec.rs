@@ -22,6 +22,8 @@ pub struct Spec {
     pub api: OpenAPI,
     /// The named string enums of `components/schemas`, generated as open enums.
     pub open_enums: Vec<OpenEnum>,
+    /// The document as JSON, for the extensions openapiv3 does not model.
+    pub json: serde_json::Value,
 }
 
 impl Spec {
@@ -105,11 +107,14 @@ pub fn load(file: &Path) -> Result<Spec, String> {
     check_operations(&display_path, &api)?;
     check_enums_are_named(&display_path, &raw, &mut Vec::new())?;
     let open_enums = OpenEnum::collect(&display_path, &raw)?;
+    let json = serde_json::to_value(&raw)
+        .map_err(|e| format!("{display_path}: cannot be read as JSON: {e}"))?;
     Ok(Spec {
         stem,
         display_path,
         api,
         open_enums,
+        json,
     })
 }
 

@@ -139,7 +139,8 @@ fn generated_items(service: &str) -> String {
         for item in &m.content.as_ref().unwrap().1 {
             match item {
                 syn::Item::Struct(s) if m.ident == "types" => {
-                    writeln!(out, "struct types::{}", s.ident).unwrap();
+                    // The model's own description, so that a change to it shows in a review.
+                    writeln!(out, "struct types::{}  # {}", s.ident, doc(&s.attrs)).unwrap();
                     for f in &s.fields {
                         let name = f
                             .ident
@@ -155,7 +156,17 @@ fn generated_items(service: &str) -> String {
                         .iter()
                         .map(|v| format!("{}{}", v.ident, tokens(&v.fields)))
                         .collect();
-                    writeln!(out, "enum types::{} {{ {} }}", e.ident, variants.join(", ")).unwrap();
+                    writeln!(
+                        out,
+                        "enum types::{} {{ {} }}  # {}",
+                        e.ident,
+                        variants.join(", "),
+                        doc(&e.attrs)
+                            .split(" Open enum:")
+                            .next()
+                            .unwrap_or_default()
+                    )
+                    .unwrap();
                 }
                 syn::Item::Impl(i) if m.ident == "builder" => {
                     let self_ty = tokens(&i.self_ty);

@@ -1,5 +1,6 @@
 //! The blocking flavour: the same calls as the async client, for programs without an async
-//! runtime. Each blocking client owns a small runtime with one worker thread, which drives its
+//! runtime (its resource accessors, `image_servers()` and the others, are generated with the
+//! async client's). Each blocking client owns a small runtime with one worker thread, which drives its
 //! connections; calls block the calling thread until they are done.
 //!
 //! ```
@@ -31,11 +32,8 @@
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
-use crate::dev_server_images::DevServerImages;
 use crate::error::Result;
 use crate::flavour::Blocking;
-use crate::image_servers::ImageServers;
-use crate::images::Images;
 use crate::paginate::{self, Page};
 
 /// A blocking client: wraps a [`crate::Client`] and blocks the calling thread on each call. It
@@ -77,28 +75,9 @@ impl Client {
         &self.client
     }
 
-    /// WorkspaceApp image servers.
-    pub fn image_servers(&self) -> ImageServers<'_, Blocking> {
-        ImageServers {
-            client: &self.client,
-            flavour: self.flavour.clone(),
-        }
-    }
-
-    /// Workspace product images.
-    pub fn images(&self) -> Images<'_, Blocking> {
-        Images {
-            client: &self.client,
-            flavour: self.flavour.clone(),
-        }
-    }
-
-    /// ModelArts Lite Server images.
-    pub fn dev_server_images(&self) -> DevServerImages<'_, Blocking> {
-        DevServerImages {
-            client: &self.client,
-            flavour: self.flavour.clone(),
-        }
+    /// The flavour every call of this client runs on.
+    pub(crate) fn flavour(&self) -> &Blocking {
+        &self.flavour
     }
 }
 

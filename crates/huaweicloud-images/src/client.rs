@@ -12,8 +12,9 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::credentials::Credentials;
-use crate::decode::map_error;
 use crate::error::{Error, Result};
+use crate::error_mapping::map_error;
+use crate::operation::Operation;
 use crate::region::{self, Endpoint, Region, Service};
 use crate::retry::RetryPolicy;
 use crate::transport::{CallRecord, CallTransport, Shared};
@@ -21,26 +22,6 @@ use crate::validate;
 
 /// Reads an environment variable (injectable for tests).
 type EnvFn = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
-
-/// One API operation: its official name and the service that serves it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Operation {
-    pub(crate) name: &'static str,
-    pub(crate) service: Service,
-}
-
-impl Operation {
-    pub(crate) const LIST_IMAGE_SERVERS: Self =
-        Self::new("ListImageServers", Service::WorkspaceApp);
-    pub(crate) const SHOW_IMAGE_SERVER: Self = Self::new("ShowImageServer", Service::WorkspaceApp);
-    pub(crate) const LIST_IMAGES: Self = Self::new("ListImages", Service::Workspace);
-    pub(crate) const GET_DEV_SERVER_IMAGE: Self =
-        Self::new("GetDevServerImage", Service::ModelArts);
-
-    const fn new(name: &'static str, service: Service) -> Self {
-        Self { name, service }
-    }
-}
 
 /// A client for the Huawei Cloud image APIs. Cheap to clone (an `Arc` inside); share one per
 /// program.
@@ -74,7 +55,8 @@ struct Inner {
     shared: Arc<Shared>,
     project_id: String,
     region: Region,
-    endpoints: [Endpoint; 3],
+    /// One per service, at [`Service::index`].
+    endpoints: Vec<Endpoint>,
     total_timeout: Option<Duration>,
 }
 
@@ -120,14 +102,14 @@ impl Client {
 
     /// The endpoint a service is called at, and where it came from.
     pub fn endpoint(&self, service: Service) -> &Endpoint {
-        &self.inner.endpoints[service_index(service)]
+        &self.inner.endpoints[service.index()]
     }
 
     /// Runs one generated call through a fresh [`CallTransport`], in a tracing span, within the
     /// total time-out, and maps its outcome.
     pub(crate) async fn call<T, E, Fut>(
         &self,
-        operation: Operation,
+        operation: &'static Operation,
         run: impl FnOnce(Hooks, &str, reqwest::Client) -> Fut,
     ) -> Result<T>
     where
@@ -177,7 +159,7 @@ impl Client {
                 elapsed,
             }),
             Some(Ok(value)) => Ok(value.into_inner()),
-            Some(Err(e)) => Err(map_error(operation.name, e, &mut record, elapsed)),
+            Some(Err(e)) => Err(map_error(operation, e, &mut record, elapsed)),
         };
         span.in_scope(|| match &result {
             Ok(_) => tracing::debug!(attempts = record.attempts, "call succeeded"),
@@ -203,14 +185,6 @@ fn warn_if_cleartext(endpoint: &Endpoint) {
             endpoint = endpoint.url(),
             "plain http:// endpoint on a non-loopback host: credentials travel unencrypted"
         );
-    }
-}
-
-fn service_index(service: Service) -> usize {
-    match service {
-        Service::WorkspaceApp => 0,
-        Service::Workspace => 1,
-        Service::ModelArts => 2,
     }
 }
 
@@ -408,7 +382,7 @@ impl ClientBuilder {
             Some(region) => Region::new(region)?,
             None => region::default_region(&*self.env)?.unwrap_or(Region::CN_NORTH_4),
         };
-        let mut endpoints = Vec::with_capacity(3);
+        let mut endpoints = Vec::with_capacity(Service::ALL.len());
         for service in Service::ALL {
             let explicit = self
                 .endpoints
@@ -422,9 +396,6 @@ impl ClientBuilder {
         for endpoint in &endpoints {
             warn_if_cleartext(endpoint);
         }
-        let endpoints: [Endpoint; 3] = endpoints
-            .try_into()
-            .map_err(|_| Error::config("internal: one endpoint per service expected"))?;
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| format!("huaweicloud-images-rust/{}", env!("CARGO_PKG_VERSION")));

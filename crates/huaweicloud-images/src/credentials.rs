@@ -11,7 +11,7 @@
 //! Environment access is passed in as a function, so tests never touch the process environment;
 //! the functions without `_with` read it through [`crate::region::process_env`].
 
-mod env;
+mod from_env;
 mod profile;
 
 use std::fmt;
@@ -21,7 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use self::profile::HOME_VARIABLE;
 pub use self::profile::profile_path;
-use crate::env::process_env;
+use crate::env_vars::process_env;
 use crate::{Error, Result};
 
 /// Environment variable holding the access key id.

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use tracing::Instrument;
 
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::request::Input;
 
 /// Which flavour a request builder finishes in: [`Async`] or [`Blocking`]. Sealed.
 pub trait Flavour: Clone + Send + Sync + 'static + private::Sealed {}
@@ -57,6 +59,15 @@ impl Blocking {
         Ok(Self {
             runtime: Arc::new(OwnedRuntime(Some(runtime))),
         })
+    }
+
+    /// Sends `input` through `client` on this flavour's runtime and blocks until the answer.
+    ///
+    /// # Errors
+    /// The call's errors, or [`Error::Config`] when the runtime is gone.
+    pub(crate) fn send<I: Input>(&self, client: &Client, input: I) -> Result<I::Output> {
+        let client = client.clone();
+        self.run(async move { input.send(client).await })?
     }
 
     /// Runs `future` on this flavour's worker thread and blocks the calling thread until it is

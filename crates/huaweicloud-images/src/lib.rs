@@ -31,26 +31,33 @@
 //! # }
 //! ```
 //!
-//! Modules: [`credentials`] (AK/SK, tokens, environment and profile file), [`region`] (endpoints),
-//! [`retry`] (the policy), [`paginate`] (streams over pages), [`blocking`] (the same calls without
-//! async), [`models`] (the generated types), [`error`] (one error type).
+//! # Layout
+//!
+//! The per-operation layer is generated from `spec/` by `cargo xtask gen` (in `src/generated/`):
+//! the resources ([`ImageServers`], [`Images`], [`DevServerImages`]) and their accessors on
+//! [`Client`] and [`blocking::Client`], the request builders ([`ListImageServers`],
+//! [`ListImages`]) with a setter per parameter, the checks of every constraint the spec states on
+//! a parameter, the operation table ([`OPERATIONS`]), the [`Service`]s and the [`models`].
+//! Everything else is generic and hand-written: [`credentials`] (AK/SK, tokens, environment and
+//! profile file), [`region`] (endpoints), [`retry`] (the policy), [`paginate`] (streams over
+//! pages), [`blocking`] (the same calls without async), [`error`] (one error type), and the
+//! client, signing and transport.
 
 #![warn(missing_docs)]
 
 pub mod blocking;
 mod client;
+mod conveniences;
 pub mod credentials;
-mod decode;
-mod dev_server_images;
-mod env;
+mod env_vars;
 pub mod error;
+mod error_mapping;
 mod flavour;
-mod image_servers;
-mod images;
-mod listing;
-pub mod models;
+mod generated;
+mod operation;
 pub mod paginate;
 pub mod region;
+mod request;
 pub mod retry;
 mod signing;
 mod transport;
@@ -58,40 +65,13 @@ mod validate;
 
 pub use client::{Client, ClientBuilder};
 pub use credentials::Credentials;
-pub use dev_server_images::DevServerImages;
 pub use error::{ApiError, Error, Result};
 pub use flavour::{Async, Blocking, Flavour};
-pub use image_servers::{ImageServers, ListImageServers};
-pub use images::{Images, ListImages};
+pub use generated::*;
+pub use operation::Operation;
 pub use paginate::{Page, Paginator};
 pub use region::{Region, Service};
 pub use retry::RetryPolicy;
-
-impl Client {
-    /// WorkspaceApp image servers: `list()` and `get(id)`.
-    pub fn image_servers(&self) -> ImageServers<'_> {
-        ImageServers {
-            client: self,
-            flavour: Async,
-        }
-    }
-
-    /// Workspace product images: `list()`.
-    pub fn images(&self) -> Images<'_> {
-        Images {
-            client: self,
-            flavour: Async,
-        }
-    }
-
-    /// ModelArts Lite Server images: `get(id)`.
-    pub fn dev_server_images(&self) -> DevServerImages<'_> {
-        DevServerImages {
-            client: self,
-            flavour: Async,
-        }
-    }
-}
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]

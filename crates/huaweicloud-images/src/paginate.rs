@@ -42,9 +42,12 @@
 //! Only two pages' ids are kept, so memory stays bounded by the page size, never by the length of
 //! the listing.
 
+mod paged;
 mod progress;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use paged::{Paged, paginator, reported_total};
 
 use std::fmt;
 use std::ops::RangeInclusive;

@@ -1,13 +1,15 @@
 //! Regions and the endpoint of each service in each region.
 //!
-//! Three services serve the image APIs: [`Service::WorkspaceApp`] (image servers),
-//! [`Service::Workspace`] (desktop product images) and [`Service::ModelArts`] (Lite Server
+//! One [`Service`] per spec file serves the image APIs (today [`Service::WorkspaceApp`]: image
+//! servers, [`Service::Workspace`]: desktop product images, [`Service::ModelArts`]: Lite Server
 //! images). Each has its own host per region, taken from the official SDK's static tables
-//! (generated into this file by `tests/fixtures/make_region_tables.py`).
+//! (generated into `region/tables.rs` by `tests/fixtures/make_region_tables.py`).
 //!
 //! Unlike the official SDK, a region missing from the tables is not refused: new regions open
-//! before SDK releases, so such a region resolves to the service's usual host pattern
-//! `https://{host}.{region}.myhuaweicloud.com`. The resolved [`Endpoint`] says where it came from.
+//! before SDK releases, so such a region resolves to the service's endpoint pattern
+//! ([`Service::endpoint_pattern`], from the spec's `info.x-service.endpoint`, e.g.
+//! `https://modelarts.{region}.myhuaweicloud.com`). The resolved [`Endpoint`] says where it came
+//! from.
 //!
 //! Resolution order, highest first (see [`resolve_endpoint`]):
 //! 1. an explicit override given to the client builder;
@@ -23,8 +25,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-pub(crate) use crate::env::non_empty;
-pub use crate::env::process_env;
+pub(crate) use crate::env_vars::non_empty;
+pub use crate::env_vars::process_env;
 use crate::{Error, Result};
 
 /// Environment variable holding the default region id (e.g. `cn-north-4`).
@@ -35,57 +37,11 @@ pub const DEFAULT_REGION_VARIABLE: &str = "HUAWEICLOUD_SDK_REGION";
 /// Longest region id accepted (a DNS label is at most 63 bytes, and the id is one label).
 const MAX_REGION_LEN: usize = 63;
 
-/// A Huawei Cloud service that serves some of the image APIs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Service {
-    /// Workspace Application Streaming: image servers (`ListImageServers`, `ShowImageServer`).
-    WorkspaceApp,
-    /// Workspace (cloud desktops): product images (`ListImages`, v2).
-    Workspace,
-    /// ModelArts: Lite Server images (`GetDevServerImage`).
-    ModelArts,
-}
+/// A Huawei Cloud service that serves some of the image APIs; generated from `spec/` (one variant
+/// per spec file, with its name, override name and endpoint pattern from `info.x-service`).
+pub use crate::generated::service::Service;
 
 impl Service {
-    /// Every service, in declaration order.
-    pub const ALL: [Service; 3] = [
-        Service::WorkspaceApp,
-        Service::Workspace,
-        Service::ModelArts,
-    ];
-
-    /// The official service name (`WorkspaceApp`, `Workspace`, `ModelArts`).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Service::WorkspaceApp => "WorkspaceApp",
-            Service::Workspace => "Workspace",
-            Service::ModelArts => "ModelArts",
-        }
-    }
-
-    /// The service part of the official override variable
-    /// `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>` (`WORKSPACEAPP`, `WORKSPACE`, `MODELARTS`).
-    pub const fn env_name(self) -> &'static str {
-        match self {
-            Service::WorkspaceApp => "WORKSPACEAPP",
-            Service::Workspace => "WORKSPACE",
-            Service::ModelArts => "MODELARTS",
-        }
-    }
-
-    /// The first label of the host used for a region missing from the table
-    /// (`https://{host_prefix}.{region}.myhuaweicloud.com`).
-    ///
-    /// For WorkspaceApp this is `workspace`: the tables use `appstream` only in five older
-    /// Chinese-mainland regions, and `workspace` everywhere else, including the newest regions.
-    pub const fn host_prefix(self) -> &'static str {
-        match self {
-            Service::WorkspaceApp | Service::Workspace => "workspace",
-            Service::ModelArts => "modelarts",
-        }
-    }
-
     /// Name of the environment variable that overrides this service's endpoint in `region`,
     /// e.g. `HUAWEICLOUD_SDK_REGION_WORKSPACEAPP_CN_NORTH_4`.
     pub fn override_variable(self, region: &Region) -> String {
@@ -93,17 +49,14 @@ impl Service {
         format!("HUAWEICLOUD_SDK_REGION_{}_{region}", self.env_name())
     }
 
-    /// The regions of this service's official table, sorted by id.
+    /// The regions of this service's official table, sorted by id (none for a service the
+    /// official tables do not have).
     pub fn known_regions(self) -> impl Iterator<Item = Region> {
         self.table().iter().map(|(id, _)| Region::from_static(id))
     }
 
     fn table(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Service::WorkspaceApp => WORKSPACEAPP_TABLE,
-            Service::Workspace => WORKSPACE_TABLE,
-            Service::ModelArts => MODELARTS_TABLE,
-        }
+        tables::table(self.name())
     }
 }
 
@@ -132,7 +85,7 @@ impl Region {
         Ok(Region(Cow::Owned(id.to_owned())))
     }
 
-    const fn from_static(id: &'static str) -> Region {
+    pub(crate) const fn from_static(id: &'static str) -> Region {
         Region(Cow::Borrowed(id))
     }
 
@@ -143,7 +96,9 @@ impl Region {
 
     /// Every region found in at least one official table, sorted by id.
     pub fn known() -> impl Iterator<Item = Region> {
-        KNOWN_REGION_IDS.iter().map(|id| Region::from_static(id))
+        tables::KNOWN_REGION_IDS
+            .iter()
+            .map(|id| Region::from_static(id))
     }
 }
 
@@ -278,11 +233,9 @@ pub fn endpoint(service: Service, region: &Region) -> Endpoint {
             source: EndpointSource::Table,
         },
         None => Endpoint {
-            url: format!(
-                "https://{}.{}.myhuaweicloud.com",
-                service.host_prefix(),
-                region.as_str()
-            ),
+            url: service
+                .endpoint_pattern()
+                .replace("{region}", region.as_str()),
             source: EndpointSource::Pattern,
         },
     }
@@ -386,181 +339,6 @@ fn parse_override(value: &str, what: &str) -> Result<String> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-// BEGIN GENERATED by make_region_tables.py from the official Python SDK 3.1.219.
-// Do not edit by hand: rerun the script (rustfmt skips this block; the script formats it).
-/// WorkspaceApp endpoints of the official SDK's static table, sorted by region id.
-#[rustfmt::skip]
-const WORKSPACEAPP_TABLE: &[(&str, &str)] = &[
-    ("af-north-1", "https://workspace.af-north-1.myhuaweicloud.com"),
-    ("af-south-1", "https://workspace.af-south-1.myhuaweicloud.com"),
-    ("ap-southeast-1", "https://workspace.ap-southeast-1.myhuaweicloud.com"),
-    ("ap-southeast-2", "https://workspace.ap-southeast-2.myhuaweicloud.com"),
-    ("ap-southeast-3", "https://workspace.ap-southeast-3.myhuaweicloud.com"),
-    ("cn-east-3", "https://appstream.cn-east-3.myhuaweicloud.com"),
-    ("cn-east-5", "https://workspace.cn-east-5.myhuaweicloud.com"),
-    ("cn-north-11", "https://workspace.cn-north-11.myhuaweicloud.com"),
-    ("cn-north-4", "https://appstream.cn-north-4.myhuaweicloud.com"),
-    ("cn-north-9", "https://appstream.cn-north-9.myhuaweicloud.com"),
-    ("cn-south-1", "https://appstream.cn-south-1.myhuaweicloud.com"),
-    ("cn-southwest-2", "https://appstream.cn-southwest-2.myhuaweicloud.com"),
-    ("la-north-2", "https://workspace.la-north-2.myhuaweicloud.com"),
-    ("la-south-2", "https://workspace.la-south-2.myhuaweicloud.com"),
-    ("me-east-1", "https://workspace.me-east-1.myhuaweicloud.com"),
-    ("sa-brazil-1", "https://workspace.sa-brazil-1.myhuaweicloud.com"),
-    ("tr-west-1", "https://workspace.tr-west-1.myhuaweicloud.com"),
-];
-/// Workspace endpoints of the official SDK's static table, sorted by region id.
-#[rustfmt::skip]
-const WORKSPACE_TABLE: &[(&str, &str)] = &[
-    ("af-north-1", "https://workspace.af-north-1.myhuaweicloud.com"),
-    ("af-south-1", "https://workspace.af-south-1.myhuaweicloud.com"),
-    ("ap-southeast-1", "https://workspace.ap-southeast-1.myhuaweicloud.com"),
-    ("ap-southeast-2", "https://workspace.ap-southeast-2.myhuaweicloud.com"),
-    ("ap-southeast-3", "https://workspace.ap-southeast-3.myhuaweicloud.com"),
-    ("cn-east-3", "https://workspace.cn-east-3.myhuaweicloud.com"),
-    ("cn-east-5", "https://workspace.cn-east-5.myhuaweicloud.com"),
-    ("cn-north-11", "https://workspace.cn-north-11.myhuaweicloud.com"),
-    ("cn-north-4", "https://workspace.cn-north-4.myhuaweicloud.com"),
-    ("cn-north-9", "https://workspace.cn-north-9.myhuaweicloud.com"),
-    ("cn-south-1", "https://workspace.cn-south-1.myhuaweicloud.com"),
-    ("cn-southwest-2", "https://workspace.cn-southwest-2.myhuaweicloud.com"),
-    ("eu-west-101", "https://workspace.eu-west-101.myhuaweicloud.com"),
-    ("la-north-2", "https://workspace.la-north-2.myhuaweicloud.com"),
-    ("la-south-2", "https://workspace.la-south-2.myhuaweicloud.com"),
-    ("me-east-1", "https://workspace.me-east-1.myhuaweicloud.com"),
-    ("sa-brazil-1", "https://workspace.sa-brazil-1.myhuaweicloud.com"),
-    ("tr-west-1", "https://workspace.tr-west-1.myhuaweicloud.com"),
-];
-/// ModelArts endpoints of the official SDK's static table, sorted by region id.
-#[rustfmt::skip]
-const MODELARTS_TABLE: &[(&str, &str)] = &[
-    ("af-north-1", "https://modelarts.af-north-1.myhuaweicloud.com"),
-    ("af-south-1", "https://modelarts.af-south-1.myhuaweicloud.com"),
-    ("ap-southeast-1", "https://modelarts.ap-southeast-1.myhuaweicloud.cn"),
-    ("ap-southeast-2", "https://modelarts.ap-southeast-2.myhuaweicloud.com"),
-    ("ap-southeast-3", "https://modelarts.ap-southeast-3.myhuaweicloud.com"),
-    ("ap-southeast-4", "https://modelarts.ap-southeast-4.myhuaweicloud.com"),
-    ("cn-east-3", "https://modelarts.cn-east-3.myhuaweicloud.com"),
-    ("cn-east-4", "https://modelarts.cn-east-4.myhuaweicloud.com"),
-    ("cn-north-1", "https://modelarts.cn-north-1.myhuaweicloud.com"),
-    ("cn-north-11", "https://modelarts.cn-north-11.myhuaweicloud.com"),
-    ("cn-north-12", "https://modelarts.cn-north-12.myhuaweicloud.com"),
-    ("cn-north-2", "https://modelarts.cn-north-2.myhuaweicloud.com"),
-    ("cn-north-4", "https://modelarts.cn-north-4.myhuaweicloud.com"),
-    ("cn-north-9", "https://modelarts.cn-north-9.myhuaweicloud.com"),
-    ("cn-south-1", "https://modelarts.cn-south-1.myhuaweicloud.com"),
-    ("cn-southwest-2", "https://modelarts.cn-southwest-2.myhuaweicloud.com"),
-    ("cn-southwest-3", "https://modelarts.cn-southwest-3.myhuaweicloud.com"),
-    ("la-north-2", "https://modelarts.la-north-2.myhuaweicloud.com"),
-    ("la-south-2", "https://modelarts.la-south-2.myhuaweicloud.com"),
-    ("me-east-1", "https://modelarts.me-east-1.myhuaweicloud.com"),
-    ("sa-brazil-1", "https://modelarts.sa-brazil-1.myhuaweicloud.com"),
-    ("tr-west-1", "https://modelarts.tr-west-1.myhuaweicloud.com"),
-];
-/// Every region id found in at least one table, sorted.
-#[rustfmt::skip]
-const KNOWN_REGION_IDS: &[&str] = &[
-    "af-north-1",
-    "af-south-1",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "cn-east-3",
-    "cn-east-4",
-    "cn-east-5",
-    "cn-north-1",
-    "cn-north-11",
-    "cn-north-12",
-    "cn-north-2",
-    "cn-north-4",
-    "cn-north-9",
-    "cn-south-1",
-    "cn-southwest-2",
-    "cn-southwest-3",
-    "eu-west-101",
-    "la-north-2",
-    "la-south-2",
-    "me-east-1",
-    "sa-brazil-1",
-    "tr-west-1",
-];
-
-#[rustfmt::skip]
-impl Region {
-    /// `af-north-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const AF_NORTH_1: Region = Region::from_static("af-north-1");
-
-    /// `af-south-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const AF_SOUTH_1: Region = Region::from_static("af-south-1");
-
-    /// `ap-southeast-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const AP_SOUTHEAST_1: Region = Region::from_static("ap-southeast-1");
-
-    /// `ap-southeast-2`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const AP_SOUTHEAST_2: Region = Region::from_static("ap-southeast-2");
-
-    /// `ap-southeast-3`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const AP_SOUTHEAST_3: Region = Region::from_static("ap-southeast-3");
-
-    /// `ap-southeast-4`, in the official tables of ModelArts.
-    pub const AP_SOUTHEAST_4: Region = Region::from_static("ap-southeast-4");
-
-    /// `cn-east-3`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const CN_EAST_3: Region = Region::from_static("cn-east-3");
-
-    /// `cn-east-4`, in the official tables of ModelArts.
-    pub const CN_EAST_4: Region = Region::from_static("cn-east-4");
-
-    /// `cn-east-5`, in the official tables of WorkspaceApp and Workspace.
-    pub const CN_EAST_5: Region = Region::from_static("cn-east-5");
-
-    /// `cn-north-1`, in the official tables of ModelArts.
-    pub const CN_NORTH_1: Region = Region::from_static("cn-north-1");
-
-    /// `cn-north-11`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const CN_NORTH_11: Region = Region::from_static("cn-north-11");
-
-    /// `cn-north-12`, in the official tables of ModelArts.
-    pub const CN_NORTH_12: Region = Region::from_static("cn-north-12");
-
-    /// `cn-north-2`, in the official tables of ModelArts.
-    pub const CN_NORTH_2: Region = Region::from_static("cn-north-2");
-
-    /// `cn-north-4`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const CN_NORTH_4: Region = Region::from_static("cn-north-4");
-
-    /// `cn-north-9`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const CN_NORTH_9: Region = Region::from_static("cn-north-9");
-
-    /// `cn-south-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const CN_SOUTH_1: Region = Region::from_static("cn-south-1");
-
-    /// `cn-southwest-2`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const CN_SOUTHWEST_2: Region = Region::from_static("cn-southwest-2");
-
-    /// `cn-southwest-3`, in the official tables of ModelArts.
-    pub const CN_SOUTHWEST_3: Region = Region::from_static("cn-southwest-3");
-
-    /// `eu-west-101`, in the official tables of Workspace.
-    pub const EU_WEST_101: Region = Region::from_static("eu-west-101");
-
-    /// `la-north-2`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const LA_NORTH_2: Region = Region::from_static("la-north-2");
-
-    /// `la-south-2`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const LA_SOUTH_2: Region = Region::from_static("la-south-2");
-
-    /// `me-east-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const ME_EAST_1: Region = Region::from_static("me-east-1");
-
-    /// `sa-brazil-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const SA_BRAZIL_1: Region = Region::from_static("sa-brazil-1");
-
-    /// `tr-west-1`, in the official tables of WorkspaceApp, Workspace and ModelArts.
-    pub const TR_WEST_1: Region = Region::from_static("tr-west-1");
-}
-// END GENERATED
-
+mod tables;
 #[cfg(test)]
 mod tests;

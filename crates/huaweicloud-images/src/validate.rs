@@ -1,6 +1,6 @@
 //! Checks of user input that the spec (or the path it travels) constrains, made before any I/O.
 
-use std::ops::RangeInclusive;
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 
@@ -72,30 +72,165 @@ pub(crate) fn query_text(field: &'static str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// A `limit` within the operation's documented range.
-pub(crate) fn limit(field: &'static str, value: u32, range: RangeInclusive<u32>) -> Result<()> {
-    if range.contains(&value) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
+/// An integer type a generated client takes (the spec's `format` decides which).
+pub(crate) trait WireInteger: TryFrom<i128> + Copy {
+    /// The smallest value.
+    const MIN: i128;
+    /// The largest value.
+    const MAX: i128;
+}
+
+macro_rules! wire_integers {
+    ($($t:ty),*) => {$(
+        impl WireInteger for $t {
+            const MIN: i128 = <$t>::MIN as i128;
+            const MAX: i128 = <$t>::MAX as i128;
+        }
+    )*};
+}
+
+wire_integers!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+/// An integer parameter within the spec's `minimum`/`maximum` (either may be absent) and within
+/// what the wire type `T` holds, converted to `T`.
+pub(crate) fn integer<T: WireInteger>(
+    field: &'static str,
+    value: impl Into<i128>,
+    minimum: Option<i128>,
+    maximum: Option<i128>,
+) -> Result<T> {
+    let value = value.into();
+    let outside = match (minimum, maximum) {
+        (Some(low), Some(high)) if !(low..=high).contains(&value) => Some(format!(
+            "{value} is out of the documented range {low}..={high}"
+        )),
+        (Some(low), None) if value < low => {
+            Some(format!("{value} is below the documented minimum {low}"))
+        }
+        (None, Some(high)) if value > high => {
+            Some(format!("{value} is above the documented maximum {high}"))
+        }
+        _ => None,
+    };
+    if let Some(reason) = outside {
+        return Err(Error::invalid(field, reason));
+    }
+    T::try_from(value).map_err(|_| {
+        let bound = if value > T::MAX { T::MAX } else { T::MIN };
+        Error::invalid(
+            field,
+            format!("{value} is beyond what the API accepts ({bound})"),
+        )
+    })
+}
+
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has a number parameter"
+)]
+/// A number parameter within the spec's `minimum`/`maximum`; NaN and infinities are refused.
+pub(crate) fn number(
+    field: &'static str,
+    value: f64,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+) -> Result<f64> {
+    if !value.is_finite() {
+        return Err(Error::invalid(
+            field,
+            format!("{value} is not a finite number"),
+        ));
+    }
+    if minimum.is_some_and(|low| value < low) || maximum.is_some_and(|high| value > high) {
+        return Err(Error::invalid(
             field,
             format!(
                 "{value} is out of the documented range {}..={}",
-                range.start(),
-                range.end()
+                minimum.map(|v| v.to_string()).unwrap_or_default(),
+                maximum.map(|v| v.to_string()).unwrap_or_default()
             ),
-        ))
+        ));
     }
+    Ok(value)
 }
 
-/// An `offset`: the API's integers are 32-bit.
-pub(crate) fn offset(value: u64) -> Result<i32> {
-    i32::try_from(value).map_err(|_| {
-        Error::invalid(
-            "offset",
-            format!("{value} is larger than the API accepts ({})", i32::MAX),
-        )
-    })
+/// A string of `minimum` to `maximum` characters (the spec's `minLength`/`maxLength`).
+pub(crate) fn length(
+    field: &'static str,
+    value: &str,
+    minimum: usize,
+    maximum: Option<usize>,
+) -> Result<()> {
+    let count = value.chars().count();
+    if count < minimum || maximum.is_some_and(|max| count > max) {
+        let range = match maximum {
+            Some(max) => format!("{minimum} to {max}"),
+            None => format!("at least {minimum}"),
+        };
+        return Err(Error::invalid(
+            field,
+            format!("must be {range} characters long, got {count}"),
+        ));
+    }
+    Ok(())
+}
+
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has a header parameter a caller sets"
+)]
+/// A header value: visible ASCII, spaces and tabs (what HTTP lets through unchanged).
+pub(crate) fn header_text(field: &'static str, value: &str) -> Result<()> {
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'))
+    {
+        return Err(Error::invalid(
+            field,
+            format!("{bad:?} cannot be sent in a header (visible ASCII only)"),
+        ));
+    }
+    Ok(())
+}
+
+/// A spec `pattern` (ECMAScript syntax, as the spec and typify read it), compiled on first use.
+pub(crate) struct Pattern {
+    source: &'static str,
+    compiled: OnceLock<Option<regress::Regex>>,
+}
+
+impl Pattern {
+    /// The pattern `source`; `cargo xtask gen` has checked that it compiles.
+    pub(crate) const fn new(source: &'static str) -> Self {
+        Pattern {
+            source,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Whether `value` matches; an error names `field` and the pattern.
+    pub(crate) fn check(&self, field: &'static str, value: &str) -> Result<()> {
+        let Some(regex) = self
+            .compiled
+            .get_or_init(|| regress::Regex::new(self.source).ok())
+        else {
+            return Err(Error::config(format!(
+                "the spec's pattern for {field} ({}) does not compile",
+                self.source
+            )));
+        };
+        if regex.find(value).is_some() {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                field,
+                format!(
+                    "{value:?} does not match the documented pattern {}",
+                    self.source
+                ),
+            ))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -152,18 +287,55 @@ mod tests {
     }
 
     #[test]
-    fn limits_and_offsets() {
-        assert!(limit("limit", 1, 1..=100).is_ok());
-        assert!(limit("limit", 100, 1..=100).is_ok());
-        assert!(limit("limit", 0, 1..=100).is_err());
-        assert!(limit("limit", 0, 0..=100).is_ok());
-        let err = limit("limit", 101, 0..=100).unwrap_err().to_string();
+    fn integers_keep_to_the_spec_and_the_wire_type() {
         assert_eq!(
-            err,
+            integer::<u32>("limit", 1u32, Some(1), Some(100)).unwrap(),
+            1
+        );
+        assert_eq!(
+            integer::<u32>("limit", 100u32, Some(1), Some(100)).unwrap(),
+            100
+        );
+        let err = integer::<i32>("limit", 101u32, Some(0), Some(100)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
             "invalid limit: 101 is out of the documented range 0..=100"
         );
-        assert_eq!(offset(5).unwrap(), 5);
-        assert!(offset(u64::from(u32::MAX)).is_err());
+        assert!(integer::<u32>("limit", 0u32, Some(1), Some(100)).is_err());
+        let err = integer::<i32>("offset", u64::from(u32::MAX), Some(0), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid offset: 4294967295 is beyond what the API accepts (2147483647)"
+        );
+        assert!(integer::<i32>("offset", -1i64, Some(0), None).is_err());
+        assert!(integer::<i64>("n", i64::MIN, None, Some(5)).is_ok());
+        assert!(integer::<i64>("n", 6i64, None, Some(5)).is_err());
+    }
+
+    #[test]
+    fn numbers_lengths_headers_and_patterns() {
+        assert!(number("x", 1.5, Some(0.0), Some(2.0)).is_ok());
+        assert!(number("x", f64::NAN, None, None).is_err());
+        assert!(number("x", 3.0, None, Some(2.0)).is_err());
+        assert!(length("name", "ab", 1, Some(2)).is_ok());
+        assert!(
+            length("name", "名字", 1, Some(2)).is_ok(),
+            "characters, not bytes"
+        );
+        assert!(length("name", "", 1, None).is_err());
+        assert!(length("name", "abc", 1, Some(2)).is_err());
+        assert!(header_text("h", "a b\tc").is_ok());
+        assert!(header_text("h", "a\r\nb").is_err());
+        assert!(header_text("h", "名").is_err());
+        let uuid = Pattern::new("^[0-9a-f]{8}-[0-9a-f]{4}$");
+        assert!(uuid.check("id", "0123abcd-0a1b").is_ok());
+        let err = uuid.check("id", "0123ABCD-0a1b").unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput { field: "id", .. }),
+            "{err}"
+        );
+        let broken = Pattern::new("(");
+        assert!(matches!(broken.check("id", "x"), Err(Error::Config(_))));
         assert!(query_text("server_name", "a b+c/名").is_ok());
         assert!(query_text("server_name", "a\r\nb").is_err());
     }

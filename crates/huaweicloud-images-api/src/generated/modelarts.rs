@@ -19,24 +19,47 @@ pub mod types {
         schemars::JsonSchema,
     )]
     pub struct DevServerImage {
-        ///Definition: Architecture type of a server image. Range: (cut off in the document)
+        ///Definition: Architecture type of a server image. Range: ARM, X86.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub arch: ::std::option::Option<::std::string::String>,
+        pub arch: ::std::option::Option<crate::modelarts::types::DevServerImageArch>,
         ///Definition: Server image ID. Range: `^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image_id: ::std::option::Option<::std::string::String>,
         ///Definition: Server image name. Constraints: N/A Range: 1 to 256 characters Default Value: N/A
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///Definition: Server type. Range: (cut off in the document)
+        ///Definition: Server type. Range: BMS (bare metal server), ECS (elastic cloud server), HPS (hyper node server).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub server_type: ::std::option::Option<::std::string::String>,
-        ///Definition: Server image status. Range: (cut off in the document)
+        pub server_type: ::std::option::Option<crate::modelarts::types::DevServerType>,
+        ///Definition: Server image status. Range: ACTIVE, INACTIVE.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
+        pub status: ::std::option::Option<crate::modelarts::types::DevServerImageStatus>,
     }
     impl DevServerImage {
         pub fn builder() -> builder::DevServerImage {
+            Default::default()
+        }
+    }
+    ///Error body of every ModelArts error status.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct ErrorResponse {
+        ///Error code, e.g. `ModelArts.0001`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Error message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_msg: ::std::option::Option<::std::string::String>,
+    }
+    impl ErrorResponse {
+        pub fn builder() -> builder::ErrorResponse {
             Default::default()
         }
     }
@@ -169,7 +192,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct DevServerImage {
             arch: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::modelarts::types::DevServerImageArch>,
                 ::std::string::String,
             >,
             image_id: ::std::result::Result<
@@ -181,11 +204,11 @@ pub mod types {
                 ::std::string::String,
             >,
             server_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::modelarts::types::DevServerType>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::modelarts::types::DevServerImageStatus>,
                 ::std::string::String,
             >,
         }
@@ -203,7 +226,9 @@ pub mod types {
         impl DevServerImage {
             pub fn arch<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::modelarts::types::DevServerImageArch>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.arch = value
@@ -233,7 +258,9 @@ pub mod types {
             }
             pub fn server_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::modelarts::types::DevServerType>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.server_type = value
@@ -243,7 +270,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::modelarts::types::DevServerImageStatus>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -277,6 +306,66 @@ pub mod types {
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct ErrorResponse {
+            error_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            error_msg: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ErrorResponse {
+            fn default() -> Self {
+                Self {
+                    error_code: Ok(Default::default()),
+                    error_msg: Ok(Default::default()),
+                }
+            }
+        }
+        impl ErrorResponse {
+            pub fn error_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_code = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error_code: {e}"));
+                self
+            }
+            pub fn error_msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_msg = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error_msg: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ErrorResponse> for super::ErrorResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ErrorResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error_code: value.error_code?,
+                    error_msg: value.error_msg?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ErrorResponse> for ErrorResponse {
+            fn from(value: super::ErrorResponse) -> Self {
+                Self {
+                    error_code: Ok(value.error_code),
+                    error_msg: Ok(value.error_msg),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -304,6 +393,368 @@ pub mod types {
             }
         }
     }
+    /// Architecture type of a server image.
+    ///
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`DevServerImageArch::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
+    ///
+    /// Documented values: `ARM`, `X86`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum DevServerImageArch {
+        ///`ARM`
+        Arm,
+        ///`X86`
+        X86,
+        /// A value this version of the SDK does not know, kept as the service sent it.
+        Unknown(::std::string::String),
+    }
+    impl DevServerImageArch {
+        /// Every documented value, in the order of the spec.
+        pub const KNOWN: &'static [Self] = &[Self::Arm, Self::X86];
+        /// The value as it is sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Arm => "ARM",
+                Self::X86 => "X86",
+                Self::Unknown(other) => other.as_str(),
+            }
+        }
+        /// Whether this value is one of the documented ones.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for DevServerImageArch {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for DevServerImageArch {}
+    impl ::std::hash::Hash for DevServerImageArch {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for DevServerImageArch {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for DevServerImageArch {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for DevServerImageArch {
+        fn from(value: &str) -> Self {
+            match value {
+                "ARM" => Self::Arm,
+                "X86" => Self::X86,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for DevServerImageArch {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for DevServerImageArch {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for DevServerImageArch {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for DevServerImageArch {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DevServerImageArch {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value =
+                <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+            Ok(Self::from(value.as_ref()))
+        }
+    }
+    impl ::schemars::JsonSchema for DevServerImageArch {
+        fn schema_name() -> ::std::string::String {
+            "DevServerImageArch".to_string()
+        }
+        fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                metadata: Some(
+                    Box::new(::schemars::schema::Metadata {
+                        description: Some(
+                            "Architecture type of a server image. (open: other values are accepted). Documented values: ARM, X86."
+                                .to_string(),
+                        ),
+                        examples: vec![
+                            ::serde_json::Value::from("ARM"),
+                            ::serde_json::Value::from("X86")
+                        ],
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// Server type.
+    ///
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`DevServerType::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
+    ///
+    /// Documented values: `BMS`, `ECS`, `HPS`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum DevServerType {
+        ///`BMS`: bare metal server
+        Bms,
+        ///`ECS`: elastic cloud server
+        Ecs,
+        ///`HPS`: hyper node server
+        Hps,
+        /// A value this version of the SDK does not know, kept as the service sent it.
+        Unknown(::std::string::String),
+    }
+    impl DevServerType {
+        /// Every documented value, in the order of the spec.
+        pub const KNOWN: &'static [Self] = &[Self::Bms, Self::Ecs, Self::Hps];
+        /// The value as it is sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Bms => "BMS",
+                Self::Ecs => "ECS",
+                Self::Hps => "HPS",
+                Self::Unknown(other) => other.as_str(),
+            }
+        }
+        /// Whether this value is one of the documented ones.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for DevServerType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for DevServerType {}
+    impl ::std::hash::Hash for DevServerType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for DevServerType {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for DevServerType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for DevServerType {
+        fn from(value: &str) -> Self {
+            match value {
+                "BMS" => Self::Bms,
+                "ECS" => Self::Ecs,
+                "HPS" => Self::Hps,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for DevServerType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for DevServerType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for DevServerType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for DevServerType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DevServerType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value =
+                <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+            Ok(Self::from(value.as_ref()))
+        }
+    }
+    impl ::schemars::JsonSchema for DevServerType {
+        fn schema_name() -> ::std::string::String {
+            "DevServerType".to_string()
+        }
+        fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                metadata: Some(
+                    Box::new(::schemars::schema::Metadata {
+                        description: Some(
+                            "Server type. (open: other values are accepted). Documented values: BMS, ECS, HPS."
+                                .to_string(),
+                        ),
+                        examples: vec![
+                            ::serde_json::Value::from("BMS"),
+                            ::serde_json::Value::from("ECS"),
+                            ::serde_json::Value::from("HPS")
+                        ],
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// Server image status.
+    ///
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`DevServerImageStatus::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
+    ///
+    /// Documented values: `ACTIVE`, `INACTIVE`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum DevServerImageStatus {
+        ///`ACTIVE`
+        Active,
+        ///`INACTIVE`
+        Inactive,
+        /// A value this version of the SDK does not know, kept as the service sent it.
+        Unknown(::std::string::String),
+    }
+    impl DevServerImageStatus {
+        /// Every documented value, in the order of the spec.
+        pub const KNOWN: &'static [Self] = &[Self::Active, Self::Inactive];
+        /// The value as it is sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Active => "ACTIVE",
+                Self::Inactive => "INACTIVE",
+                Self::Unknown(other) => other.as_str(),
+            }
+        }
+        /// Whether this value is one of the documented ones.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for DevServerImageStatus {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for DevServerImageStatus {}
+    impl ::std::hash::Hash for DevServerImageStatus {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for DevServerImageStatus {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for DevServerImageStatus {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for DevServerImageStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "ACTIVE" => Self::Active,
+                "INACTIVE" => Self::Inactive,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for DevServerImageStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for DevServerImageStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for DevServerImageStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for DevServerImageStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DevServerImageStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value =
+                <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+            Ok(Self::from(value.as_ref()))
+        }
+    }
+    impl ::schemars::JsonSchema for DevServerImageStatus {
+        fn schema_name() -> ::std::string::String {
+            "DevServerImageStatus".to_string()
+        }
+        fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                metadata: Some(
+                    Box::new(::schemars::schema::Metadata {
+                        description: Some(
+                            "Server image status. (open: other values are accepted). Documented values: ACTIVE, INACTIVE."
+                                .to_string(),
+                        ),
+                        examples: vec![
+                            ::serde_json::Value::from("ACTIVE"),
+                            ::serde_json::Value::from("INACTIVE")
+                        ],
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /// Client for Huawei Cloud ModelArts — Lite Server images
@@ -312,7 +763,7 @@ pub mod types {
 ///
 /// Transcribed by hand from `shared/docs/004_005ddf2d46e44281.txt` (GetDevServerImage). The document as
 /// published is cut off in places: the value sets ("Range:") of `arch`, `server_type` and `status` are
-/// empty. They are left as plain strings here rather than invented (see `x-truncated`).
+/// empty. They are taken from the official SDK's model of the same response (see `x-reconciliation`).
 ///
 ///
 /// Version: v1
@@ -448,7 +899,9 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/v1/{project_id}/dev-servers/images/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::DevServerImage>, Error<()>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DevServerImage>, Error<types::ErrorResponse>> {
             let Self {
                 client,
                 project_id,
@@ -486,6 +939,18 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 
 use super::{CREDENTIALS_FILE_VARIABLE, CredentialSource, Credentials, Inner, Profile, check};
-use crate::env::{non_empty, process_env};
+use crate::env_vars::{non_empty, process_env};
 use crate::{Error, Result};
 
 /// The profile section the official SDK reads for project-scoped ("basic") credentials.

@@ -112,7 +112,7 @@ fn modelarts_ap_southeast_1_is_the_only_dot_cn_exception() {
     let mut exceptions = Vec::new();
     for service in Service::ALL {
         for (id, url) in official(service) {
-            let pattern = format!("https://{}.{id}.myhuaweicloud.com", service.host_prefix());
+            let pattern = service.endpoint_pattern().replace("{region}", &id);
             if url != pattern && !url.starts_with("https://appstream.") {
                 exceptions.push((service, id, url));
             }
@@ -369,7 +369,11 @@ fn default_region_comes_from_the_environment() {
 #[test]
 fn service_names_and_endpoint_display() {
     let names: Vec<String> = Service::ALL.iter().map(ToString::to_string).collect();
-    assert_eq!(names, ["WorkspaceApp", "Workspace", "ModelArts"]);
+    assert_eq!(
+        names,
+        ["ModelArts", "Workspace", "WorkspaceApp"],
+        "spec file order"
+    );
     let shown = endpoint(Service::ModelArts, &region("xx-new-1")).to_string();
     assert_eq!(
         shown,

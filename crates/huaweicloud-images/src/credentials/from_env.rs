@@ -6,7 +6,7 @@ use super::{
     AK_VARIABLE, CredentialSource, Credentials, Inner, PROJECT_ID_VARIABLE, Profile,
     SECURITY_TOKEN_VARIABLE, SK_VARIABLE, check,
 };
-use crate::env::{non_empty, process_env};
+use crate::env_vars::{non_empty, process_env};
 use crate::{Error, Result};
 
 impl Credentials {

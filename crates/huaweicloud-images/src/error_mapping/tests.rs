@@ -1,5 +1,13 @@
 use super::*;
 
+/// The operation table's entry named `name`.
+fn op(name: &str) -> &'static Operation {
+    crate::OPERATIONS
+        .into_iter()
+        .find(|op| op.name == name)
+        .unwrap_or_else(|| panic!("{name} is not in the operation table"))
+}
+
 fn record(status: u16, body: &str) -> CallRecord {
     CallRecord {
         status: Some(status),
@@ -100,7 +108,7 @@ fn every_documented_error_status_maps_to_an_api_error() {
             reqwest::StatusCode::from_u16(status).unwrap(),
             reqwest::header::HeaderMap::new(),
         ));
-        let error = map_error("ListImages", documented, &mut rec, Duration::ZERO);
+        let error = map_error(op("ListImages"), documented, &mut rec, Duration::ZERO);
         let api = error
             .as_api()
             .unwrap_or_else(|| panic!("{status}: {error:?}"));
@@ -120,7 +128,7 @@ fn an_undecodable_error_body_keeps_its_status_and_a_2xx_one_is_a_decode_error() 
     let mut rec = record(503, "<html>busy</html>");
     let body = bytes::Bytes::from_static(b"<html>busy</html>");
     let error = map_error::<()>(
-        "ListImages",
+        op("ListImages"),
         GenError::InvalidResponsePayload(body.clone(), serde_error),
         &mut rec,
         Duration::ZERO,
@@ -136,7 +144,7 @@ fn an_undecodable_error_body_keeps_its_status_and_a_2xx_one_is_a_decode_error() 
         ..CallRecord::default()
     };
     let error = map_error::<()>(
-        "ListImages",
+        op("ListImages"),
         GenError::InvalidResponsePayload(body, serde_error),
         &mut ok,
         Duration::ZERO,
@@ -158,15 +166,22 @@ fn a_refusal_by_the_generated_code_names_its_parameter() {
     let refused = GenError::<()>::InvalidRequest(
         "conversion to `GetDevServerImageId` for id failed: doesn't match pattern".into(),
     );
-    match map_error("GetDevServerImage", refused, &mut rec, Duration::ZERO) {
+    match map_error(op("GetDevServerImage"), refused, &mut rec, Duration::ZERO) {
         Error::InvalidInput { field, reason } => {
             assert_eq!(field, "id");
             assert!(reason.contains("pattern"));
         }
         other => panic!("{other:?}"),
     }
+    let header = GenError::<()>::InvalidRequest(
+        "conversion to `:: std :: string :: String` for x_auth_token failed".into(),
+    );
+    match map_error(op("ListImageServers"), header, &mut rec, Duration::ZERO) {
+        Error::InvalidInput { field, .. } => assert_eq!(field, "X-Auth-Token"),
+        other => panic!("{other:?}"),
+    }
     let unknown = GenError::<()>::InvalidRequest("something else".into());
-    match map_error("ListImages", unknown, &mut rec, Duration::ZERO) {
+    match map_error(op("ListImages"), unknown, &mut rec, Duration::ZERO) {
         Error::InvalidInput { field, .. } => assert_eq!(field, "request"),
         other => panic!("{other:?}"),
     }

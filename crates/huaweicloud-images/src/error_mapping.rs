@@ -7,6 +7,7 @@ use huaweicloud_images_api::progenitor_client::Error as GenError;
 use serde_json::Value;
 
 use crate::error::{ApiError, Error};
+use crate::operation::Operation;
 use crate::transport::CallRecord;
 
 /// How much of an undecodable body goes into an error message.
@@ -16,7 +17,7 @@ const RAW_BODY_CHARS: usize = 1024;
 
 /// Maps a failed generated call to [`Error`].
 pub(crate) fn map_error<E>(
-    operation: &'static str,
+    operation: &'static Operation,
     error: GenError<E>,
     record: &mut CallRecord,
     elapsed: Duration,
@@ -24,9 +25,10 @@ pub(crate) fn map_error<E>(
     if let Some(failure) = record.failure.take() {
         return failure;
     }
+    let (spec_operation, operation) = (operation, operation.name);
     match error {
         GenError::InvalidRequest(reason) => Error::InvalidInput {
-            field: field_named_in(&reason),
+            field: field_named_in(spec_operation, &reason),
             reason,
         },
         GenError::CommunicationError(e)
@@ -131,32 +133,14 @@ fn api_error(operation: &'static str, status: u16, record: &CallRecord) -> Error
     Error::Api(Box::new(error))
 }
 
-/// The parameters of the four operations, to name the one a generated-code refusal is about.
-const PARAMETERS: [&str; 16] = [
-    "project_id",
-    "server_id",
-    "id",
-    "offset",
-    "limit",
-    "server_name",
-    "enterprise_project_id",
-    "os_type",
-    "image_type",
-    "platform",
-    "architecture",
-    "package_type",
-    "image_id",
-    "sort_field",
-    "sort_type",
-    "x_auth_token",
-];
-
-/// Progenitor says "conversion to `T` for <name> failed"; the facade validates first, so this is
-/// a fallback for a check the facade does not make itself.
-fn field_named_in(message: &str) -> &'static str {
-    PARAMETERS
-        .into_iter()
-        .find(|name| message.contains(&format!(" for {name} failed")))
+/// Progenitor says "conversion to `T` for <rust name> failed"; the facade checks every parameter
+/// first, so this is a fallback for a check it does not make itself. The parameter is named as
+/// the spec names it, from the operation table.
+fn field_named_in(operation: &Operation, message: &str) -> &'static str {
+    message
+        .split_once(" for ")
+        .and_then(|(_, rest)| rest.split_once(" failed"))
+        .and_then(|(rust_name, _)| operation.parameter_by_rust_name(rust_name))
         .unwrap_or("request")
 }
 

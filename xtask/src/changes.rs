@@ -1,0 +1,425 @@
+//! What users of the facade will notice of a spec change, before anyone reads generated code.
+//!
+//! `cargo xtask gen` writes a manifest of the surface the spec gives users (services, operations
+//! and the facade call for each, parameters with their constraints, models, fields, enum values)
+//! beside the generated facade code, and compares it with the manifest checked in before: every
+//! entry added, removed or changed is printed on one line, and those that can break a caller's
+//! code or make a call that worked fail are marked `BREAKING`.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Kind, Service, Source};
+
+/// The manifest's file name, in the facade's generated directory.
+pub const MANIFEST: &str = "surface.json";
+
+/// One entry: its kind (for the rules) and its attributes.
+type Entries = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The manifest of `services`, as JSON (sorted keys, one entry per line, so a diff reads well).
+pub fn manifest(services: &[Service]) -> String {
+    let entries = entries(services);
+    let mut out = String::from("{\n");
+    let count = entries.len();
+    for (i, (key, attrs)) in entries.iter().enumerate() {
+        let value = serde_json::to_string(attrs).unwrap_or_default();
+        let key = serde_json::to_string(key).unwrap_or_default();
+        out.push_str(&format!(
+            "  {key}: {value}{}\n",
+            if i + 1 < count { "," } else { "" }
+        ));
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn entries(services: &[Service]) -> Entries {
+    let mut out = Entries::new();
+    let mut put = |key: String, attrs: &[(&str, String)]| {
+        out.insert(
+            key,
+            attrs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect(),
+        );
+    };
+    for service in services {
+        put(
+            format!("service {}", service.name),
+            &[
+                ("kind", "service".into()),
+                ("endpoint", service.endpoint.clone()),
+            ],
+        );
+        for op in &service.operations {
+            let resource = service
+                .resources
+                .iter()
+                .find(|r| r.tag == op.tag)
+                .map(|r| r.accessor.clone())
+                .unwrap_or_default();
+            let args: Vec<String> = op
+                .positional()
+                .iter()
+                .map(|p| p.rust_name.clone())
+                .collect();
+            let call = format!(
+                "client.{resource}().{}({})",
+                op.facade_method,
+                args.join(", ")
+            );
+            let mut attrs = vec![
+                ("kind", "operation".to_string()),
+                ("service", service.name.clone()),
+                ("http", format!("{} {}", op.method, op.path)),
+                ("call", call),
+                (
+                    "returns",
+                    if op.optional().is_empty() {
+                        "answer".to_string()
+                    } else {
+                        "builder".to_string()
+                    },
+                ),
+                ("response", op.response.clone().unwrap_or_default()),
+                (
+                    "description",
+                    one_line(&format!("{} {}", op.summary, op.description)),
+                ),
+            ];
+            if let Some(p) = &op.pagination {
+                attrs.push((
+                    "pagination",
+                    format!(
+                        "{}/{} items {} total {} id {} page sizes {}..={} default {}",
+                        p.offset,
+                        p.limit,
+                        p.items,
+                        p.total.as_deref().unwrap_or("-"),
+                        p.item_id.as_deref().unwrap_or("-"),
+                        p.page_sizes.0,
+                        p.page_sizes.1,
+                        p.default_page_size
+                    ),
+                ));
+            }
+            put(format!("operation {}", op.official_name), &attrs);
+            for p in &op.parameters {
+                if p.source != Source::Caller {
+                    continue;
+                }
+                let mut attrs = vec![
+                    ("kind", "parameter".to_string()),
+                    ("in", p.location.as_str().to_string()),
+                    ("required", p.required.to_string()),
+                    ("description", one_line(&p.description)),
+                ];
+                attrs.extend(kind_attrs(&p.kind));
+                put(format!("parameter {}.{}", op.official_name, p.name), &attrs);
+            }
+        }
+        for schema in service.schemas.values() {
+            let model = format!("{}.{}", service.name, schema.name);
+            put(
+                format!("model {model}"),
+                &[
+                    ("kind", "model".into()),
+                    ("description", one_line(&schema.description)),
+                ],
+            );
+            for (field, ty) in &schema.fields {
+                put(
+                    format!("field {model}.{field}"),
+                    &[("kind", "field".into()), ("type", ty.clone())],
+                );
+            }
+            for value in schema.enum_values.iter().flatten() {
+                put(
+                    format!("enum value {model}.{value}"),
+                    &[("kind", "enum value".into())],
+                );
+            }
+        }
+    }
+    out
+}
+
+fn kind_attrs(kind: &Kind) -> Vec<(&'static str, String)> {
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    match kind {
+        Kind::Integer {
+            format,
+            minimum,
+            maximum,
+            default,
+        } => vec![
+            (
+                "type",
+                format!("integer {}", format.as_deref().unwrap_or("")),
+            ),
+            ("minimum", opt(*minimum)),
+            ("maximum", opt(*maximum)),
+            ("default", opt(*default)),
+        ],
+        Kind::Number { minimum, maximum } => vec![
+            ("type", "number".into()),
+            (
+                "minimum",
+                minimum.map(|v| v.to_string()).unwrap_or_default(),
+            ),
+            (
+                "maximum",
+                maximum.map(|v| v.to_string()).unwrap_or_default(),
+            ),
+        ],
+        Kind::Boolean => vec![("type", "boolean".into())],
+        Kind::String {
+            min_length,
+            max_length,
+            pattern,
+        } => vec![
+            ("type", "string".into()),
+            (
+                "minLength",
+                min_length.map(|v| v.to_string()).unwrap_or_default(),
+            ),
+            (
+                "maxLength",
+                max_length.map(|v| v.to_string()).unwrap_or_default(),
+            ),
+            ("pattern", pattern.clone().unwrap_or_default()),
+        ],
+        Kind::Enum { name, .. } => vec![("type", format!("enum {name}"))],
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads a manifest written by [`manifest`]; a missing or unreadable one is empty.
+pub fn parse(text: &str) -> Entries {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// One noticed change.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Change {
+    pub line: String,
+    pub breaking: bool,
+}
+
+/// The changes from `old` to `new`, in key order.
+pub fn diff(old: &Entries, new: &Entries) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (key, attrs) in new {
+        match old.get(key) {
+            None => {
+                // A new required parameter changes the call of an operation that existed.
+                let required = attrs.get("required").is_some_and(|r| r == "true");
+                let existing_operation = key
+                    .strip_prefix("parameter ")
+                    .and_then(|rest| rest.split_once('.'))
+                    .is_some_and(|(op, _)| old.contains_key(&format!("operation {op}")));
+                let breaking = attrs.get("kind").is_some_and(|k| k == "parameter")
+                    && required
+                    && existing_operation;
+                out.push(Change {
+                    line: format!("+ {key}{}", summary(attrs)),
+                    breaking,
+                });
+            }
+            Some(before) if before != attrs => out.extend(changed(key, before, attrs)),
+            Some(_) => {}
+        }
+    }
+    for key in old.keys().filter(|k| !new.contains_key(*k)) {
+        out.push(Change {
+            line: format!("- {key}"),
+            breaking: true,
+        });
+    }
+    out.sort_by(|a, b| {
+        let key = |c: &Change| c.line.get(2..).unwrap_or_default().to_string();
+        key(a).cmp(&key(b))
+    });
+    out
+}
+
+fn summary(attrs: &BTreeMap<String, String>) -> String {
+    let shown: Vec<String> = attrs
+        .iter()
+        .filter(|(k, v)| *k != "kind" && *k != "description" && !v.is_empty())
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    if shown.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", shown.join(", "))
+    }
+}
+
+fn changed(
+    key: &str,
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> Vec<Change> {
+    let kind = after.get("kind").map(String::as_str).unwrap_or_default();
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for name in names {
+        let (old, new) = (
+            before.get(name).map(String::as_str).unwrap_or_default(),
+            after.get(name).map(String::as_str).unwrap_or_default(),
+        );
+        if old == new {
+            continue;
+        }
+        let breaking = is_breaking(kind, name, old, new);
+        let shown = |v: &str| {
+            if v.is_empty() {
+                "(none)".to_string()
+            } else {
+                v.to_string()
+            }
+        };
+        out.push(Change {
+            line: format!("~ {key}: {name} {} -> {}", shown(old), shown(new)),
+            breaking,
+        });
+    }
+    out
+}
+
+/// Whether changing attribute `name` of an entry of `kind` from `old` to `new` can break a caller:
+/// a different call or type, a parameter that becomes required, or a constraint that refuses a
+/// value it accepted before.
+fn is_breaking(kind: &str, name: &str, old: &str, new: &str) -> bool {
+    let number = |v: &str| v.parse::<f64>().ok();
+    match (kind, name) {
+        (_, "description") | (_, "http") | ("service", "endpoint") => false,
+        ("operation", "pagination") => new.is_empty(),
+        ("operation", _) => true,
+        ("parameter", "required") => new == "true",
+        ("parameter", "minimum" | "minLength") => match (number(old), number(new)) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => b > a,
+        },
+        ("parameter", "maximum" | "maxLength") => match (number(old), number(new)) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => b < a,
+        },
+        ("parameter", "pattern") => !new.is_empty(),
+        ("parameter", "default") => false,
+        _ => true,
+    }
+}
+
+/// The printed summary.
+pub fn report(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "no change users of the facade will notice\n".to_string();
+    }
+    let breaking = changes.iter().filter(|c| c.breaking).count();
+    let mut out = format!(
+        "{} change(s) users of the facade will notice ({breaking} breaking):\n",
+        changes.len()
+    );
+    for change in changes {
+        out.push_str(&format!(
+            "  {}{}\n",
+            change.line,
+            if change.breaking { "  [BREAKING]" } else { "" }
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(attrs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        attrs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn additions_removals_and_constraint_changes_are_classified() {
+        let limit = |max: &str| {
+            entry(&[
+                ("kind", "parameter"),
+                ("required", "false"),
+                ("type", "integer int32"),
+                ("minimum", "1"),
+                ("maximum", max),
+            ])
+        };
+        let old: Entries = [
+            ("parameter Op.limit".to_string(), limit("100")),
+            (
+                "enum value S.Status.GONE".to_string(),
+                entry(&[("kind", "enum value")]),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let mut new: Entries = [("parameter Op.limit".to_string(), limit("200"))]
+            .into_iter()
+            .collect();
+        new.insert(
+            "parameter Op.kind".into(),
+            entry(&[
+                ("kind", "parameter"),
+                ("required", "false"),
+                ("type", "string"),
+            ]),
+        );
+        let changes = diff(&old, &new);
+        let lines: Vec<(&str, bool)> = changes
+            .iter()
+            .map(|c| (c.line.as_str(), c.breaking))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("- enum value S.Status.GONE", true),
+                ("+ parameter Op.kind (required false, type string)", false),
+                ("~ parameter Op.limit: maximum 100 -> 200", false),
+            ]
+        );
+        let narrowed = diff(&new, &old);
+        assert!(
+            narrowed
+                .iter()
+                .any(|c| c.line == "~ parameter Op.limit: maximum 200 -> 100" && c.breaking),
+            "{narrowed:?}"
+        );
+        assert!(
+            narrowed
+                .iter()
+                .any(|c| c.line == "- parameter Op.kind" && c.breaking)
+        );
+        assert_eq!(report(&[]), "no change users of the facade will notice\n");
+    }
+
+    #[test]
+    fn required_parameters_and_new_patterns_break() {
+        assert!(is_breaking("parameter", "required", "false", "true"));
+        assert!(!is_breaking("parameter", "required", "true", "false"));
+        assert!(is_breaking("parameter", "pattern", "", "^a$"));
+        assert!(!is_breaking("parameter", "pattern", "^a$", ""));
+        assert!(is_breaking("parameter", "minimum", "", "0"));
+        assert!(!is_breaking("parameter", "minimum", "0", ""));
+        assert!(is_breaking("field", "type", "string", "integer"));
+        assert!(is_breaking("operation", "call", "a()", "b()"));
+        assert!(!is_breaking("operation", "description", "a", "b"));
+    }
+}

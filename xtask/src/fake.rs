@@ -1,0 +1,183 @@
+//! The fake's operation table, generated from the API model: every operation of every spec with
+//! its route, its query parameters and their constraints, its pagination and its documented
+//! example. The fake serves every operation in this table; those it has hand-written semantics
+//! for get them, the others answer with their documented example.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{Kind, Location, Service};
+
+/// Where the fake's generated files go, relative to the project root.
+pub const OUTPUT_DIR: &str = "crates/huaweicloud-images-fake/src/generated";
+
+pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, String> {
+    let mut variants = Vec::new();
+    let mut variant_docs = Vec::new();
+    let mut names = Vec::new();
+    let mut op_services = Vec::new();
+    let mut specs = Vec::new();
+    let mut lists = Vec::new();
+    for service in services {
+        let service_variant = format_ident!("{}", service.name);
+        for op in &service.operations {
+            let variant = format_ident!("{}", op.official_name);
+            variant_docs.push(format!(
+                " {} `{} {}` ({}).",
+                service.name, op.method, op.path, service.file
+            ));
+            names.push(op.official_name.clone());
+            op_services.push(quote!(Service::#service_variant));
+            let method = &op.method;
+            let path = &op.path;
+            let mut query = Vec::new();
+            for p in &op.parameters {
+                if p.location != Location::Query {
+                    continue;
+                }
+                let name = &p.name;
+                let kind = match &p.kind {
+                    Kind::Integer {
+                        format,
+                        minimum,
+                        maximum,
+                        default,
+                    } => {
+                        let (low, high) = match format.as_deref() {
+                            Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+                            _ => (i64::MIN, i64::MAX),
+                        };
+                        let min = Literal::i64_unsuffixed(minimum.unwrap_or(low).max(low));
+                        let max = Literal::i64_unsuffixed(maximum.unwrap_or(high).min(high));
+                        let default = match default {
+                            Some(d) => {
+                                let d = Literal::i64_unsuffixed(*d);
+                                quote!(Some(#d))
+                            }
+                            None => quote!(None),
+                        };
+                        quote!(ParamKind::Integer { minimum: #min, maximum: #max, default: #default })
+                    }
+                    Kind::Number { .. } => quote!(ParamKind::Number),
+                    Kind::Boolean => quote!(ParamKind::Boolean),
+                    Kind::String { max_length, .. } => {
+                        let max = match max_length {
+                            Some(m) => {
+                                let m = Literal::u64_unsuffixed(*m);
+                                quote!(Some(#m))
+                            }
+                            None => quote!(None),
+                        };
+                        quote!(ParamKind::String { max_length: #max })
+                    }
+                    Kind::Enum { name, values } => {
+                        quote!(ParamKind::Enum { name: #name, values: &[#(#values),*] })
+                    }
+                };
+                query.push(quote!(QueryParam { name: #name, kind: #kind }));
+            }
+            let pagination = match &op.pagination {
+                Some(p) => {
+                    let (offset, limit, items) = (&p.offset, &p.limit, &p.items);
+                    let total = match &p.total {
+                        Some(t) => quote!(Some(#t)),
+                        None => quote!(None),
+                    };
+                    quote!(Some(PaginationSpec { offset: #offset, limit: #limit, items: #items, total: #total }))
+                }
+                None => quote!(None),
+            };
+            lists.push(op.pagination.is_some());
+            let example = match &op.example {
+                Some(value) => {
+                    let json = serde_json::to_string(value)
+                        .map_err(|e| format!("{}: example of {}: {e}", service.file, op.id))?;
+                    quote!(Some(#json))
+                }
+                None => quote!(None),
+            };
+            specs.push(quote! {
+                OperationSpec {
+                    method: #method,
+                    path: #path,
+                    query: &[#(#query),*],
+                    pagination: #pagination,
+                    example: #example,
+                }
+            });
+            variants.push(variant);
+        }
+    }
+    let count = Literal::usize_unsuffixed(variants.len());
+    let indices: Vec<Literal> = (0..variants.len()).map(Literal::usize_unsuffixed).collect();
+    let service_variants: Vec<syn::Ident> = services
+        .iter()
+        .map(|s| format_ident!("{}", s.name))
+        .collect();
+    let service_names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+    let service_docs: Vec<String> = services
+        .iter()
+        .map(|s| format!(" {} ({}).", s.title, s.file))
+        .collect();
+    let service_count = Literal::usize_unsuffixed(services.len());
+    let tokens = quote! {
+        //! The operations the fake serves, generated from `spec/` by `cargo xtask gen`.
+
+        use crate::spec_table::{OperationSpec, PaginationSpec, ParamKind, QueryParam};
+
+        /// One of the operations the fake serves, named as the official SDKs name them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Operation {
+            #( #[doc = #variant_docs] #variants, )*
+        }
+
+        impl Operation {
+            /// Every operation, in the order of the spec files.
+            pub const ALL: [Operation; #count] = [#(Operation::#variants),*];
+
+            /// The official operation name, e.g. `"ListImageServers"`.
+            pub fn name(self) -> &'static str {
+                match self { #(Operation::#variants => #names,)* }
+            }
+
+            /// The service that answers this operation (decides the error body's shape and codes).
+            pub fn service(self) -> Service {
+                match self { #(Operation::#variants => #op_services,)* }
+            }
+
+            /// Whether the operation returns a page of a list (`x-pagination`; the pagination
+            /// faults apply to these only).
+            pub fn is_list(self) -> bool {
+                match self { #(Operation::#variants => #lists,)* }
+            }
+
+            /// What the spec says of the operation: route, query parameters, pagination, example.
+            pub fn spec(self) -> &'static OperationSpec {
+                &SPECS[self.index()]
+            }
+
+            fn index(self) -> usize {
+                match self { #(Operation::#variants => #indices,)* }
+            }
+        }
+
+        static SPECS: [OperationSpec; #count] = [#(#specs),*];
+
+        /// The cloud service behind a path: one spec file each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Service {
+            #( #[doc = #service_docs] #service_variants, )*
+        }
+
+        impl Service {
+            /// Every service, in the order of the spec files.
+            pub const ALL: [Service; #service_count] = [#(Service::#service_variants),*];
+
+            /// The official service name, e.g. `WorkspaceApp`.
+            pub fn name(self) -> &'static str {
+                match self { #(Service::#service_variants => #service_names,)* }
+            }
+        }
+    };
+    Ok(vec![("operations.rs".to_string(), tokens)])
+}

@@ -1,0 +1,784 @@
+//! The API model every generator works from: services, operations, parameters with their
+//! constraints, pagination, models and enums, read once from the checked specs.
+//!
+//! Everything the facade and the fake need from a spec is here, so a spec change reaches them
+//! through this one reading. What the model cannot express (a parameter kind the facade has no
+//! setter for, an `x-pagination` that points at nothing) is refused with the file, the path in it
+//! and the reason, like the checks in [`crate::spec`].
+
+use std::collections::BTreeMap;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use serde_json::Value;
+
+use crate::spec::Spec;
+
+/// One service: one spec file.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// File stem, e.g. `workspaceapp`; the module name in every generated crate.
+    pub stem: String,
+    /// `spec/<stem>.yaml`, for messages.
+    pub file: String,
+    /// The official service name (`info.x-service.name`), e.g. `WorkspaceApp`.
+    pub name: String,
+    /// The upper-case name used in `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`.
+    pub env_name: String,
+    /// The endpoint of a region missing from the tables, with `{region}`
+    /// (`info.x-service.endpoint`).
+    pub endpoint: String,
+    /// `info.title`.
+    pub title: String,
+    /// The resources (tags), in spec order.
+    pub resources: Vec<Resource>,
+    /// The operations, in spec order (paths, then methods).
+    pub operations: Vec<Operation>,
+    /// The named schemas (`components.schemas`), by name.
+    pub schemas: BTreeMap<String, Schema>,
+}
+
+/// A tag: the resource a group of operations works on.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// The tag, e.g. `ImageServers` (the facade's resource type).
+    pub tag: String,
+    /// The accessor on the client, `snake_case(tag)`.
+    pub accessor: String,
+    pub description: String,
+}
+
+/// One operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// `operationId`, e.g. `list_image_servers` (the generated crate's method).
+    pub id: String,
+    /// `x-official-name`, e.g. `ListImageServers` (or the operationId in UpperCamelCase).
+    pub official_name: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    pub path: String,
+    /// The first tag: the resource.
+    pub tag: String,
+    /// The facade method on the resource (`x-facade-method`, else the operationId).
+    pub facade_method: String,
+    pub summary: String,
+    pub description: String,
+    pub parameters: Vec<Parameter>,
+    /// The schema of the 2xx JSON body (`$ref` name), if any.
+    pub response: Option<String>,
+    /// The first documented example of the 2xx body.
+    pub example: Option<Value>,
+    pub pagination: Option<Pagination>,
+}
+
+impl Operation {
+    /// The parameters a caller sets (neither filled from the client nor owned by the transport).
+    pub fn caller_parameters(&self) -> impl Iterator<Item = &Parameter> {
+        self.parameters
+            .iter()
+            .filter(|p| p.source == Source::Caller)
+    }
+
+    /// Parameters taken as positional arguments: path parameters, then required query/header ones.
+    pub fn positional(&self) -> Vec<&Parameter> {
+        let mut out: Vec<&Parameter> = self
+            .caller_parameters()
+            .filter(|p| p.location == Location::Path)
+            .collect();
+        out.extend(
+            self.caller_parameters()
+                .filter(|p| p.location != Location::Path && p.required),
+        );
+        out
+    }
+
+    /// Parameters set with builder methods.
+    pub fn optional(&self) -> Vec<&Parameter> {
+        self.caller_parameters()
+            .filter(|p| p.location != Location::Path && !p.required)
+            .collect()
+    }
+
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+
+    /// `LIST_IMAGE_SERVERS`: the name of its entry in the operation tables.
+    pub fn const_name(&self) -> String {
+        self.id.to_uppercase()
+    }
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+impl Location {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
+        }
+    }
+}
+
+/// Who supplies a parameter's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The caller, through the facade.
+    Caller,
+    /// The client: `project_id` in the path is the client's project.
+    Client,
+    /// The transport: authentication headers (`X-Auth-Token`, …) come from the credentials.
+    Transport,
+}
+
+/// Headers the transport sets itself; a spec parameter of that name gets no setter.
+pub const TRANSPORT_HEADERS: [&str; 7] = [
+    "x-auth-token",
+    "x-security-token",
+    "x-project-id",
+    "x-sdk-date",
+    "authorization",
+    "content-type",
+    "host",
+];
+
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    /// The name on the wire, e.g. `limit`, `X-Auth-Token`.
+    pub name: String,
+    /// The Rust name, e.g. `limit`, `x_auth_token`.
+    pub rust_name: String,
+    pub location: Location,
+    pub required: bool,
+    pub description: String,
+    pub kind: Kind,
+    pub source: Source,
+}
+
+/// What a parameter holds, with the constraints the spec states on it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Integer {
+        format: Option<String>,
+        minimum: Option<i64>,
+        maximum: Option<i64>,
+        default: Option<i64>,
+    },
+    Number {
+        minimum: Option<f64>,
+        maximum: Option<f64>,
+    },
+    Boolean,
+    String {
+        min_length: Option<u64>,
+        max_length: Option<u64>,
+        pattern: Option<String>,
+    },
+    /// A named open enum of `components.schemas`.
+    Enum {
+        name: String,
+        values: Vec<String>,
+    },
+}
+
+/// `x-pagination`: how an offset/limit list operation pages.
+#[derive(Debug, Clone)]
+pub struct Pagination {
+    /// The offset parameter.
+    pub offset: String,
+    /// The limit parameter (its schema gives the page sizes and the default).
+    pub limit: String,
+    /// The response field holding the items.
+    pub items: String,
+    /// The response field holding the total, if any.
+    pub total: Option<String>,
+    /// The item field that identifies an item, if any (`item-id`).
+    pub item_id: Option<String>,
+    /// The schema of one item.
+    pub item_schema: String,
+    /// Page sizes the paginator accepts: `max(minimum, 1)..=maximum` of the limit parameter.
+    pub page_sizes: (u32, u32),
+    /// The limit parameter's default (else its maximum).
+    pub default_page_size: u32,
+}
+
+/// A named schema, as far as users of the generated code see it.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub name: String,
+    pub description: String,
+    /// Object properties: name → type summary (`string`, `[ImageServer]`, `ImageServerStatus`).
+    pub fields: BTreeMap<String, String>,
+    /// For string enums, the documented values.
+    pub enum_values: Option<Vec<String>>,
+}
+
+/// Builds the model of every spec, in file order.
+pub fn build(specs: &[Spec]) -> Result<Vec<Service>, String> {
+    let services = specs.iter().map(service).collect::<Result<Vec<_>, _>>()?;
+    let mut names = BTreeMap::new();
+    for service in &services {
+        if let Some(other) = names.insert(service.name.clone(), service.file.clone()) {
+            return Err(format!(
+                "{}: info.x-service.name `{}` is also the name of {other}",
+                service.file, service.name
+            ));
+        }
+    }
+    Ok(services)
+}
+
+fn service(spec: &Spec) -> Result<Service, String> {
+    let file = spec.display_path.clone();
+    let raw = &spec.json;
+    let at = |path: &str| format!("{file}: {path}");
+    let x_service = raw
+        .pointer("/info/x-service")
+        .ok_or_else(|| at("info.x-service is missing: it names the service and its endpoint pattern (spec/README.md)"))?;
+    let name = text(x_service, "name")
+        .ok_or_else(|| at("info.x-service.name is missing"))?
+        .to_string();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(at(&format!(
+            "info.x-service.name `{name}` must be letters and digits (it becomes a Rust variant)"
+        )));
+    }
+    let endpoint = text(x_service, "endpoint")
+        .ok_or_else(|| at("info.x-service.endpoint is missing"))?
+        .to_string();
+    if !endpoint.starts_with("https://") || !endpoint.contains("{region}") {
+        return Err(at(&format!(
+            "info.x-service.endpoint `{endpoint}` must be an https:// URL with `{{region}}` in it"
+        )));
+    }
+    let env_name = text(x_service, "env-name")
+        .map(str::to_string)
+        .unwrap_or_else(|| name.to_uppercase());
+
+    let mut resources = Vec::new();
+    for tag in raw
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let tag_name = text(tag, "name").unwrap_or_default().to_string();
+        resources.push(Resource {
+            accessor: tag_name.to_snake_case(),
+            tag: tag_name,
+            description: text(tag, "description").unwrap_or_default().trim().into(),
+        });
+    }
+
+    let schemas = schemas(raw);
+    let mut operations = Vec::new();
+    for (path, item) in raw
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !matches!(
+                method.as_str(),
+                "get" | "put" | "post" | "delete" | "patch" | "head" | "options"
+            ) {
+                continue;
+            }
+            let op_at = format!("paths.{path}.{method}");
+            operations.push(operation(
+                &file, raw, &schemas, &resources, path, method, op, &op_at,
+            )?);
+        }
+    }
+    for resource in &resources {
+        let mut methods = BTreeMap::new();
+        for op in operations.iter().filter(|o| o.tag == resource.tag) {
+            if let Some(other) = methods.insert(op.facade_method.clone(), op.id.clone()) {
+                return Err(at(&format!(
+                    "tag {}: operations `{other}` and `{}` both want the facade method `{}`; give one another `x-facade-method`",
+                    resource.tag, op.id, op.facade_method
+                )));
+            }
+        }
+    }
+    Ok(Service {
+        stem: spec.stem.clone(),
+        file,
+        name,
+        env_name,
+        endpoint,
+        title: raw
+            .pointer("/info/title")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .into(),
+        resources,
+        operations,
+        schemas,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn operation(
+    file: &str,
+    raw: &Value,
+    schemas: &BTreeMap<String, Schema>,
+    resources: &[Resource],
+    path: &str,
+    method: &str,
+    op: &Value,
+    op_at: &str,
+) -> Result<Operation, String> {
+    let at = |rest: &str| format!("{file}: {op_at}{rest}");
+    let id = text(op, "operationId").unwrap_or_default().to_string();
+    let tag = op
+        .get("tags")
+        .and_then(Value::as_array)
+        .and_then(|t| t.first())
+        .and_then(Value::as_str)
+        .ok_or_else(|| at(".tags: an operation needs a tag; it names the facade resource"))?
+        .to_string();
+    if !resources.iter().any(|r| r.tag == tag) {
+        return Err(at(&format!(
+            ".tags: `{tag}` is not declared in the top-level `tags` (with a description)"
+        )));
+    }
+    if tag.is_empty()
+        || !tag.chars().all(|c| c.is_ascii_alphanumeric())
+        || tag.to_upper_camel_case() != tag
+    {
+        return Err(at(&format!(
+            ".tags: `{tag}` must be UpperCamelCase letters and digits (it becomes a Rust type)"
+        )));
+    }
+    let facade_method = text(op, "x-facade-method").unwrap_or(&id).to_string();
+    if facade_method.is_empty()
+        || facade_method.to_snake_case() != facade_method
+        || syn::parse_str::<syn::Ident>(&facade_method).is_err()
+    {
+        return Err(at(&format!(
+            ".x-facade-method: `{facade_method}` must be a snake_case Rust identifier"
+        )));
+    }
+    let official_name = text(op, "x-official-name")
+        .map(str::to_string)
+        .unwrap_or_else(|| id.to_upper_camel_case());
+
+    let mut parameters = Vec::new();
+    for (index, p) in op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let p = resolve(raw, p);
+        parameters.push(parameter(
+            file,
+            raw,
+            p,
+            &format!("{op_at}.parameters.{index}"),
+        )?);
+    }
+
+    let mut response = None;
+    let mut example = None;
+    for (status, r) in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if !status.starts_with('2') || response.is_some() {
+            continue;
+        }
+        let r = resolve(raw, r);
+        let Some(content) = r.pointer("/content/application~1json") else {
+            continue;
+        };
+        response = content
+            .pointer("/schema/$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_string);
+        if response.is_none() {
+            return Err(at(&format!(
+                ".responses.{status}: the success body must be a $ref to components.schemas (it becomes a named model)"
+            )));
+        }
+        example = content.get("example").cloned().or_else(|| {
+            content
+                .get("examples")
+                .and_then(Value::as_object)
+                .and_then(|e| e.values().next())
+                .and_then(|e| e.get("value"))
+                .cloned()
+        });
+    }
+
+    let pagination = match op.get("x-pagination") {
+        None => None,
+        Some(block) => Some(pagination(
+            &at(".x-pagination"),
+            block,
+            &parameters,
+            response.as_deref(),
+            raw,
+            schemas,
+        )?),
+    };
+
+    Ok(Operation {
+        id,
+        official_name,
+        method: method.to_uppercase(),
+        path: path.to_string(),
+        tag,
+        facade_method,
+        summary: text(op, "summary").unwrap_or_default().trim().into(),
+        description: text(op, "description").unwrap_or_default().trim().into(),
+        parameters,
+        response,
+        example,
+        pagination,
+    })
+}
+
+fn parameter(file: &str, raw: &Value, p: &Value, p_at: &str) -> Result<Parameter, String> {
+    let at = |rest: &str| format!("{file}: {p_at}{rest}");
+    let name = text(p, "name").unwrap_or_default().to_string();
+    let location = match text(p, "in") {
+        Some("path") => Location::Path,
+        Some("query") => Location::Query,
+        Some("header") => Location::Header,
+        other => {
+            return Err(at(&format!(
+                ".in: parameters in {other:?} are not supported by the facade generator"
+            )));
+        }
+    };
+    let source = if location == Location::Path && name == "project_id" {
+        Source::Client
+    } else if location == Location::Header
+        && TRANSPORT_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+    {
+        Source::Transport
+    } else {
+        Source::Caller
+    };
+    let schema = p.get("schema").ok_or_else(|| at(".schema is missing"))?;
+    let kind = kind(raw, schema, &at(".schema"))?;
+    let rust_name = name.to_snake_case();
+    if syn::parse_str::<syn::Ident>(&rust_name).is_err() {
+        return Err(at(&format!(
+            ".name: `{name}` does not make a Rust identifier (`{rust_name}`)"
+        )));
+    }
+    Ok(Parameter {
+        rust_name,
+        name,
+        location,
+        required: p.get("required").and_then(Value::as_bool).unwrap_or(false)
+            || location == Location::Path,
+        description: text(p, "description").unwrap_or_default().trim().into(),
+        kind,
+        source,
+    })
+}
+
+/// Constraints the facade enforces; anything else on a request parameter is refused rather than
+/// silently ignored.
+const KNOWN_SCHEMA_KEYS: [&str; 12] = [
+    "type",
+    "format",
+    "minimum",
+    "maximum",
+    "default",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "description",
+    "example",
+    "nullable",
+    "$ref",
+];
+
+fn kind(raw: &Value, schema: &Value, at: &str) -> Result<Kind, String> {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .ok_or_else(|| {
+                format!("{at}.$ref: `{reference}` is not a components.schemas reference")
+            })?;
+        let target = raw
+            .pointer(&format!("/components/schemas/{name}"))
+            .ok_or_else(|| format!("{at}.$ref: `{reference}` does not resolve"))?;
+        let Some(values) = target.get("enum").and_then(Value::as_array) else {
+            return kind(raw, target, &format!("components.schemas.{name}"));
+        };
+        return Ok(Kind::Enum {
+            name: name.to_string(),
+            values: values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        });
+    }
+    if let Some(map) = schema.as_object() {
+        for key in map.keys() {
+            if !KNOWN_SCHEMA_KEYS.contains(&key.as_str()) && !key.starts_with("x-") {
+                return Err(format!(
+                    "{at}.{key}: the facade generator does not enforce `{key}` on a request parameter; express the constraint with minimum/maximum, minLength/maxLength or pattern"
+                ));
+            }
+        }
+    }
+    let int = |key: &str| -> Result<Option<i64>, String> {
+        match schema.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| format!("{at}.{key}: `{v}` is not an integer")),
+        }
+    };
+    let unsigned = |key: &str| -> Result<Option<u64>, String> {
+        match schema.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("{at}.{key}: `{v}` is not a non-negative integer")),
+        }
+    };
+    match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => {
+            let (minimum, maximum) = (int("minimum")?, int("maximum")?);
+            if let (Some(min), Some(max)) = (minimum, maximum)
+                && min > max
+            {
+                return Err(format!("{at}: minimum {min} is above maximum {max}"));
+            }
+            Ok(Kind::Integer {
+                format: text(schema, "format").map(str::to_string),
+                minimum,
+                maximum,
+                default: int("default")?,
+            })
+        }
+        Some("number") => Ok(Kind::Number {
+            minimum: schema.get("minimum").and_then(Value::as_f64),
+            maximum: schema.get("maximum").and_then(Value::as_f64),
+        }),
+        Some("boolean") => Ok(Kind::Boolean),
+        Some("string") => {
+            let pattern = text(schema, "pattern").map(str::to_string);
+            if let Some(p) = &pattern {
+                regress::Regex::new(p)
+                    .map_err(|e| format!("{at}.pattern: `{p}` is not an ECMAScript regex: {e}"))?;
+            }
+            Ok(Kind::String {
+                min_length: unsigned("minLength")?,
+                max_length: unsigned("maxLength")?,
+                pattern,
+            })
+        }
+        other => Err(format!(
+            "{at}.type: {other:?} parameters are not supported by the facade generator (integer, number, boolean, string and named enums are)"
+        )),
+    }
+}
+
+fn pagination(
+    at: &str,
+    block: &Value,
+    parameters: &[Parameter],
+    response: Option<&str>,
+    raw: &Value,
+    schemas: &BTreeMap<String, Schema>,
+) -> Result<Pagination, String> {
+    let field = |key: &str| text(block, key).map(str::to_string);
+    if field("style").as_deref() != Some("offset-limit") {
+        return Err(format!("{at}.style: only `offset-limit` is supported"));
+    }
+    let offset = field("offset").ok_or_else(|| format!("{at}.offset is missing"))?;
+    let limit = field("limit").ok_or_else(|| format!("{at}.limit is missing"))?;
+    let items = field("items").ok_or_else(|| format!("{at}.items is missing"))?;
+    let total = field("total");
+    let item_id = field("item-id");
+    let param = |name: &str, key: &str| {
+        parameters
+            .iter()
+            .find(|p| p.name == *name && p.location == Location::Query && !p.required)
+            .ok_or_else(|| {
+                format!("{at}.{key}: `{name}` is not an optional query parameter of this operation")
+            })
+    };
+    for (name, key) in [(&offset, "offset"), (&limit, "limit")] {
+        if !matches!(param(name, key)?.kind, Kind::Integer { .. }) {
+            return Err(format!("{at}.{key}: `{name}` must be an integer parameter"));
+        }
+    }
+    let Kind::Integer {
+        minimum,
+        maximum,
+        default,
+        ..
+    } = param(&limit, "limit")?.kind
+    else {
+        unreachable!("checked above");
+    };
+    let maximum = maximum.ok_or_else(|| {
+        format!("{at}.limit: `{limit}` needs a `maximum`: it bounds the paginator's page size")
+    })?;
+    let low = minimum.unwrap_or(0).max(1);
+    let fits = |v: i64| u32::try_from(v).ok();
+    let page_sizes = match (fits(low), fits(maximum)) {
+        (Some(low), Some(high)) if low <= high => (low, high),
+        _ => {
+            return Err(format!(
+                "{at}.limit: `{limit}` allows no page size in 1..={}",
+                u32::MAX
+            ));
+        }
+    };
+    let default_page_size = match default {
+        Some(d) => fits(d)
+            .filter(|d| (page_sizes.0..=page_sizes.1).contains(d))
+            .ok_or_else(|| {
+                format!("{at}.limit: the default {d} of `{limit}` is not a page size")
+            })?,
+        None => page_sizes.1,
+    };
+    let response =
+        response.ok_or_else(|| format!("{at}: the operation has no JSON success body"))?;
+    let body = &schemas[response];
+    let items_type = body
+        .fields
+        .get(&items)
+        .ok_or_else(|| format!("{at}.items: `{items}` is not a property of {response}"))?;
+    let item_schema = items_type
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .filter(|t| schemas.contains_key(*t))
+        .ok_or_else(|| {
+            format!("{at}.items: `{items}` of {response} must be an array of a named schema, not {items_type}")
+        })?
+        .to_string();
+    if let Some(total) = &total {
+        let ty = body
+            .fields
+            .get(total)
+            .ok_or_else(|| format!("{at}.total: `{total}` is not a property of {response}"))?;
+        if !ty.starts_with("integer") {
+            return Err(format!(
+                "{at}.total: `{total}` of {response} must be an integer, not {ty}"
+            ));
+        }
+    }
+    if let Some(id) = &item_id {
+        let ty = schemas[&item_schema]
+            .fields
+            .get(id)
+            .ok_or_else(|| format!("{at}.item-id: `{id}` is not a property of {item_schema}"))?;
+        if !(ty == "string" || ty.starts_with("integer")) {
+            return Err(format!(
+                "{at}.item-id: `{id}` of {item_schema} must be a string or an integer, not {ty}"
+            ));
+        }
+    }
+    let _ = raw;
+    Ok(Pagination {
+        offset,
+        limit,
+        items,
+        total,
+        item_id,
+        item_schema,
+        page_sizes,
+        default_page_size,
+    })
+}
+
+fn schemas(raw: &Value) -> BTreeMap<String, Schema> {
+    let mut out = BTreeMap::new();
+    for (name, schema) in raw
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let fields = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(field, s)| (field.clone(), type_summary(s)))
+            .collect();
+        out.insert(
+            name.clone(),
+            Schema {
+                name: name.clone(),
+                description: text(schema, "description")
+                    .unwrap_or_default()
+                    .trim()
+                    .into(),
+                fields,
+                enum_values: schema.get("enum").and_then(Value::as_array).map(|values| {
+                    values
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                }),
+            },
+        );
+    }
+    out
+}
+
+/// `string`, `integer int32`, `[ImageServer]`, `ImageServerStatus`.
+fn type_summary(schema: &Value) -> String {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        return r.rsplit('/').next().unwrap_or(r).to_string();
+    }
+    if let Some(first) = schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
+        return type_summary(first);
+    }
+    match text(schema, "type") {
+        Some("array") => format!(
+            "[{}]",
+            schema.get("items").map(type_summary).unwrap_or_default()
+        ),
+        Some(t) => match text(schema, "format") {
+            Some(f) => format!("{t} {f}"),
+            None => t.to_string(),
+        },
+        None => "any".to_string(),
+    }
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// A `$ref` to `components.*` resolved (one level), anything else as is.
+fn resolve<'a>(raw: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => raw.pointer(&r.replacen('#', "", 1)).unwrap_or(v),
+        None => v,
+    }
+}
