@@ -161,6 +161,12 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
             }
         }
 
+        impl ::std::fmt::Display for Operation {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
         static SPECS: [OperationSpec; #count] = [#(#specs),*];
 
         /// The cloud service behind a path: one spec file each.
@@ -176,6 +182,12 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
             /// The official service name, e.g. `WorkspaceApp`.
             pub fn name(self) -> &'static str {
                 match self { #(Service::#service_variants => #service_names,)* }
+            }
+        }
+
+        impl ::std::fmt::Display for Service {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.name())
             }
         }
     };

@@ -27,11 +27,12 @@ pub const APIGW_NO_SUCH_API: &str = "APIGW.0101";
 /// Gateway code of a throttled request (429).
 pub const APIGW_THROTTLED: &str = "APIGW.0308";
 
-/// The service error code for an HTTP status, e.g. `WKS.00010400` or `ModelArts.0404`.
+/// The service error code for an HTTP status, e.g. `WKS.00010400` or `ModelArts.0404`; a service
+/// added to the spec later gets `<name>.<status>`.
 pub fn service_code(service: Service, status: StatusCode) -> String {
-    match service {
-        Service::WorkspaceApp | Service::Workspace => format!("WKS.0001{:04}", status.as_u16()),
-        Service::ModelArts => format!("ModelArts.{:04}", status.as_u16()),
+    match service.name() {
+        "WorkspaceApp" | "Workspace" => format!("WKS.0001{:04}", status.as_u16()),
+        name => format!("{name}.{:04}", status.as_u16()),
     }
 }
 
@@ -52,16 +53,14 @@ impl ApiError {
     /// An error answered by `service`, coded with [`service_code`].
     pub fn service(service: Service, status: StatusCode, message: &str) -> Self {
         let code = service_code(service, status);
-        let body = match service {
-            Service::Workspace => json!({
+        let body = match service.name() {
+            "Workspace" => json!({
                 "error_code": code,
                 "error_msg": message,
                 "error_detail": format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("")),
                 "encoded_authorization_message": "",
             }),
-            Service::WorkspaceApp | Service::ModelArts => {
-                json!({"error_code": code, "error_msg": message})
-            }
+            _ => json!({"error_code": code, "error_msg": message}),
         };
         ApiError { status, body }
     }

@@ -1,6 +1,8 @@
 //! An offline fake of the three Huawei Cloud services behind the image APIs, for tests and examples.
 //!
-//! One base URL serves all four operations (their paths do not collide):
+//! One base URL serves every operation of `spec/` (their paths do not collide); the table of
+//! operations ([`Operation`], [`Operation::spec`]) is generated from the spec by `cargo xtask gen`.
+//! Four have hand-written semantics:
 //!
 //! | operation | service | route |
 //! |---|---|---|
@@ -9,18 +11,23 @@
 //! | [`Operation::ListImages`] | Workspace | `GET /v2/{project_id}/images` |
 //! | [`Operation::GetDevServerImage`] | ModelArts | `GET /v1/{project_id}/dev-servers/images/{id}` |
 //!
+//! Any other operation of the spec answers with its documented example (paged by offset and limit
+//! when it has `x-pagination`), so an operation added to the spec is served without touching the
+//! fake.
+//!
 //! The fake knows the documents' shapes only (its own [`model`] structs and `serde_json`); it shares no code
 //! with the SDK, so it catches the SDK's mistakes instead of repeating them. In particular it verifies
 //! `SDK-HMAC-SHA256` signatures with its own implementation of the algorithm ([`signing`]).
 //!
 //! What a request goes through, in order (each step is one module):
-//! 1. [`log`]: a request id is assigned (`X-Request-Id` on every response) and the request is recorded,
-//!    secrets masked; the configured latency is waited.
-//! 2. routing: an unknown path is `404 APIGW.0101`, a method other than `GET` is `405` — before any auth.
-//! 3. [`auth`]: AK/SK signature or `X-Auth-Token`; then the project checks.
-//! 4. [`faults`]: an injected fault may replace the response (429, 500, 502, 503, reset, malformed JSON,
-//!    slow body) or bend the list handlers (ignored offset, wrong total).
-//! 5. the handler: query validation ([`query`]) and the seeded data ([`data`]).
+//! 1. recording: a request id is assigned (`X-Request-Id` on every response) and the request is
+//!    recorded in the [`log`], secrets masked; the configured latency is waited.
+//! 2. routing: an unknown path is `404 APIGW.0101`, another method than the operation's is `405` —
+//!    before any auth.
+//! 3. admission: [`auth`] (AK/SK signature or `X-Auth-Token`), then the project checks, then the
+//!    [`faults`]: an injected fault may replace the response (429, 500, 502, 503, reset, malformed
+//!    JSON, slow body) or bend the list handlers (ignored offset, wrong total).
+//! 4. the handler: the query checked against the spec ([`query`]) and the seeded data ([`data`]).
 //!
 //! Decisions the documents leave open (each documented where it is made):
 //! - `limit=0` on ListImages (in the documented 0–100 range) returns no images and the true
@@ -43,20 +50,23 @@
 
 #![warn(missing_docs)]
 
+mod admission;
 pub mod auth;
 mod config;
 pub mod data;
 mod doc_examples;
 pub mod errors;
 pub mod faults;
-mod guard;
 pub mod log;
 pub mod model;
+#[path = "generated/operations.rs"]
 mod operation;
 pub mod query;
+mod recording;
 mod routes;
 mod server;
 pub mod signing;
+pub mod spec_table;
 mod state;
 
 pub use config::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FAKE_TOKEN, FakeConfig};

@@ -1,4 +1,4 @@
-//! The request log tests assert on, and the outermost middleware that fills it.
+//! The request log tests assert on (filled by [`crate::recording`]).
 //!
 //! Every request is recorded when it arrives (so a request whose client gave up still shows) and
 //! completed when its response head is ready. Secrets are masked before anything is stored or traced:
@@ -9,15 +9,11 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::faults::Fault;
 use crate::operation::Operation;
 use crate::signing::Authorization;
-use crate::state::SharedState;
 
 /// What is shown instead of a secret.
 pub const MASK: &str = "***";
@@ -63,22 +59,6 @@ impl RecordedRequest {
             .map(|(_, value)| value.as_str())
     }
 }
-
-/// What the per-operation guard found out; read back by [`record`].
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Outcome {
-    pub(crate) operation: Option<Operation>,
-    pub(crate) auth_passed: bool,
-    pub(crate) faults: Vec<Fault>,
-}
-
-/// Marks a response that must not be sent: the connection is reset instead.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct DropConnection;
-
-/// The request id of the request being handled (a request extension).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RequestId(pub(crate) String);
 
 fn mask_value(name: &str, value: &HeaderValue) -> String {
     let text = String::from_utf8_lossy(value.as_bytes());
@@ -127,7 +107,7 @@ impl RequestLog {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn push(&self, entry: RecordedRequest) {
+    pub(crate) fn push(&self, entry: RecordedRequest) {
         let mut entries = self.lock();
         while entries.len() >= self.capacity {
             entries.pop_front();
@@ -135,7 +115,15 @@ impl RequestLog {
         entries.push_back(entry);
     }
 
-    fn complete(&self, request_id: &str, status: Option<StatusCode>, outcome: Outcome) {
+    /// Completes the entry of `request_id` with what became of it.
+    pub(crate) fn complete(
+        &self,
+        request_id: &str,
+        status: Option<StatusCode>,
+        operation: Option<Operation>,
+        auth_passed: bool,
+        faults: Vec<Fault>,
+    ) {
         let mut entries = self.lock();
         if let Some(entry) = entries
             .iter_mut()
@@ -143,9 +131,9 @@ impl RequestLog {
             .find(|entry| entry.request_id == request_id)
         {
             entry.status = status.map(|status| status.as_u16());
-            entry.operation = outcome.operation;
-            entry.auth_passed = outcome.auth_passed;
-            entry.faults = outcome.faults;
+            entry.operation = operation;
+            entry.auth_passed = auth_passed;
+            entry.faults = faults;
         }
     }
 
@@ -156,58 +144,6 @@ impl RequestLog {
     pub(crate) fn clear(&self) {
         self.lock().clear();
     }
-}
-
-/// Outermost middleware: request id, latency, log, `X-Request-Id` and `Allow` headers.
-pub(crate) async fn record(
-    State(state): State<SharedState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let request_id = state.next_request_id();
-    request
-        .extensions_mut()
-        .insert(RequestId(request_id.clone()));
-    state.log.push(RecordedRequest {
-        request_id: request_id.clone(),
-        method: request.method().as_str().to_owned(),
-        path: request.uri().path().to_owned(),
-        query: request.uri().query().map(str::to_owned),
-        headers: mask_headers(request.headers()),
-        operation: None,
-        status: None,
-        auth_passed: false,
-        faults: Vec::new(),
-    });
-    let latency = state.latency();
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-
-    let mut response = next.run(request).await;
-    let outcome = response
-        .extensions_mut()
-        .remove::<Outcome>()
-        .unwrap_or_default();
-    let dropped = response.extensions().get::<DropConnection>().is_some();
-    let status = (!dropped).then(|| response.status());
-    tracing::debug!(
-        request_id,
-        operation = outcome.operation.map(Operation::name),
-        status = status.map(|s| s.as_u16()),
-        auth_passed = outcome.auth_passed,
-        "fake answered"
-    );
-    state.log.complete(&request_id, status, outcome);
-    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET"));
-    }
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    response
 }
 
 #[cfg(test)]
@@ -265,12 +201,13 @@ mod tests {
                 faults: Vec::new(),
             });
         }
-        let outcome = Outcome {
-            operation: Some(Operation::ListImages),
-            auth_passed: true,
-            faults: vec![],
-        };
-        log.complete("c", Some(StatusCode::OK), outcome);
+        log.complete(
+            "c",
+            Some(StatusCode::OK),
+            Some(Operation::ListImages),
+            true,
+            vec![],
+        );
         let entries = log.snapshot();
         assert_eq!(
             entries

@@ -1,69 +1,128 @@
-//! The router and the four operations' handlers.
+//! The router: every operation of the spec's generated table, with hand-written semantics where
+//! they exist and the documented example otherwise.
 //!
-//! Orders: ListImageServers returns `create_time` descending, then `id`; ListImages sorts by the
-//! requested field (ties broken by `id`) and `desc` is the exact reverse of `asc`. An offset past the
-//! end gives an empty page with the true total.
+//! Hand-written semantics (by official name): ListImageServers filters and returns `create_time`
+//! descending, then `id`; ShowImageServer and GetDevServerImage look the id up (404 otherwise);
+//! ListImages filters and sorts by the requested field (ties broken by `id`), `desc` being the
+//! exact reverse of `asc`. An offset past the end gives an empty page with the true total.
+//!
+//! Any other operation of the spec answers with its documented example: for one with
+//! `x-pagination`, the example's items paged by the request's offset and limit, with the total
+//! set to their number; for one without an example, `{}`. Its query is checked against the spec
+//! like every other ([`crate::query`]), so a user's offline test of a newly added operation works
+//! without touching the fake.
 
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::handler::Handler;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodFilter, MethodRouter, get, on};
 use http::StatusCode;
+use serde_json::{Value, json};
 
+use crate::admission::{AdmissionState, FiredFaults, admit};
 use crate::errors::{APIGW_NO_SUCH_API, ApiError};
-use crate::guard::{FiredFaults, GuardState, guard};
-use crate::log::{RequestId, record};
 use crate::model::{ImageInfo, ImagePage, ImageServer, ImageServerPage};
 use crate::operation::{Operation, Service};
-use crate::query::{ImageQuery, ImageServerQuery, QueryError, SortField};
+use crate::query::{Query, QueryError};
+use crate::recording::{RequestId, record};
 use crate::state::SharedState;
 
-/// Builds the whole application: routes, guards, fallbacks and the recording middleware.
+/// Builds the whole application: a route per operation of the spec, admission in front of each,
+/// fallbacks and the recording middleware.
 pub(crate) fn router(state: SharedState) -> Router {
-    Router::new()
-        .route(
-            "/v1/{project_id}/image-servers",
-            operation_route(&state, Operation::ListImageServers, list_image_servers),
-        )
-        .route(
-            "/v1/{project_id}/image-servers/{server_id}",
-            operation_route(&state, Operation::ShowImageServer, show_image_server),
-        )
-        .route(
-            "/v2/{project_id}/images",
-            operation_route(&state, Operation::ListImages, list_images),
-        )
-        .route(
-            "/v1/{project_id}/dev-servers/images/{id}",
-            operation_route(&state, Operation::GetDevServerImage, get_dev_server_image),
-        )
+    let mut router = Router::new();
+    for operation in Operation::ALL {
+        router = router.route(operation.spec().path, operation_route(&state, operation));
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), record))
         .with_state(state)
 }
 
-/// `GET` only, behind the operation's guard; `HEAD` is refused like any other method.
-fn operation_route<H, T>(
-    state: &SharedState,
-    operation: Operation,
-    handler: H,
-) -> MethodRouter<SharedState>
-where
-    H: Handler<T, SharedState>,
-    T: 'static,
-{
-    let guard_state = GuardState {
+/// The operation's handler for its method only, behind its admission; `HEAD` is refused like any
+/// other method.
+fn operation_route(state: &SharedState, operation: Operation) -> MethodRouter<SharedState> {
+    let admission = AdmissionState {
         state: state.clone(),
         operation,
     };
-    get(handler)
-        .route_layer(from_fn_with_state(guard_state, guard))
+    let handler = match operation.name() {
+        "ListImageServers" => get(list_image_servers),
+        "ShowImageServer" => get(show_image_server),
+        "ListImages" => get(list_images),
+        "GetDevServerImage" => get(get_dev_server_image),
+        _ => {
+            let method = http::Method::from_bytes(operation.spec().method.as_bytes())
+                .ok()
+                .and_then(|m| MethodFilter::try_from(m).ok())
+                .unwrap_or(MethodFilter::GET);
+            on(method, move |state: State<SharedState>, query: RawQuery| {
+                documented_example(operation, state, query)
+            })
+        }
+    };
+    handler
+        .route_layer(from_fn_with_state(admission, admit))
         .head(method_not_allowed)
+}
+
+/// The service a path belongs to, from the operations' routes (used for 405 bodies).
+pub(crate) fn service_for_path(path: &str) -> Option<Service> {
+    Operation::ALL
+        .into_iter()
+        .find(|op| op.spec().matches_path(path))
+        .map(Operation::service)
+}
+
+fn bad_query(service: Service, QueryError(message): QueryError) -> Response {
+    ApiError::bad_request(service, &message).into_response()
+}
+
+/// An operation without hand-written semantics: its documented example (paged when it pages).
+async fn documented_example(
+    operation: Operation,
+    State(state): State<SharedState>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let spec = operation.spec();
+    let query = match Query::parse(raw.as_deref().unwrap_or(""), spec) {
+        Ok(query) => query,
+        Err(error) => return bad_query(operation.service(), error),
+    };
+    let mut body: Value = spec
+        .example
+        .and_then(|example| serde_json::from_str(example).ok())
+        .unwrap_or_else(|| json!({}));
+    let Some(pagination) = &spec.pagination else {
+        return Json(body).into_response();
+    };
+    let faults = state.faults.pagination_faults(operation);
+    if let Some(items) = body.get_mut(pagination.items).and_then(Value::as_array_mut) {
+        let all = std::mem::take(items);
+        let matching: Vec<&Value> = all.iter().collect();
+        let limit = query
+            .integer(pagination.limit)
+            .and_then(|l| u64::try_from(l).ok())
+            .unwrap_or(u64::MAX);
+        let offset = query.count(pagination.offset);
+        let paged: Vec<Value> = page(&matching, offset, limit, faults.ignore_offset)
+            .into_iter()
+            .cloned()
+            .collect();
+        let total = reported_total(all.len(), faults.total_delta);
+        *items = paged;
+        if let Some(field) = pagination.total
+            && let Some(object) = body.as_object_mut()
+        {
+            object.insert(field.to_string(), json!(total));
+        }
+    }
+    with_fired(Json(body).into_response(), faults.fired)
 }
 
 fn request_id(request: &Request) -> String {
@@ -87,7 +146,7 @@ async fn not_found(request: Request) -> Response {
 
 async fn method_not_allowed(request: Request) -> Response {
     let message = format!("The request method {} is not allowed", request.method());
-    match Service::for_path(request.uri().path()) {
+    match service_for_path(request.uri().path()) {
         Some(service) => ApiError::service(service, StatusCode::METHOD_NOT_ALLOWED, &message),
         None => ApiError::gateway(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -125,28 +184,26 @@ fn with_fired(mut response: Response, fired: Vec<crate::faults::Fault>) -> Respo
     response
 }
 
-fn server_matches(query: &ImageServerQuery, server: &ImageServer) -> bool {
+fn server_matches(query: &Query, server: &ImageServer) -> bool {
     let default_project = |id: &str| id.is_empty() || id == "0";
     query
-        .server_name
-        .as_ref()
+        .text("server_name")
         .is_none_or(|name| server.name.contains(name.as_str()))
-        && query.server_id.as_ref().is_none_or(|id| &server.id == id)
-        && query.enterprise_project_id.as_ref().is_none_or(|ep| {
+        && query.text("server_id").is_none_or(|id| server.id == id)
+        && query.raw("enterprise_project_id").is_none_or(|ep| {
             if default_project(ep) {
                 default_project(&server.enterprise_project_id)
             } else {
-                &server.enterprise_project_id == ep
+                server.enterprise_project_id == ep
             }
         })
 }
 
 async fn list_image_servers(State(state): State<SharedState>, RawQuery(raw): RawQuery) -> Response {
-    let query = match ImageServerQuery::parse(raw.as_deref().unwrap_or("")) {
+    let operation = Operation::ListImageServers;
+    let query = match Query::parse(raw.as_deref().unwrap_or(""), operation.spec()) {
         Ok(query) => query,
-        Err(QueryError(message)) => {
-            return ApiError::bad_request(Service::WorkspaceApp, &message).into_response();
-        }
+        Err(error) => return bad_query(operation.service(), error),
     };
     let matching: Vec<&ImageServer> = state
         .data
@@ -154,10 +211,15 @@ async fn list_image_servers(State(state): State<SharedState>, RawQuery(raw): Raw
         .iter()
         .filter(|server| server_matches(&query, server))
         .collect();
-    let faults = state.faults.pagination_faults(Operation::ListImageServers);
+    let faults = state.faults.pagination_faults(operation);
     let body = ImageServerPage {
         count: reported_total(matching.len(), faults.total_delta),
-        items: page(&matching, query.offset, query.limit, faults.ignore_offset),
+        items: page(
+            &matching,
+            query.count("offset"),
+            query.count("limit"),
+            faults.ignore_offset,
+        ),
     };
     with_fired(Json(body).into_response(), faults.fired)
 }
@@ -180,30 +242,28 @@ async fn show_image_server(
     }
 }
 
-fn image_matches(query: &ImageQuery, image: &ImageInfo) -> bool {
-    let exact = |wanted: &Option<String>, actual: Option<&str>| {
-        wanted
-            .as_deref()
-            .is_none_or(|wanted| actual == Some(wanted))
+fn image_matches(query: &Query, image: &ImageInfo) -> bool {
+    let exact = |name: &str, actual: Option<&str>| {
+        query
+            .text(name)
+            .is_none_or(|wanted| actual == Some(wanted.as_str()))
     };
     let platform = image.os_version.split_whitespace().next();
-    exact(&query.os_type, Some(&image.os_type))
-        && exact(&query.image_type, Some(&image.image_type))
-        && exact(&query.architecture, image.architecture.as_deref())
-        && exact(&query.package_type, image.package_type.as_deref())
-        && exact(&query.image_id, Some(&image.id))
+    exact("os_type", Some(&image.os_type))
+        && exact("image_type", Some(&image.image_type))
+        && exact("architecture", image.architecture.as_deref())
+        && exact("package_type", image.package_type.as_deref())
+        && exact("image_id", Some(&image.id))
         && query
-            .platform
-            .as_deref()
-            .is_none_or(|wanted| platform.is_some_and(|word| word.eq_ignore_ascii_case(wanted)))
+            .text("platform")
+            .is_none_or(|wanted| platform.is_some_and(|word| word.eq_ignore_ascii_case(&wanted)))
 }
 
 async fn list_images(State(state): State<SharedState>, RawQuery(raw): RawQuery) -> Response {
-    let query = match ImageQuery::parse(raw.as_deref().unwrap_or("")) {
+    let operation = Operation::ListImages;
+    let query = match Query::parse(raw.as_deref().unwrap_or(""), operation.spec()) {
         Ok(query) => query,
-        Err(QueryError(message)) => {
-            return ApiError::bad_request(Service::Workspace, &message).into_response();
-        }
+        Err(error) => return bad_query(operation.service(), error),
     };
     let mut matching: Vec<&ImageInfo> = state
         .data
@@ -211,23 +271,28 @@ async fn list_images(State(state): State<SharedState>, RawQuery(raw): RawQuery) 
         .iter()
         .filter(|image| image_matches(&query, image))
         .collect();
-    match query.sort_field {
-        SortField::Name => {
-            matching.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)))
-        }
-        SortField::CreatedAt => matching.sort_by(|a, b| {
+    // The query is checked against the documented values (name, created_at / asc, desc); a value
+    // the spec adds later sorts by name until this handler learns it.
+    match query.text("sort_field").as_deref() {
+        Some("created_at") => matching.sort_by(|a, b| {
             a.created_at
                 .cmp(&b.created_at)
                 .then_with(|| a.id.cmp(&b.id))
         }),
+        _ => matching.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))),
     }
-    if query.descending {
+    if query.text("sort_type").as_deref() == Some("desc") {
         matching.reverse();
     }
-    let faults = state.faults.pagination_faults(Operation::ListImages);
+    let faults = state.faults.pagination_faults(operation);
     let body = ImagePage {
         total_count: reported_total(matching.len(), faults.total_delta),
-        images: page(&matching, query.offset, query.limit, faults.ignore_offset),
+        images: page(
+            &matching,
+            query.count("offset"),
+            query.count("limit"),
+            faults.ignore_offset,
+        ),
     };
     with_fired(Json(body).into_response(), faults.fired)
 }

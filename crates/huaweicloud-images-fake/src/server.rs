@@ -25,8 +25,9 @@ use tower::ServiceExt;
 use crate::config::FakeConfig;
 use crate::data::FakeData;
 use crate::faults::{Fault, FaultScope};
-use crate::log::{DropConnection, RecordedRequest};
+use crate::log::RecordedRequest;
 use crate::operation::Operation;
+use crate::recording::DropConnection;
 use crate::routes;
 use crate::state::{AppState, SharedState};
 

@@ -64,6 +64,11 @@ impl Operation {
         }
     }
 }
+impl ::std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 static SPECS: [OperationSpec; 4] = [
     OperationSpec {
         method: "GET",
@@ -227,5 +232,10 @@ impl Service {
             Service::Workspace => "Workspace",
             Service::WorkspaceApp => "WorkspaceApp",
         }
+    }
+}
+impl ::std::fmt::Display for Service {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -1,5 +1,6 @@
-//! The middleware in front of each operation's handler: authentication, project checks and the
-//! response faults. Unknown paths and other methods never get here (no auth for them).
+//! Admission: what a request must pass before its operation's handler, in order: authentication,
+//! the project checks, then the injected response faults (which may replace the answer or bend its
+//! body). Unknown paths and other methods never get here (no auth for them).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -17,16 +18,16 @@ use time::OffsetDateTime;
 use crate::auth::AuthRequest;
 use crate::errors::{APIGW_THROTTLED, ApiError};
 use crate::faults::Fault;
-use crate::log::{DropConnection, Outcome, RequestId};
 use crate::operation::Operation;
+use crate::recording::{DropConnection, Outcome, RequestId};
 use crate::state::SharedState;
 
 /// Largest request body read (the operations take none; this only bounds what is hashed).
 const MAX_BODY: usize = 1 << 20;
 
-/// The state of one operation's guard.
+/// The state of one operation's admission.
 #[derive(Clone)]
-pub(crate) struct GuardState {
+pub(crate) struct AdmissionState {
     pub(crate) state: SharedState,
     pub(crate) operation: Operation,
 }
@@ -50,13 +51,14 @@ fn with_outcome(
     response
 }
 
-pub(crate) async fn guard(
-    State(guard): State<GuardState>,
+/// The middleware: admits the request to the handler, or answers in its place.
+pub(crate) async fn admit(
+    State(admission): State<AdmissionState>,
     path: Result<Path<HashMap<String, String>>, PathRejection>,
     request: Request,
     next: Next,
 ) -> Response {
-    let GuardState { state, operation } = guard;
+    let AdmissionState { state, operation } = admission;
     let service = operation.service();
     let request_id = request
         .extensions()
