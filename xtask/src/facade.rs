@@ -118,9 +118,9 @@ fn root(services: &[Service]) -> TokenStream {
                 .map(|o| format!("`{}()` ({})", o.facade_method, o.official_name))
                 .collect();
             let doc = docs(&format!(
-                "{} {}: {}.",
-                service.name,
+                "{} ({}): {}.",
                 resource.description.trim_end_matches('.'),
+                service.name,
                 ops.join(", ")
             ));
             accessors.push(quote! {
@@ -482,14 +482,15 @@ fn service_file(service: &Service, facts: &Facts) -> Result<TokenStream, String>
             .filter(|o| o.tag == resource.tag)
             .collect();
         let doc = docs(&format!(
-            "{} (`{}` in {}): {}\n\nFrom [`Client::{}`](crate::Client::{}) (or the blocking client's method of the same name).",
-            resource.description,
-            resource.tag,
-            service.file,
+            "{} ({}): {}.\n\nThe `{}` tag of {}. From [`Client::{}`](crate::Client::{}) (or the blocking client's method of the same name).",
+            resource.description.trim_end_matches('.'),
+            service.name,
             ops.iter()
                 .map(|o| format!("`{}()` ({})", o.facade_method, o.official_name))
                 .collect::<Vec<_>>()
                 .join(", "),
+            resource.tag,
+            service.file,
             resource.accessor,
             resource.accessor
         ));

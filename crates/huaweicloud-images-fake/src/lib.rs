@@ -31,7 +31,7 @@
 //!
 //! Decisions the documents leave open (each documented where it is made):
 //! - `limit=0` on ListImages (in the documented 0–100 range) returns no images and the true
-//!   `total_count` — a count-only query ([`query::ImageQuery`]).
+//!   `total_count` — a count-only query (`routes.rs`).
 //! - With [`FakeConfig::project_id`] set, another project id in the path is `403`; so is an
 //!   `X-Project-Id` header that disagrees with the path. Both come after authentication.
 //! - `+` in a query string is a literal plus, for filtering as for the signature ([`signing`]).

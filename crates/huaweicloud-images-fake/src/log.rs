@@ -1,4 +1,4 @@
-//! The request log tests assert on (filled by [`crate::recording`]).
+//! The request log tests assert on (filled by the outermost middleware, `recording.rs`).
 //!
 //! Every request is recorded when it arrives (so a request whose client gave up still shows) and
 //! completed when its response head is ready. Secrets are masked before anything is stored or traced:

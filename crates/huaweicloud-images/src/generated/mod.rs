@@ -69,21 +69,21 @@ pub mod models {
     pub use workspaceapp::ListImageServersResponse;
 }
 impl crate::client::Client {
-    /// ModelArts Images for ModelArts Lite Servers: `get()` (GetDevServerImage).
+    /// Images for ModelArts Lite Servers (ModelArts): `get()` (GetDevServerImage).
     pub fn dev_server_images(&self) -> DevServerImages<'_> {
         DevServerImages {
             client: self,
             flavour: crate::flavour::Async,
         }
     }
-    /// Workspace Product images of Workspace: `list()` (ListImages).
+    /// Product images of Workspace (Workspace): `list()` (ListImages).
     pub fn images(&self) -> Images<'_> {
         Images {
             client: self,
             flavour: crate::flavour::Async,
         }
     }
-    /// WorkspaceApp Image instances used to build WorkspaceApp images: `list()` (ListImageServers), `get()` (ShowImageServer).
+    /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
     pub fn image_servers(&self) -> ImageServers<'_> {
         ImageServers {
             client: self,
@@ -92,21 +92,21 @@ impl crate::client::Client {
     }
 }
 impl crate::blocking::Client {
-    /// ModelArts Images for ModelArts Lite Servers: `get()` (GetDevServerImage).
+    /// Images for ModelArts Lite Servers (ModelArts): `get()` (GetDevServerImage).
     pub fn dev_server_images(&self) -> DevServerImages<'_, crate::flavour::Blocking> {
         DevServerImages {
             client: self.as_async(),
             flavour: self.flavour().clone(),
         }
     }
-    /// Workspace Product images of Workspace: `list()` (ListImages).
+    /// Product images of Workspace (Workspace): `list()` (ListImages).
     pub fn images(&self) -> Images<'_, crate::flavour::Blocking> {
         Images {
             client: self.as_async(),
             flavour: self.flavour().clone(),
         }
     }
-    /// WorkspaceApp Image instances used to build WorkspaceApp images: `list()` (ListImageServers), `get()` (ShowImageServer).
+    /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
     pub fn image_servers(&self) -> ImageServers<'_, crate::flavour::Blocking> {
         ImageServers {
             client: self.as_async(),

@@ -10,9 +10,9 @@ static GET_DEV_SERVER_IMAGE_ID_PATTERN: crate::validate::Pattern = crate::valida
 );
 static GET_DEV_SERVER_IMAGE_PROJECT_ID_PATTERN: crate::validate::Pattern =
     crate::validate::Pattern::new("^[A-Za-z0-9-]{1,64}$");
-/// Images for ModelArts Lite Servers. (`DevServerImages` in spec/modelarts.yaml): `get()` (GetDevServerImage)
+/// Images for ModelArts Lite Servers (ModelArts): `get()` (GetDevServerImage).
 ///
-/// From [`Client::dev_server_images`](crate::Client::dev_server_images) (or the blocking client's method of the same name).
+/// The `DevServerImages` tag of spec/modelarts.yaml. From [`Client::dev_server_images`](crate::Client::dev_server_images) (or the blocking client's method of the same name).
 #[derive(Debug)]
 pub struct DevServerImages<'c, F = crate::flavour::Async> {
     pub(crate) client: &'c crate::client::Client,

@@ -5,9 +5,9 @@
 #[allow(unused_imports)]
 use crate::error::Result;
 use huaweicloud_images_api::workspace as api;
-/// Product images of Workspace. (`Images` in spec/workspace.yaml): `list()` (ListImages)
+/// Product images of Workspace (Workspace): `list()` (ListImages).
 ///
-/// From [`Client::images`](crate::Client::images) (or the blocking client's method of the same name).
+/// The `Images` tag of spec/workspace.yaml. From [`Client::images`](crate::Client::images) (or the blocking client's method of the same name).
 #[derive(Debug)]
 pub struct Images<'c, F = crate::flavour::Async> {
     pub(crate) client: &'c crate::client::Client,

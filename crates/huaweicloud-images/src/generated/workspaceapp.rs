@@ -5,9 +5,9 @@
 #[allow(unused_imports)]
 use crate::error::Result;
 use huaweicloud_images_api::workspaceapp as api;
-/// Image instances used to build WorkspaceApp images. (`ImageServers` in spec/workspaceapp.yaml): `list()` (ListImageServers), `get()` (ShowImageServer)
+/// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
 ///
-/// From [`Client::image_servers`](crate::Client::image_servers) (or the blocking client's method of the same name).
+/// The `ImageServers` tag of spec/workspaceapp.yaml. From [`Client::image_servers`](crate::Client::image_servers) (or the blocking client's method of the same name).
 #[derive(Debug)]
 pub struct ImageServers<'c, F = crate::flavour::Async> {
     pub(crate) client: &'c crate::client::Client,

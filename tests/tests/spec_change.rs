@@ -1,0 +1,365 @@
+//! The user's workflow, end to end: edit the spec, run `cargo xtask gen`, review, call the facade.
+//!
+//! In a scratch copy of the workspace, the spec gains a query parameter on a list operation
+//! (`image_type` on ListImageServers), a wider `maximum` (ListImageServers' `limit`: 200) and a new
+//! paginated operation (ListImageServerGroups). Nothing outside `spec/` is edited. Then
+//! `cargo xtask gen` must report the three changes, the facade's surface snapshot must show the
+//! new parameter to a reviewer, and a small consumer, built against the regenerated facade and fake,
+//! must send the new parameter, accept the new bound and refuse one past it before any I/O, and
+//! paginate the new operation.
+//!
+//! It builds a second copy of the workspace, so it is slow (minutes on a cold target directory):
+//! it is `#[ignore]`d for local runs, and `.ci/run` runs it with `--ignored`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the e2e crate sits in the workspace root")
+        .to_path_buf()
+}
+
+/// Copies `from` into `to`, leaving out build output, VCS data and CI installs.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if ["target", ".git", "node_modules", "venv"].contains(&name.as_ref()) {
+            continue;
+        }
+        let (source, target) = (entry.path(), to.join(&*name));
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&source, &target);
+        } else {
+            std::fs::copy(&source, &target).unwrap();
+        }
+    }
+}
+
+/// Replaces `old` (which must occur exactly once) with `new` in the file at `path`.
+fn edit(path: &Path, old: &str, new: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        text.matches(old).count(),
+        1,
+        "{}: the text to edit is not there exactly once: {old}",
+        path.display()
+    );
+    std::fs::write(path, text.replacen(old, new, 1)).unwrap();
+}
+
+/// The three spec changes, in `spec/workspaceapp.yaml` only.
+fn change_the_spec(spec: &Path) {
+    // 1. A new query parameter on a list operation.
+    edit(
+        spec,
+        "          description: Enterprise project ID. (If this parameter is left blank or set to 0, the default enterprise project is used.)\n          schema:\n            type: string\n",
+        "          description: Enterprise project ID. (If this parameter is left blank or set to 0, the default enterprise project is used.)\n          schema:\n            type: string\n        - name: image_type\n          in: query\n          required: false\n          description: Image source type of the instances to list.\n          schema:\n            $ref: \"#/components/schemas/ImageSourceType\"\n",
+    );
+    // 2. A wider maximum.
+    edit(
+        spec,
+        "            minimum: 1\n            maximum: 100\n            default: 10\n",
+        "            minimum: 1\n            maximum: 200\n            default: 10\n",
+    );
+    // 3. A new paginated operation, its resource and its models.
+    edit(
+        spec,
+        "tags:\n  - name: ImageServers\n",
+        "tags:\n  - name: ImageServerGroups\n    description: Groups of image servers.\n  - name: ImageServers\n",
+    );
+    edit(
+        spec,
+        "paths:\n",
+        r##"paths:
+  /v1/{project_id}/image-server-groups:
+    get:
+      operationId: list_image_server_groups
+      x-official-name: ListImageServerGroups
+      x-facade-method: list
+      x-pagination:
+        style: offset-limit
+        offset: offset
+        limit: limit
+        items: items
+        total: count
+        item-id: id
+      tags: [ImageServerGroups]
+      summary: Querying image server groups
+      description: Queries image server groups.
+      parameters:
+        - $ref: "#/components/parameters/ProjectId"
+        - name: offset
+          in: query
+          required: false
+          description: Query offset.
+          schema:
+            type: integer
+            format: int32
+            minimum: 0
+            default: 0
+        - name: limit
+          in: query
+          required: false
+          description: Number of records to be queried, 1 to 50.
+          schema:
+            type: integer
+            format: int32
+            minimum: 1
+            maximum: 50
+            default: 10
+      responses:
+        "200":
+          description: The groups.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ListImageServerGroupsResponse"
+              examples:
+                documented:
+                  value:
+                    count: 3
+                    items:
+                      - id: group-1
+                        name: first
+                      - id: group-2
+                        name: second
+                      - id: group-3
+                        name: third
+        "400":
+          $ref: "#/components/responses/BadRequest"
+"##,
+    );
+    edit(
+        spec,
+        "  schemas:\n",
+        r##"  schemas:
+    ListImageServerGroupsResponse:
+      type: object
+      description: Response body of ListImageServerGroups.
+      properties:
+        count:
+          type: integer
+          format: int32
+          description: Total.
+        items:
+          type: array
+          nullable: true
+          description: The groups of this page.
+          items:
+            $ref: "#/components/schemas/ImageServerGroup"
+    ImageServerGroup:
+      type: object
+      description: A group of image servers.
+      properties:
+        id:
+          type: string
+          description: Group id.
+        name:
+          type: string
+          description: Group name.
+"##,
+    );
+}
+
+const CONSUMER: &str = r##"
+use huaweicloud_images::models::ImageSourceType;
+use huaweicloud_images::{Client, Credentials, Error, RetryPolicy};
+use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer, Operation};
+
+#[tokio::main]
+async fn main() {
+    let fake = FakeServer::start(FakeConfig::default()).await.unwrap();
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .project_id(FAKE_PROJECT_ID)
+        .endpoint_for_all(fake.base_url())
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+
+    // The new parameter is on the wire, and the new bound is accepted (by the facade and the fake).
+    let page = client
+        .image_servers()
+        .list()
+        .image_type(ImageSourceType::Gold)
+        .limit(200)
+        .send()
+        .await
+        .unwrap();
+    assert!(page.items.is_some());
+    let sent = fake.requests().pop().unwrap();
+    let query = sent.query.unwrap_or_default();
+    assert!(query.split('&').any(|p| p == "image_type=gold"), "{query}");
+    assert!(query.split('&').any(|p| p == "limit=200"), "{query}");
+    assert_eq!(sent.status, Some(200));
+    println!("new parameter sent: {query}");
+
+    // One past the new bound is refused before any I/O, naming the parameter.
+    fake.clear_requests();
+    match client.image_servers().list().limit(201).send().await {
+        Err(Error::InvalidInput { field: "limit", reason }) => println!("limit 201 refused: {reason}"),
+        other => panic!("limit 201 was not refused: {other:?}"),
+    }
+    let listing = client.image_servers().list().paginate().page_size(201);
+    assert!(matches!(
+        listing.collect_all().await,
+        Err(Error::InvalidInput { field: "page_size", .. })
+    ));
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+
+    // The new operation paginates, async and blocking, against the fake's documented example.
+    let groups = client
+        .image_server_groups()
+        .list()
+        .paginate()
+        .page_size(1)
+        .collect_all()
+        .await
+        .unwrap();
+    let ids: Vec<_> = groups.iter().map(|g| g.id.clone().unwrap()).collect();
+    assert_eq!(ids, ["group-1", "group-2", "group-3"]);
+    let mut offsets: Vec<_> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.operation == Some(Operation::ListImageServerGroups))
+        .map(|r| r.query.clone().unwrap_or_default())
+        .collect();
+    offsets.sort(); // pages after the first are requested concurrently
+    assert_eq!(offsets, ["limit=1&offset=0", "limit=1&offset=1", "limit=1&offset=2"]);
+    let over = client.image_server_groups().list().limit(51).send().await;
+    assert!(matches!(over, Err(Error::InvalidInput { field: "limit", .. })), "{over:?}");
+
+    let blocking_names = tokio::task::spawn_blocking(move || {
+        let blocking = huaweicloud_images::blocking::Client::new(client).unwrap();
+        blocking
+            .image_server_groups()
+            .list()
+            .paginate()
+            .page_size(2)
+            .items()
+            .map(|g| g.unwrap().name.unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    assert_eq!(blocking_names, ["first", "second", "third"]);
+    println!("consumer: all three spec changes reached the facade");
+}
+"##;
+
+fn run(command: &mut Command, what: &str) -> String {
+    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "{what} failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+    stdout
+}
+
+fn cargo(dir: &Path, target: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env("INSTA_UPDATE", "no")
+        .env("CI", "true")
+        .env_remove("RUSTFLAGS");
+    command
+}
+
+#[test]
+#[ignore = "slow: builds a scratch copy of the workspace; .ci/run runs it with --ignored"]
+fn a_spec_change_reaches_the_users_of_the_facade() {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("spec-change");
+    let workspace = scratch.join("workspace");
+    let consumer = scratch.join("consumer");
+    // Build output is kept between runs (the copies are made afresh).
+    let target = scratch.join("target");
+    let _ = std::fs::remove_dir_all(&workspace);
+    let _ = std::fs::remove_dir_all(&consumer);
+    copy_tree(&workspace_root(), &workspace);
+    change_the_spec(&workspace.join("spec/workspaceapp.yaml"));
+
+    // `cargo xtask gen` regenerates and says what users will notice.
+    let report = run(
+        cargo(&workspace, &target).args(["xtask", "gen"]),
+        "cargo xtask gen",
+    );
+    println!("{report}");
+    for expected in [
+        "+ operation ListImageServerGroups",
+        "+ parameter ListImageServers.image_type",
+        "~ parameter ListImageServers.limit: maximum 100 -> 200",
+    ] {
+        assert!(report.contains(expected), "{expected:?} missing:\n{report}");
+    }
+    assert!(!report.contains("BREAKING"), "{report}");
+    run(
+        cargo(&workspace, &target).args(["xtask", "gen", "--check"]),
+        "cargo xtask gen --check",
+    );
+
+    // A reviewer sees the new parameter in the facade's surface snapshot diff.
+    let review = cargo(&workspace, &target)
+        .args(["test", "-p", "huaweicloud-images", "--test", "surface"])
+        .output()
+        .unwrap();
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&review.stdout),
+        String::from_utf8_lossy(&review.stderr)
+    );
+    assert!(
+        !review.status.success(),
+        "the old snapshot still passed:\n{shown}"
+    );
+    for expected in ["image_type(mut self", "image_server_groups(&self)"] {
+        assert!(
+            shown.contains(expected),
+            "{expected:?} not in the diff:\n{shown}"
+        );
+    }
+
+    // A consumer of the facade (and of the fake, for its tests) uses all three changes.
+    std::fs::create_dir_all(consumer.join("src")).unwrap();
+    std::fs::write(
+        consumer.join("Cargo.toml"),
+        format!(
+            r#"[package]
+name = "spec-change-consumer"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+huaweicloud-images = {{ path = "{ws}/crates/huaweicloud-images" }}
+huaweicloud-images-fake = {{ path = "{ws}/crates/huaweicloud-images-fake" }}
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+
+[workspace]
+"#,
+            ws = workspace.display()
+        ),
+    )
+    .unwrap();
+    // The workspace's lock file, so the consumer builds with the same dependency versions.
+    std::fs::copy(workspace.join("Cargo.lock"), consumer.join("Cargo.lock")).unwrap();
+    std::fs::write(consumer.join("src/main.rs"), CONSUMER).unwrap();
+    let out = run(
+        cargo(&consumer, &target).args(["run", "--quiet"]),
+        "the consumer",
+    );
+    println!("{out}");
+    assert!(
+        out.contains("consumer: all three spec changes reached the facade"),
+        "{out}"
+    );
+}
