@@ -42,6 +42,7 @@
 //! Only two pages' ids are kept, so memory stays bounded by the page size, never by the length of
 //! the listing.
 
+mod driven;
 mod paged;
 mod progress;
 #[cfg(test)]
@@ -424,7 +425,7 @@ impl<T: Send + 'static> Listing<T> {
                 limit = self.page_size,
                 "requesting page"
             );
-            let request = self.fetcher.fetch(offset, self.page_size);
+            let request = driven::on_its_own(self.fetcher.fetch(offset, self.page_size));
             self.in_flight
                 .push_back(Box::pin(async move { (offset, request.await) }));
             self.next_request = offset.saturating_add(u64::from(self.page_size));
