@@ -199,10 +199,10 @@ async fn a_502_html_page_is_kept_in_raw_body() {
 }
 
 #[tokio::test]
-async fn malformed_json_is_a_decode_error_with_an_excerpt() {
+async fn malformed_json_is_a_decode_error_with_an_excerpt_once_the_attempts_are_spent() {
     let fake = start_default().await;
     let server = &fake.data().image_servers[0];
-    fake.inject(Fault::MalformedJson, FaultScope::Next(1), None);
+    fake.inject(Fault::MalformedJson, FaultScope::Always, None);
     let error = client(&fake)
         .image_servers()
         .get(&server.id)
@@ -227,8 +227,19 @@ async fn malformed_json_is_a_decode_error_with_an_excerpt() {
         "the first 200 characters"
     );
     assert_eq!(excerpt.ends_with('…'), half.chars().count() > 200);
-    assert!(!error.is_retryable());
-    assert_eq!(fake.requests().len(), 1, "a decode error is not retried");
+    assert!(!error.is_retryable(), "it was retried already");
+    assert_eq!(
+        fake.requests().len(),
+        4,
+        "a malformed body is retried like a broken connection, up to the 4 attempts"
+    );
+    let fresh = client_without_retries(&fake);
+    fake.clear_requests();
+    assert!(matches!(
+        fresh.image_servers().get(&server.id).await,
+        Err(Error::Decode { .. })
+    ));
+    assert_eq!(fake.requests().len(), 1, "without retries: one attempt");
 }
 
 #[tokio::test]

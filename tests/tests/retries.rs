@@ -148,8 +148,17 @@ async fn errors_that_cannot_change_are_not_retried() {
     let fake = start_default().await;
     let client = client(&fake);
     client.image_servers().get("missing").await.unwrap_err();
-    fake.inject(Fault::MalformedJson, FaultScope::Next(1), None);
-    client.images().list().send().await.unwrap_err();
+    // Well-formed JSON of the wrong shape: another attempt would get the same.
+    fake.inject(
+        Fault::Respond {
+            status: 200,
+            body: br#"{"images": "many"}"#.to_vec(),
+        },
+        FaultScope::Next(1),
+        None,
+    );
+    let error = client.images().list().send().await.unwrap_err();
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
     assert_eq!(statuses(&fake), [Some(404), Some(200)]);
 }
 
@@ -339,4 +348,15 @@ async fn a_body_slower_than_the_time_out_is_a_timeout_and_retried() {
         "the slow attempt timed out and was retried: {result:?}"
     );
     assert_eq!(result.unwrap().images.unwrap(), expected_images(&fake));
+}
+
+#[tokio::test]
+async fn a_malformed_200_is_retried_like_a_broken_connection() {
+    let fake = start_default().await;
+    fake.inject(Fault::MalformedJson, FaultScope::Next(2), None);
+    let page = client(&fake).images().list().send().await.unwrap();
+    assert_eq!(page.images.unwrap(), expected_images(&fake));
+    assert_eq!(statuses(&fake), [Some(200), Some(200), Some(200)]);
+    assert_eq!(fake.requests()[0].faults, [Fault::MalformedJson]);
+    assert!(fake.requests()[2].faults.is_empty());
 }

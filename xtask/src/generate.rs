@@ -42,6 +42,7 @@ pub fn generate(spec: &Spec) -> Result<(String, syn::File), String> {
     })?;
     splice_open_enums(spec, &mut file)?;
     syn::visit_mut::VisitMut::visit_file_mut(&mut StricterPathEncoding, &mut file);
+    lenient_totals(spec, &mut file)?;
     let text = format_file(file.clone(), &spec.display_path)?;
     Ok((text, file))
 }
@@ -119,6 +120,58 @@ fn splice_open_enums(spec: &Spec, file: &mut syn::File) -> Result<(), String> {
         let enum_file: syn::File = syn::parse2(open.tokens())
             .map_err(|e| format!("{}: open enum {}: {e}", spec.display_path, open.name))?;
         types.1.extend(enum_file.items);
+    }
+    Ok(())
+}
+
+/// The total of a list (`x-pagination.total`) is read leniently: a value that is not an integer
+/// of the field's type (`2147483648` for an `int32`, `25.0`, `"many"`) reads as no total instead
+/// of failing the whole page, so the items are delivered and the paginator distrusts the total.
+fn lenient_totals(spec: &Spec, file: &mut syn::File) -> Result<(), String> {
+    let mut wanted = Vec::new();
+    for (_, item) in spec
+        .json
+        .get("paths")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (_, op) in item.as_object().into_iter().flatten() {
+            let Some(total) = op.pointer("/x-pagination/total").and_then(|t| t.as_str()) else {
+                continue;
+            };
+            let response = op
+                .pointer("/responses/200/content/application~1json/schema/$ref")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.strip_prefix("#/components/schemas/"));
+            if let Some(response) = response {
+                wanted.push((response.to_string(), total.to_string()));
+            }
+        }
+    }
+    let Some(types) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    for (model, field) in wanted {
+        let target = types.1.iter_mut().find_map(|item| match item {
+            syn::Item::Struct(s) if s.ident == model => s
+                .fields
+                .iter_mut()
+                .find(|f| f.ident.as_ref().is_some_and(|i| *i == field)),
+            _ => None,
+        });
+        let Some(target) = target else {
+            return Err(format!(
+                "{}: x-pagination.total `{field}` is not a field of the generated `{model}`",
+                spec.display_path
+            ));
+        };
+        target.attrs.push(syn::parse_quote!(
+            #[serde(default, deserialize_with = "crate::lenient::integer")]
+        ));
     }
     Ok(())
 }

@@ -65,6 +65,47 @@ pub fn encode_path_segment(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).to_string()
 }
 
+pub mod lenient {
+    //! Lenient reading of the fields a client must not fail a whole answer over.
+
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    /// An optional integer field that reads as `None` when the value is not an integer of the
+    /// field's type (`2147483648` for an `i32`, `25.0`, `"many"`, an object), instead of failing
+    /// the whole answer. `cargo xtask gen` puts it on the total of every `x-pagination` list.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Page {
+    ///     #[serde(default, deserialize_with = "huaweicloud_images_api::lenient::integer")]
+    ///     count: Option<i32>,
+    /// }
+    /// let read = |json: &str| serde_json::from_str::<Page>(json).unwrap().count;
+    /// assert_eq!(read(r#"{"count": 25}"#), Some(25));
+    /// assert_eq!(read(r#"{"count": 25.0}"#), None);
+    /// assert_eq!(read(r#"{"count": 2147483648}"#), None);
+    /// assert_eq!(read(r#"{"count": "many"}"#), None);
+    /// assert_eq!(read(r#"{}"#), None);
+    /// ```
+    ///
+    /// # Errors
+    /// Only those of the underlying reader (malformed JSON); never the value's.
+    pub fn integer<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<i64> + TryFrom<u64>,
+    {
+        Ok(match Option::<Value>::deserialize(deserializer)? {
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .and_then(|v| T::try_from(v).ok())
+                .or_else(|| n.as_u64().and_then(|v| T::try_from(v).ok())),
+            _ => None,
+        })
+    }
+}
+
 /// A boxed, sendable future, as returned by [`Transport::execute`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

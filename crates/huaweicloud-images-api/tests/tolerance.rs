@@ -83,9 +83,25 @@ fn unknown_fields_are_ignored_and_every_field_is_optional() {
 }
 
 #[test]
-fn wrong_types_are_still_errors() {
-    // Tolerance is not silence: a count that is not a number is reported, not guessed.
-    assert!(serde_json::from_value::<ListImagesResponse>(json!({"total_count": "many"})).is_err());
+fn wrong_types_are_still_errors_except_in_a_list_total() {
+    // Tolerance is not silence: a field of the wrong type is reported, not guessed.
+    assert!(serde_json::from_value::<ListImagesResponse>(json!({"images": "many"})).is_err());
+    assert!(serde_json::from_value::<ImageInfo>(json!({"min_disk": "big"})).is_err());
+    // The one exception: a list's total (`x-pagination.total`) that is not an int32 reads as no
+    // total, so the page's items still arrive (and the paginator distrusts the total).
+    for odd in [
+        json!("many"),
+        json!(25.0),
+        json!(2_147_483_648_u64),
+        json!({}),
+    ] {
+        let list: ListImagesResponse =
+            serde_json::from_value(json!({"total_count": odd, "images": [{}]})).unwrap();
+        assert_eq!(
+            (list.total_count, list.images.map(|i| i.len())),
+            (None, Some(1))
+        );
+    }
 }
 
 #[test]

@@ -140,6 +140,12 @@ pub(crate) async fn admit(
             response.extensions_mut().insert(DropConnection);
             response
         }
+        Some(Fault::Respond { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let content_type = [(header::CONTENT_TYPE, "application/json")];
+            (status, content_type, body).into_response()
+        }
+        Some(Fault::EndlessBody) => endless(),
         other => {
             let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
             if let Some(FiredFaults(fired)) = response.extensions_mut().remove::<FiredFaults>() {
@@ -151,6 +157,8 @@ pub(crate) async fn admit(
                     chunk_size,
                     chunk_delay,
                 }) => slow(response, chunk_size, chunk_delay).await,
+                Some(Fault::OversizedBody { bytes }) => padded(response, bytes).await,
+                Some(Fault::RawTotal(total)) => with_total(response, operation, &total).await,
                 _ => response,
             }
         }
@@ -211,6 +219,50 @@ async fn malformed(response: Response) -> Response {
         HeaderValue::from_static("application/json"),
     );
     Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
+}
+
+/// The real body with an `x_fake_padding` field that makes it at least `bytes` long.
+async fn padded(response: Response, bytes: usize) -> Response {
+    let (parts, body) = body_bytes(response).await;
+    let mut value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            "x_fake_padding".to_string(),
+            serde_json::Value::String("x".repeat(bytes.saturating_sub(body.len()))),
+        );
+    }
+    let body = serde_json::to_vec(&value).unwrap_or_default();
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// The real body with the list's total field written as the raw JSON `total`.
+async fn with_total(response: Response, operation: Operation, total: &str) -> Response {
+    let Some(field) = operation.spec().pagination.as_ref().and_then(|p| p.total) else {
+        return response;
+    };
+    let (parts, body) = body_bytes(response).await;
+    let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(&body) else {
+        return Response::from_parts(parts, Body::from(body));
+    };
+    let raw = serde_json::from_str(total).unwrap_or(serde_json::Value::String(total.into()));
+    object.insert(field.to_string(), raw);
+    let body = serde_json::to_vec(&object).unwrap_or_default();
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// 200, `application/json`, chunked, never ending: `{"items":[{},{},…` 64 KiB at a time.
+fn endless() -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let head = futures::stream::once(async {
+        Ok::<Bytes, Infallible>(Bytes::from_static(b"{\"items\":["))
+    });
+    let tail = futures::stream::repeat_with(|| Ok(Bytes::from("{},".repeat(CHUNK / 3))));
+    let mut response = Response::new(Body::from_stream(head.chain(tail)));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 async fn slow(response: Response, chunk_size: usize, chunk_delay: Duration) -> Response {

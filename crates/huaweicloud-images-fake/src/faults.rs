@@ -44,6 +44,26 @@ pub enum Fault {
         /// Pause before each chunk after the first.
         chunk_delay: Duration,
     },
+    /// The response replaced by `status` with `Content-Type: application/json` and exactly `body`
+    /// (any bytes: for tests of what an arbitrary answer does to a client).
+    Respond {
+        /// The status sent.
+        status: u16,
+        /// The body sent, as is.
+        body: Vec<u8>,
+    },
+    /// The real answer padded to at least `bytes` bytes (an extra `x_fake_padding` string field),
+    /// sent with its `Content-Length`.
+    OversizedBody {
+        /// The least size of the body.
+        bytes: usize,
+    },
+    /// 200 with a chunked JSON body that never ends (an array that keeps growing), until the client
+    /// goes away.
+    EndlessBody,
+    /// List operations report their total (`count` / `total_count`) as this JSON text, e.g.
+    /// `2147483648` (past `int32`), `25.0` or `"many"`; other operations are unchanged.
+    RawTotal(String),
     /// List operations ignore `offset` and always return the first page.
     IgnoreOffset,
     /// List operations report a total (`count` / `total_count`) off by this much (never below 0).

@@ -20,6 +20,9 @@ use crate::retry::RetryPolicy;
 use crate::transport::{CallRecord, CallTransport, Shared};
 use crate::validate;
 
+/// The default of [`ClientBuilder::max_body_size`]: 8 MiB.
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 8 * 1024 * 1024;
+
 /// Reads an environment variable (injectable for tests).
 type EnvFn = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
@@ -119,6 +122,7 @@ impl Client {
         let transport = CallTransport {
             shared: Arc::clone(&self.inner.shared),
             record: Arc::clone(&record),
+            operation,
         };
         let span = tracing::info_span!(
             "huaweicloud_images.call",
@@ -207,6 +211,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
+    max_body: u64,
     env: EnvFn,
 }
 
@@ -223,6 +228,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             user_agent: None,
             http_client: None,
+            max_body: DEFAULT_MAX_BODY_SIZE,
             env: Arc::new(region::process_env),
         }
     }
@@ -240,6 +246,7 @@ impl fmt::Debug for ClientBuilder {
             .field("total_timeout", &self.total_timeout)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
+            .field("max_body", &self.max_body)
             .finish_non_exhaustive()
     }
 }
@@ -352,6 +359,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest response body read, in bytes (default [`DEFAULT_MAX_BODY_SIZE`], 8 MiB: far
+    /// above any page of these APIs). A larger body ends the call with [`Error::BodyTooLarge`]
+    /// before it is read whole (at once when its `Content-Length` says so), and is not retried.
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
     /// Sends through this `reqwest::Client` (proxies, custom TLS, connection pools). Build it with
     /// `.redirect(reqwest::redirect::Policy::none())`: reqwest's default policy follows redirects
     /// and would send `X-Auth-Token` / `X-Security-Token` to whatever host a redirect names.
@@ -422,6 +437,7 @@ impl ClientBuilder {
                     user_agent,
                     retry: self.retry,
                     request_timeout: self.request_timeout,
+                    max_body: self.max_body,
                 }),
                 project_id,
                 region,

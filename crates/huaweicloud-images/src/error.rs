@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::retry::Failure;
+
 /// Shorthand for `std::result::Result<T, huaweicloud_images::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -50,6 +52,18 @@ pub enum Error {
         message: String,
         /// The first bytes of the body (at most 200 characters).
         excerpt: String,
+    },
+
+    /// The response body is larger than the client accepts ([`crate::ClientBuilder::max_body_size`]);
+    /// it was not read whole, and the call was not retried.
+    #[error(
+        "the {operation} response body is larger than {limit} bytes (ClientBuilder::max_body_size); it was not read"
+    )]
+    BodyTooLarge {
+        /// The operation that was being called.
+        operation: &'static str,
+        /// The limit, in bytes.
+        limit: u64,
     },
 
     /// An argument was rejected before any request was sent.
@@ -160,17 +174,15 @@ impl Error {
     }
 
     /// Whether trying the same call again may succeed: transport errors, time-outs, and HTTP
-    /// 408, 429, 500, 502, 503 and 504.
+    /// 408, 429, 500, 502, 503 and 504 (the classification of [`crate::retry`]). A `Decode` error
+    /// is not: a malformed body was retried already, and a body of the wrong shape stays so.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Transport { .. } | Error::Timeout { .. } => true,
-            Error::Api(e) => is_retryable_status(e.status),
-            _ => false,
-        }
+        let failure = match self {
+            Error::Transport { .. } | Error::Timeout { .. } => Failure::NoAnswer,
+            Error::Api(e) => Failure::Status(e.status),
+            Error::BodyTooLarge { .. } => Failure::BodyTooLarge,
+            _ => return false,
+        };
+        failure.is_retryable()
     }
-}
-
-/// The HTTP statuses worth retrying for an idempotent call.
-pub(crate) fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }

@@ -63,7 +63,7 @@ mod signing;
 mod transport;
 mod validate;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_SIZE};
 pub use credentials::Credentials;
 pub use error::{ApiError, Error, Result};
 pub use flavour::{Async, Blocking, Flavour};

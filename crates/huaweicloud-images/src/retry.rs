@@ -1,9 +1,12 @@
-//! When and how long to wait before trying a call again.
+//! What is retried, and when and how long to wait before trying a call again.
 //!
 //! Every operation of this crate is a `GET`, so retrying is always safe. By default a call is tried
-//! up to 4 times on connection errors, time-outs (of one attempt) and HTTP 408, 429, 500, 502, 503
-//! and 504, with exponential backoff (200 ms doubling up to 5 s) plus random jitter (up to the same
-//! again), honouring `Retry-After` (a longer one than 30 s ends the retries). The waits between
+//! up to 4 times on connection errors, time-outs (of one attempt), a body that breaks off, a `2xx`
+//! body that is not well-formed JSON (truncated or garbled on the way), and HTTP 408, 429, 500,
+//! 502, 503 and 504 ([`Failure::is_retryable`] is the one place that says so), with exponential
+//! backoff (200 ms doubling up to 5 s) plus random jitter (up to the same again), honouring
+//! `Retry-After` (a longer one than 30 s ends the retries; `0` or a date in the past still waits
+//! the jittered initial backoff, so that clients told the same instant do not all retry at once). The waits between
 //! attempts, `Retry-After` included, add up to at most 30 s; each attempt has its own time-out (30 s
 //! by default, see `ClientBuilder::request_timeout`), and `ClientBuilder::total_timeout` bounds the
 //! whole call. The backoff schedule is [`backon`]'s.
@@ -12,6 +15,33 @@ use std::time::{Duration, SystemTime};
 
 use backon::ExponentialBuilder;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// What went wrong with one attempt, as far as trying it again goes. The transport classifies each
+/// failed attempt with it, and [`crate::Error::is_retryable`] each final error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// No complete answer: DNS, connect, TLS, time-out, reset, a body that broke off.
+    NoAnswer,
+    /// The request could not be built or signed: trying again cannot help.
+    Unsendable,
+    /// The service answered with this status.
+    Status(u16),
+    /// A `2xx` whose body is not well-formed JSON.
+    MalformedBody,
+    /// A body past the client's size cap: it would be as large again.
+    BodyTooLarge,
+}
+
+impl Failure {
+    /// Whether another attempt may succeed.
+    pub(crate) fn is_retryable(self) -> bool {
+        match self {
+            Failure::NoAnswer | Failure::MalformedBody => true,
+            Failure::Status(status) => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+            Failure::Unsendable | Failure::BodyTooLarge => false,
+        }
+    }
+}
 
 /// How a call is retried. Build one with [`RetryPolicy::default`] and the `with_*` methods, or
 /// turn retries off with [`RetryPolicy::disabled`].

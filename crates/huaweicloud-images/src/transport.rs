@@ -5,8 +5,9 @@
 //! this module sends it and gives back the final response, and records in a per-call
 //! [`CallRecord`] what the error mapping needs (status, request id, attempts and, for error
 //! statuses, the body as received — progenitor drops the status of an error body it cannot
-//! decode and knows nothing of the `errorCode`/`code` shapes). Bodies are read inside the attempt
-//! (responses here are small JSON documents), so a body that breaks off is retried too.
+//! decode and knows nothing of the `errorCode`/`code` shapes). Bodies are read inside the attempt,
+//! up to the client's cap ([`Shared::max_body`]), so a body that breaks off, or a `2xx` body that
+//! is not well-formed JSON, is retried too; which failures are retried is [`crate::retry`]'s call.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -17,8 +18,9 @@ use huaweicloud_images_api::{BoxFuture, Transport};
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::credentials::Credentials;
-use crate::error::{Error, is_retryable_status};
-use crate::retry::{RetryPolicy, retry_after};
+use crate::error::Error;
+use crate::operation::Operation;
+use crate::retry::{Failure, RetryPolicy, retry_after};
 use crate::signing::{canonical_query, sign_request};
 
 const X_PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
@@ -26,8 +28,6 @@ const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 const X_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
 /// Progenitor adds it to every request; the Huawei APIs do not document it, so it is not sent.
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-/// Error bodies kept for the error message (gateway HTML pages can be large).
-const MAX_ERROR_BODY: usize = 16 * 1024;
 
 /// What every call of one client shares.
 pub(crate) struct Shared {
@@ -36,6 +36,9 @@ pub(crate) struct Shared {
     pub(crate) user_agent: HeaderValue,
     pub(crate) retry: RetryPolicy,
     pub(crate) request_timeout: Option<Duration>,
+    /// The largest body read, in bytes; a larger one ends the attempt with
+    /// [`Error::BodyTooLarge`].
+    pub(crate) max_body: u64,
 }
 
 /// What happened during one call, for error mapping and tracing.
@@ -45,7 +48,7 @@ pub(crate) struct CallRecord {
     pub(crate) status: Option<u16>,
     pub(crate) request_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
-    /// The body of a final error status (>= 400), at most [`MAX_ERROR_BODY`] bytes.
+    /// The body of a final error status (>= 400), whole (it is within [`Shared::max_body`]).
     pub(crate) error_body: Option<Bytes>,
     /// A failure of our own before sending (e.g. signing) that reqwest cannot express.
     pub(crate) failure: Option<Error>,
@@ -55,6 +58,7 @@ pub(crate) struct CallRecord {
 pub(crate) struct CallTransport {
     pub(crate) shared: Arc<Shared>,
     pub(crate) record: Arc<Mutex<CallRecord>>,
+    pub(crate) operation: &'static Operation,
 }
 
 impl CallTransport {
@@ -124,24 +128,65 @@ impl CallTransport {
         let status = response.status();
         let headers = response.headers().clone();
         let version = response.version();
-        let body = response.bytes().await.map_err(|error| {
-            tracing::debug!(attempt, status = status.as_u16(), error = %error, "body failed");
-            Attempt::Transport(error)
-        })?;
+        let body = self.read_body(response, attempt).await?;
         tracing::debug!(
             attempt,
             status = status.as_u16(),
             bytes = body.len(),
             "response"
         );
+        let malformed = status.is_success() && !body.is_empty() && !is_json(&body);
         let mut buffered = http::Response::new(body);
         *buffered.status_mut() = status;
         *buffered.headers_mut() = headers;
         *buffered.version_mut() = version;
-        if is_retryable_status(status.as_u16()) {
+        if malformed {
+            tracing::debug!(attempt, "the body is not well-formed JSON");
+            Err(Attempt::MalformedBody(buffered))
+        } else if Failure::Status(status.as_u16()).is_retryable() {
             Err(Attempt::RetryableStatus(buffered))
         } else {
             Ok(buffered)
+        }
+    }
+
+    /// The whole body, or, past [`Shared::max_body`], an end to the attempt before it is read
+    /// whole (a declared length past the cap is refused before any of it is read).
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        attempt: u32,
+    ) -> Result<Bytes, Attempt> {
+        let limit = self.shared.max_body;
+        let too_large = || {
+            tracing::debug!(attempt, limit, "the body is larger than the cap");
+            self.record().failure = Some(Error::BodyTooLarge {
+                operation: self.operation.name,
+                limit,
+            });
+            Attempt::BodyTooLarge
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Err(too_large());
+        }
+        let mut body = bytes::BytesMut::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > limit {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body.freeze()),
+                Err(error) => {
+                    tracing::debug!(attempt, error = %error, "body failed");
+                    return Err(Attempt::Transport(error));
+                }
+            }
         }
     }
 
@@ -168,12 +213,18 @@ impl CallTransport {
             })
             .await;
         match outcome {
-            Ok(response) | Err(Attempt::RetryableStatus(response)) => Ok(self.finish(response)),
+            // The last attempt's answer goes to the generated code: an error status is mapped, a
+            // malformed body becomes `Error::Decode` with its excerpt.
+            Ok(response)
+            | Err(Attempt::RetryableStatus(response))
+            | Err(Attempt::MalformedBody(response)) => Ok(self.finish(response)),
             Err(Attempt::Transport(error)) => Err(error),
             // reqwest errors cannot be made by hand: answer with a placeholder response, not
             // recorded as a status. It never reaches the user: the error mapping reports
             // `CallRecord::failure` first.
-            Err(Attempt::Unsendable) => Ok(reqwest::Response::from(unsent_placeholder())),
+            Err(Attempt::Unsendable | Attempt::BodyTooLarge) => {
+                Ok(reqwest::Response::from(unsent_placeholder()))
+            }
         }
     }
 
@@ -190,8 +241,8 @@ impl CallTransport {
             .map(str::to_string);
         record.retry_after = retry_after(response.headers());
         if status >= 400 {
-            let body = response.body();
-            record.error_body = Some(body.slice(..body.len().min(MAX_ERROR_BODY)));
+            // Whole, so that a long error body still yields its code and message.
+            record.error_body = Some(response.body().clone());
         }
         reqwest::Response::from(response)
     }
@@ -212,19 +263,28 @@ impl Transport for CallTransport {
 enum Attempt {
     Transport(reqwest::Error),
     RetryableStatus(http::Response<Bytes>),
+    /// A `2xx` whose body is not well-formed JSON.
+    MalformedBody(http::Response<Bytes>),
     /// Could not be sent at all (signing failed; the reason is in the record).
     Unsendable,
+    /// The body is past the cap (the error is in the record).
+    BodyTooLarge,
 }
 
 impl Attempt {
-    fn is_retryable(&self) -> bool {
+    fn failure(&self) -> Failure {
         match self {
-            // Every operation is a GET: any failure to get an answer may be retried, except a
-            // request that could not even be built.
-            Attempt::Transport(e) => !e.is_builder(),
-            Attempt::RetryableStatus(_) => true,
-            Attempt::Unsendable => false,
+            Attempt::Transport(e) if e.is_builder() => Failure::Unsendable,
+            Attempt::Transport(_) => Failure::NoAnswer,
+            Attempt::RetryableStatus(response) => Failure::Status(response.status().as_u16()),
+            Attempt::MalformedBody(_) => Failure::MalformedBody,
+            Attempt::Unsendable => Failure::Unsendable,
+            Attempt::BodyTooLarge => Failure::BodyTooLarge,
         }
+    }
+
+    fn is_retryable(&self) -> bool {
+        self.failure().is_retryable()
     }
 
     fn retry_after(&self) -> Option<Duration> {
@@ -235,6 +295,11 @@ impl Attempt {
     }
 }
 
+/// Whether `body` is one well-formed JSON document (its shape is the generated code's business).
+fn is_json(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+}
+
 impl std::fmt::Display for Attempt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -242,7 +307,9 @@ impl std::fmt::Display for Attempt {
             Attempt::Transport(e) if e.is_connect() => f.write_str("connection failed"),
             Attempt::Transport(_) => f.write_str("transport error"),
             Attempt::RetryableStatus(r) => write!(f, "HTTP {}", r.status().as_u16()),
+            Attempt::MalformedBody(_) => f.write_str("malformed JSON body"),
             Attempt::Unsendable => f.write_str("not sendable"),
+            Attempt::BodyTooLarge => f.write_str("body too large"),
         }
     }
 }

@@ -106,6 +106,7 @@ pub mod types {
         pub images: ::std::option::Option<::std::vec::Vec<ImageInfo>>,
         ///Number of objects.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::integer")]
         pub total_count: ::std::option::Option<i32>,
     }
     impl ListImagesResponse {

@@ -159,6 +159,7 @@ pub mod types {
     pub struct ListImageServersResponse {
         ///Total.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::integer")]
         pub count: ::std::option::Option<i32>,
         ///The maximum number of records in the returned image instance list is the maximum number of records on each page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
