@@ -127,3 +127,97 @@ async fn a_backslash_cannot_escape_the_path_segment() {
         fake.requests()
     );
 }
+
+/// An IAM or security token is a bearer secret: it never travels over plain `http://` to a host
+/// other than this machine, unless the builder says so in as many words.
+#[test]
+fn tokens_are_not_sent_over_plain_http_to_another_host() {
+    let project = "a4da8115c9d8464ead3a38309130523f";
+    let token = || Credentials::token("SECRET-IAM-TOKEN").unwrap();
+    let temporary = || {
+        Credentials::ak_sk("AK", "SK")
+            .unwrap()
+            .with_security_token("SECRET-STS-TOKEN")
+            .unwrap()
+    };
+    for credentials in [token(), temporary()] {
+        let error = Client::builder()
+            .credentials(credentials.clone())
+            .project_id(project)
+            .endpoint_for_all("http://10.1.2.3:8080")
+            .build()
+            .unwrap_err();
+        let shown = error.to_string();
+        assert!(
+            matches!(error, huaweicloud_images::Error::Config(_)),
+            "{error:?}"
+        );
+        assert!(shown.contains("http://10.1.2.3:8080"), "{shown}");
+        assert!(shown.contains("allow_tokens_over_http"), "{shown}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        // Said in as many words, it is allowed; so is this machine, and https.
+        for (url, allow) in [
+            ("http://10.1.2.3:8080", true),
+            ("http://127.0.0.1:8080", false),
+            ("http://[::1]:8080", false),
+            ("http://localhost:8080", false),
+            ("https://10.1.2.3:8443", false),
+        ] {
+            Client::builder()
+                .credentials(credentials.clone())
+                .project_id(project)
+                .endpoint_for_all(url)
+                .allow_tokens_over_http(allow)
+                .build()
+                .unwrap_or_else(|e| panic!("{url}: {e}"));
+        }
+    }
+    // AK/SK alone sends no secret (only a signature), so plain http stays allowed (with a warning).
+    Client::builder()
+        .credentials(Credentials::ak_sk("AK", "SK").unwrap())
+        .project_id(project)
+        .endpoint_for_all("http://10.1.2.3:8080")
+        .build()
+        .unwrap();
+}
+
+/// Server text shown in an error cannot recolour a terminal or forge a log line.
+#[tokio::test]
+async fn control_characters_of_server_text_are_escaped_in_messages() {
+    use huaweicloud_images_fake::{
+        FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer, Fault, FaultScope,
+    };
+
+    let fake = FakeServer::start(FakeConfig::default()).await.unwrap();
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .project_id(FAKE_PROJECT_ID)
+        .endpoint_for_all(fake.base_url())
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let body = serde_json::json!({
+        "error_code": "WKS.\u{1b}[31m0001",
+        "error_msg": "denied\r\n2026-12-01T00:00:00Z INFO forged line \u{202e}txt.exe",
+        "error_detail": "bell\u{7}",
+    });
+    fake.inject(
+        Fault::Respond {
+            status: 403,
+            body: serde_json::to_vec(&body).unwrap(),
+        },
+        FaultScope::Next(1),
+        None,
+    );
+    let error = client.images().list().send().await.unwrap_err();
+    let shown = error.to_string();
+    assert!(
+        !shown.chars().any(|c| c.is_control() || c == '\u{202e}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains(r"\u{1b}[31m"), "{shown}");
+    assert!(shown.contains(r"denied\r\n2026"), "{shown}");
+    // The fields keep the text as sent, for programs.
+    let api = error.as_api().unwrap();
+    assert_eq!(api.error_code.as_deref(), Some("WKS.\u{1b}[31m0001"));
+}

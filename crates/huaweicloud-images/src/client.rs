@@ -173,10 +173,10 @@ impl Client {
     }
 }
 
-/// `http://` is allowed for local testing; anywhere else it sends tokens in clear text.
-fn warn_if_cleartext(endpoint: &Endpoint) {
+/// Whether `endpoint` is plain `http://` to a host other than this machine.
+fn is_cleartext_to_another_host(endpoint: &Endpoint) -> bool {
     let Ok(url) = url::Url::parse(endpoint.url()) else {
-        return;
+        return false;
     };
     let loopback = match url.host() {
         Some(url::Host::Domain(name)) => name == "localhost",
@@ -184,12 +184,30 @@ fn warn_if_cleartext(endpoint: &Endpoint) {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     };
-    if url.scheme() == "http" && !loopback {
-        tracing::warn!(
-            endpoint = endpoint.url(),
-            "plain http:// endpoint on a non-loopback host: credentials travel unencrypted"
-        );
+    url.scheme() == "http" && !loopback
+}
+
+/// Plain `http://` to another host: refused for credentials that carry a token (a bearer secret)
+/// unless `allowed`; for AK/SK alone (only a signature travels) a warning.
+fn check_cleartext(endpoint: &Endpoint, credentials: &Credentials, allowed: bool) -> Result<()> {
+    if !is_cleartext_to_another_host(endpoint) {
+        return Ok(());
     }
+    let carries_token =
+        credentials.auth_token().is_some() || credentials.security_token().is_some();
+    if carries_token && !allowed {
+        return Err(Error::config(format!(
+            "the endpoint {} is plain http:// to another host, and the credentials carry a token \
+             that would travel in clear text; use https://, or call \
+             ClientBuilder::allow_tokens_over_http(true) if this network is trusted",
+            endpoint.url()
+        )));
+    }
+    tracing::warn!(
+        endpoint = endpoint.url(),
+        "plain http:// endpoint on a non-loopback host: requests travel unencrypted"
+    );
+    Ok(())
 }
 
 /// Builds a [`Client`]. Every setting has a default except the credentials and the project id.
@@ -212,6 +230,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
     max_body: u64,
+    allow_tokens_over_http: bool,
     env: EnvFn,
 }
 
@@ -229,6 +248,7 @@ impl Default for ClientBuilder {
             user_agent: None,
             http_client: None,
             max_body: DEFAULT_MAX_BODY_SIZE,
+            allow_tokens_over_http: false,
             env: Arc::new(region::process_env),
         }
     }
@@ -247,6 +267,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("max_body", &self.max_body)
+            .field("allow_tokens_over_http", &self.allow_tokens_over_http)
             .finish_non_exhaustive()
     }
 }
@@ -312,7 +333,7 @@ impl ClientBuilder {
     }
 
     /// Calls `service` at `url` instead of its regional endpoint (`http://` is allowed, for local
-    /// testing).
+    /// testing; see [`ClientBuilder::allow_tokens_over_http`] for tokens to another host).
     pub fn endpoint(mut self, service: Service, url: impl Into<String>) -> Self {
         self.endpoints.retain(|(s, _)| *s != service);
         self.endpoints.push((service, url.into()));
@@ -356,6 +377,15 @@ impl ClientBuilder {
     /// The `User-Agent` sent (and signed); default `huaweicloud-images-rust/<version>`.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Lets credentials that carry a token (an IAM token, or a security token with temporary
+    /// AK/SK) be used with a plain `http://` endpoint on another host than this machine, where the
+    /// token travels in clear text. Off by default: [`ClientBuilder::build`] refuses that
+    /// combination. Loopback endpoints (a local fake) and `https://` need no such permission.
+    pub fn allow_tokens_over_http(mut self, allow: bool) -> Self {
+        self.allow_tokens_over_http = allow;
         self
     }
 
@@ -409,7 +439,7 @@ impl ClientBuilder {
             )?);
         }
         for endpoint in &endpoints {
-            warn_if_cleartext(endpoint);
+            check_cleartext(endpoint, &credentials, self.allow_tokens_over_http)?;
         }
         let user_agent = self
             .user_agent

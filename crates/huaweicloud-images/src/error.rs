@@ -19,7 +19,7 @@ pub enum Error {
     Api(Box<ApiError>),
 
     /// The request never got a complete answer: DNS, connect, TLS, reset connection, broken body.
-    #[error("transport error while calling {operation}: {message}")]
+    #[error("transport error while calling {operation}: {}", Escaped(message))]
     Transport {
         /// The operation that was being called (official name, e.g. `ListImages`).
         operation: &'static str,
@@ -41,7 +41,8 @@ pub enum Error {
 
     /// The service answered 2xx but the body is not what the API documents.
     #[error(
-        "could not decode the {operation} response (HTTP {status}): {message}; body starts with: {excerpt:?}"
+        "could not decode the {operation} response (HTTP {status}): {}; body starts with: {excerpt:?}",
+        Escaped(message)
     )]
     Decode {
         /// The operation that was being called.
@@ -117,17 +118,37 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
 }
 
+/// Text from a server as an error message shows it: control characters (ANSI escapes, line
+/// breaks, bells) and bidirectional overrides written as escapes (`\u{1b}`, `\r\n`), so that they
+/// can neither recolour a terminal nor forge a log line. The fields keep the text as sent.
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        for c in self.0.chars() {
+            let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
         if let Some(code) = &self.error_code {
-            write!(f, " [{code}]")?;
+            write!(f, " [{}]", Escaped(code))?;
         }
         if let Some(msg) = &self.error_msg {
-            write!(f, ": {msg}")?;
+            write!(f, ": {}", Escaped(msg))?;
         }
         if let Some(detail) = &self.error_detail {
-            write!(f, " ({detail})")?;
+            write!(f, " ({})", Escaped(detail))?;
         }
         if self.error_code.is_none()
             && self.error_msg.is_none()
@@ -136,7 +157,7 @@ impl std::fmt::Display for ApiError {
             write!(f, ": {raw:?}")?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            write!(f, " (request id {})", Escaped(id))?;
         }
         Ok(())
     }

@@ -21,7 +21,7 @@
 //!
 //! - Items inserted ahead of the current offset push items already delivered onto the next page.
 //!   Each page's item ids are compared with those of the previous page, and items already seen
-//!   there are dropped, so they come once; a [`Page`] can therefore hold fewer items than the
+//!   there (or earlier in the same page) are dropped, so they come once; a [`Page`] can therefore hold fewer items than the
 //!   service returned. When exactly one page of items was inserted, the next page repeats the
 //!   previous one entirely: it is skipped, and the listing goes on. Only the previous page is
 //!   remembered, so more than a page of insertions between two requests can still repeat items
@@ -30,12 +30,13 @@
 //! - Items removed ahead of the current offset pull not-yet-delivered items back onto a page
 //!   already delivered: they are never seen, and no client of offset pagination can notice. List
 //!   again (or filter, e.g. by creation time) when a listing must be complete while it changes.
-//! - Items without an id cannot be compared and are always delivered.
+//! - An item without an id is known by its content (a fingerprint of its JSON): two items of equal
+//!   content at a page boundary or in one page count as one.
 //!
 //! # Never looping forever
 //!
 //! A service that ignores the offset, or serves a page again and again, would make a naive loop
-//! run forever. A page all of whose items were in the previous page is skipped once (see above); a
+//! run forever, with or without ids and totals. A page all of whose items were in the previous page is skipped once (see above); a
 //! second such page in a row ends the listing with [`Error::Pagination`]. Each page's ids are also
 //! compared with those of one earlier checkpoint page (moved at doubling intervals, which catches a
 //! cycle of any length); a page whose ids were all in it ends the listing with the same error.
@@ -63,6 +64,9 @@ use progress::ProgressGuard;
 /// How many page requests a listing keeps in flight by default; see [`Paginator::concurrency`].
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
+/// The most page requests one listing may keep in flight ([`Paginator::concurrency`]).
+pub const MAX_CONCURRENCY: usize = 64;
+
 /// What one request returned, as the service reported it.
 pub(crate) struct RawPage<T> {
     /// The items of the page, in the order the service sent them.
@@ -79,9 +83,12 @@ pub(crate) trait PageFetcher<T>: Send + Sync + 'static {
     /// Requests `limit` items starting at `offset`.
     fn fetch(&self, offset: u64, limit: u32) -> BoxFuture<'static, Result<RawPage<T>>>;
 
-    /// An identity for an item (its id), used to detect a service that makes no progress; `None`
-    /// if unknown.
+    /// The item's id (`x-pagination.item-id`), used to drop repeats and to detect a service that
+    /// makes no progress; `None` when it has none.
     fn key(&self, item: &T) -> Option<String>;
+
+    /// A fingerprint of the item's content: its identity when it has no id.
+    fn fingerprint(&self, item: &T) -> String;
 }
 
 /// One page of a listing, as delivered by [`Paginator::pages`].
@@ -210,8 +217,8 @@ impl<T: Send + 'static> Paginator<T> {
 
     /// How many page requests may be in flight at once (default [`DEFAULT_CONCURRENCY`]).
     ///
-    /// 1 requests strictly one page at a time; 0 makes the first poll yield
-    /// [`Error::InvalidInput`] (field `concurrency`) before any request is sent.
+    /// 1 requests strictly one page at a time; outside 1 to [`MAX_CONCURRENCY`] the first poll
+    /// yields [`Error::InvalidInput`] (field `concurrency`) before any request is sent.
     ///
     /// The default of 4 hides most of the round-trip latency of a long listing (once the total is
     /// known, pages arrive up to 4 times faster than one request at a time when the round trip
@@ -266,10 +273,13 @@ impl<T: Send + 'static> Paginator<T> {
                 ),
             ));
         }
-        if self.concurrency == 0 {
+        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
             return Err(Error::invalid(
                 "concurrency",
-                "must be at least 1 (1 requests one page at a time)",
+                format!(
+                    "must be 1 to {MAX_CONCURRENCY} (1 requests one page at a time), got {}",
+                    self.concurrency
+                ),
             ));
         }
         Ok(())
@@ -464,7 +474,15 @@ impl<T: Send + 'static> Listing<T> {
             .checked_add(count)
             .ok_or_else(|| self.no_progress(offset, "the offset would overflow".into()))?;
 
-        let keys: Vec<Option<String>> = items.iter().map(|i| self.fetcher.key(i)).collect();
+        // An item is known by its id, else by its content.
+        let keys: Vec<String> = items
+            .iter()
+            .map(|i| {
+                self.fetcher
+                    .key(i)
+                    .unwrap_or_else(|| self.fetcher.fingerprint(i))
+            })
+            .collect();
         let fresh = self
             .progress
             .admit(offset, &keys)

@@ -3,11 +3,11 @@
 //! Every operation of this crate is a `GET`, so retrying is always safe. By default a call is tried
 //! up to 4 times on connection errors, time-outs (of one attempt), a body that breaks off, a `2xx`
 //! body that is not well-formed JSON (truncated or garbled on the way), and HTTP 408, 429, 500,
-//! 502, 503 and 504 ([`Failure::is_retryable`] is the one place that says so), with exponential
+//! 502, 503 and 504 (`Failure::is_retryable` is the one place that says so), with exponential
 //! backoff (200 ms doubling up to 5 s) plus random jitter (up to the same again), honouring
 //! `Retry-After` (a longer one than 30 s ends the retries; `0` or a date in the past still waits
-//! the jittered initial backoff, so that clients told the same instant do not all retry at once). The waits between
-//! attempts, `Retry-After` included, add up to at most 30 s; each attempt has its own time-out (30 s
+//! the initial backoff, at most 1 s, plus jitter, so that clients told the same instant do not all
+//! retry at once). The waits between attempts, `Retry-After` included, add up to at most 30 s; each attempt has its own time-out (30 s
 //! by default, see `ClientBuilder::request_timeout`), and `ClientBuilder::total_timeout` bounds the
 //! whole call. The backoff schedule is [`backon`]'s.
 
@@ -157,10 +157,23 @@ impl RetryPolicy {
         let backoff = backoff?;
         let wait = match retry_after {
             Some(wait) if wait > self.max_retry_after => return None,
-            Some(wait) => wait,
+            // `Retry-After: 0` or a past date: still a jittered minimum, so that many clients
+            // told the same instant do not all retry at once.
+            Some(wait) => wait.max(self.jittered_minimum()),
             None => backoff,
         };
         (waited.saturating_add(wait) <= self.max_total_delay).then_some(wait)
+    }
+
+    /// The least wait after a `Retry-After`: the initial backoff (at most 1 s), plus up to as much
+    /// again at random (unless jitter is off).
+    fn jittered_minimum(&self) -> Duration {
+        let floor = self.initial_backoff.min(Duration::from_secs(1));
+        if !self.jitter {
+            return floor;
+        }
+        let spread = u64::try_from(floor.as_micros()).unwrap_or(u64::MAX);
+        floor + Duration::from_micros(rand::random_range(0..=spread))
     }
 }
 
@@ -240,6 +253,38 @@ mod tests {
         assert_eq!(
             policy.next_delay(Some(Duration::from_secs(3600)), backoff, none),
             None
+        );
+    }
+
+    #[test]
+    fn a_retry_after_of_now_still_waits_a_jittered_minimum() {
+        let backoff = Some(Duration::from_millis(200));
+        let fixed = RetryPolicy::default().without_jitter();
+        assert_eq!(
+            fixed.next_delay(Some(Duration::ZERO), backoff, Duration::ZERO),
+            Some(Duration::from_millis(200)),
+            "at least the initial backoff"
+        );
+        let policy = RetryPolicy::default();
+        let waits: Vec<Duration> = (0..64)
+            .map(|_| {
+                policy
+                    .next_delay(Some(Duration::ZERO), backoff, Duration::ZERO)
+                    .unwrap()
+            })
+            .collect();
+        for wait in &waits {
+            assert!(
+                (Duration::from_millis(200)..=Duration::from_millis(400)).contains(wait),
+                "{wait:?}"
+            );
+        }
+        let distinct: std::collections::HashSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 8, "spread out, not all at once: {waits:?}");
+        // A longer Retry-After is kept as is.
+        assert_eq!(
+            policy.next_delay(Some(Duration::from_secs(2)), backoff, Duration::ZERO),
+            Some(Duration::from_secs(2))
         );
     }
 

@@ -16,8 +16,8 @@ use crate::request::Input;
 /// The request of an offset/limit list operation (implemented by generated code, from the
 /// operation's `x-pagination` block and its limit parameter's schema).
 pub(crate) trait Paged: Input {
-    /// One listed item.
-    type Item: Send + 'static;
+    /// One listed item (serializable, for the fingerprint of an item without an id).
+    type Item: serde::Serialize + Send + 'static;
     /// Page sizes the paginator accepts: the limit's `max(minimum, 1)..=maximum`.
     const PAGE_SIZES: RangeInclusive<u32>;
     /// The limit's default (else its maximum).
@@ -70,5 +70,15 @@ impl<P: Paged> PageFetcher<P::Item> for Pages<P> {
 
     fn key(&self, item: &P::Item) -> Option<String> {
         P::key(item)
+    }
+
+    fn fingerprint(&self, item: &P::Item) -> String {
+        use std::hash::{Hash, Hasher};
+        // Deterministic within the process, which is all two pages of one listing need.
+        let mut hasher = std::hash::DefaultHasher::new();
+        serde_json::to_vec(item)
+            .unwrap_or_default()
+            .hash(&mut hasher);
+        format!("content:{:016x}", hasher.finish())
     }
 }

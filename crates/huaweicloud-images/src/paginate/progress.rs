@@ -41,27 +41,19 @@ impl ProgressGuard {
         }
     }
 
-    /// Checks the non-empty page at `offset`, whose items have the ids `keys` (`None` for an item
-    /// without one), and says which items to deliver: `true` for each item that is new.
+    /// Checks the non-empty page at `offset`, whose items have the identities `keys` (an id, or a
+    /// fingerprint of the content), and says which items to deliver: `true` for each item that is
+    /// new, neither in the previous page nor earlier in this one.
     ///
-    /// An item without an id cannot be compared and is always delivered. All `false` means the
-    /// page only repeats the previous one and is to be skipped; `Err` says why the page shows that
-    /// the service makes no progress.
-    pub(super) fn admit(
-        &mut self,
-        offset: u64,
-        keys: &[Option<String>],
-    ) -> Result<Vec<bool>, String> {
+    /// All `false` means the page only repeats the previous one and is to be skipped; `Err` says
+    /// why the page shows that the service makes no progress.
+    pub(super) fn admit(&mut self, offset: u64, keys: &[String]) -> Result<Vec<bool>, String> {
         let repeated = |key: &String| self.previous.as_ref().is_some_and(|p| p.keys.contains(key));
+        let mut page_keys: HashSet<String> = HashSet::with_capacity(keys.len());
         let fresh: Vec<bool> = keys
             .iter()
-            .map(|key| key.as_ref().is_none_or(|key| !repeated(key)))
+            .map(|key| page_keys.insert(key.clone()) && !repeated(key))
             .collect();
-        let page_keys: HashSet<String> = keys.iter().flatten().cloned().collect();
-        if page_keys.is_empty() {
-            self.skipped = None;
-            return Ok(fresh);
-        }
         if !fresh.contains(&true) {
             let previous = self.previous.as_ref().map_or(0, |p| p.offset);
             if let Some(skipped) = self.skipped {

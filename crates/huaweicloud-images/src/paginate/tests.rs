@@ -172,6 +172,10 @@ impl PageFetcher<u64> for Fake {
     fn key(&self, item: &u64) -> Option<String> {
         self.keyed.then(|| format!("item-{item}"))
     }
+
+    fn fingerprint(&self, item: &u64) -> String {
+        format!("content-{item}")
+    }
 }
 
 fn requests(log: &Mutex<Log>) -> Vec<(u64, u32)> {
@@ -331,15 +335,22 @@ async fn out_of_range_page_size_fails_before_any_request() {
 }
 
 #[tokio::test]
-async fn zero_concurrency_fails_before_any_request() {
-    let (paginator, log) = Fake::new(30).paginator();
-    let mut pages = paginator.concurrency(0).pages();
-    match pages.next().await {
-        Some(Err(Error::InvalidInput { field, .. })) => assert_eq!(field, "concurrency"),
-        other => panic!("expected InvalidInput, got {other:?}"),
+async fn concurrency_outside_1_to_64_fails_before_any_request() {
+    for concurrency in [0, 65, usize::MAX] {
+        let (paginator, log) = Fake::new(30).paginator();
+        let mut pages = paginator.concurrency(concurrency).pages();
+        match pages.next().await {
+            Some(Err(error @ Error::InvalidInput { field, .. })) => {
+                assert_eq!(field, "concurrency");
+                assert!(error.to_string().contains("1 to 64"), "{error}");
+            }
+            other => panic!("{concurrency}: expected InvalidInput, got {other:?}"),
+        }
+        assert!(pages.next().await.is_none());
+        assert!(requests(&log).is_empty());
     }
-    assert!(pages.next().await.is_none());
-    assert!(requests(&log).is_empty());
+    let (paginator, _) = Fake::new(30).paginator();
+    assert_eq!(all_items(paginator.concurrency(64)).await.len(), 30);
 }
 
 #[tokio::test]
@@ -540,12 +551,44 @@ async fn deletion_at_the_head_between_pages_loses_items_but_repeats_none() {
 }
 
 #[tokio::test]
-async fn items_without_ids_are_delivered_even_when_repeated() {
+async fn items_without_ids_are_compared_by_their_content() {
     let mut fake = Fake::new(25).change(insert_at_head::<1, 3>);
     fake.keyed = false;
     let (paginator, _) = fake.paginator();
-    let expected: Vec<u64> = (0..10).chain(7..25).collect();
-    assert_eq!(all_items(paginator).await, expected);
+    assert_eq!(all_items(paginator).await, (0..25).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_service_ignoring_the_offset_without_ids_or_total_is_stopped() {
+    let mut fake = Fake::new(25).totals(Totals::Missing).serve_from(|_| 0);
+    fake.keyed = false;
+    let (paginator, log) = fake.paginator();
+    let results = drain(paginator).await;
+    assert_eq!(
+        results.len(),
+        11,
+        "the first page, then the error: {results:?}"
+    );
+    assert!(pagination_offset(results.last().unwrap()).is_some());
+    assert!(requests(&log).len() <= 3, "{:?}", requests(&log));
+}
+
+#[tokio::test]
+async fn an_item_repeated_inside_one_page_is_delivered_once() {
+    for keyed in [true, false] {
+        let mut fake = Fake::new(25).change(|request, listing| {
+            if request == 0 {
+                listing.insert(1, 0);
+            }
+        });
+        fake.keyed = keyed;
+        let (paginator, _) = fake.paginator();
+        assert_eq!(
+            all_items(paginator).await,
+            (0..25).collect::<Vec<_>>(),
+            "keyed: {keyed}"
+        );
+    }
 }
 
 #[tokio::test]
