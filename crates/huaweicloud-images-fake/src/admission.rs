@@ -105,7 +105,12 @@ pub(crate) async fn admit(
         return with_outcome(error.into_response(), operation, true, Vec::new());
     }
 
-    let fault = state.faults.response_fault(operation);
+    let key = format!(
+        "{} {}",
+        parts.method,
+        parts.uri.path_and_query().map_or("", |pq| pq.as_str())
+    );
+    let fault = state.faults.response_fault(operation, &key);
     let mut faults: Vec<Fault> = fault.iter().cloned().collect();
     let response = match fault {
         Some(Fault::TooManyRequests { retry_after_secs }) => {

@@ -7,15 +7,18 @@
 //! - *pagination* faults ([`Fault::IgnoreOffset`], [`Fault::TotalOffBy`]) apply to the list operations
 //!   only; every rule that fires applies (deltas add up).
 //!
-//! `Next(n)` fires for the next `n` requests it applies to, then disappears; `Rate(p)` fires with
-//! probability `p` (clamped to 0–1) from a generator seeded with the config's seed, so a given sequence
-//! of requests sees the same faults on every run; `Always` always fires.
+//! `Next(n)` fires for the next `n` requests it applies to, then disappears; `Always` always fires;
+//! `Rate(p)` fires with probability `p` (clamped to 0–1). Its draw is a hash of the config's seed,
+//! the rule, the request (method, path and query: not its signature or date) and how many times the
+//! same request was seen before, so the faults a listing meets depend on the seed alone — not on
+//! the order its concurrent requests arrive in. The same seed gives the same faults on every run,
+//! retries included (a retried request is the same request seen once more).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::operation::Operation;
 
@@ -101,8 +104,9 @@ impl Rule {
         op_ok && (!self.fault.is_pagination() || operation.is_list())
     }
 
-    /// Whether the rule fires now; consumes one `Next` use when it does.
-    fn fire(&mut self, rng: &mut ChaCha8Rng) -> bool {
+    /// Whether the rule fires now; consumes one `Next` use when it does. `draw` is this rule's
+    /// uniform draw in `[0, 1)` for this request.
+    fn fire(&mut self, draw: f64) -> bool {
         match &mut self.scope {
             FaultScope::Always => true,
             FaultScope::Next(left) => {
@@ -112,7 +116,7 @@ impl Rule {
             }
             FaultScope::Rate(p) => {
                 let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
-                rng.random::<f64>() < p
+                draw < p
             }
         }
     }
@@ -136,7 +140,28 @@ pub struct PaginationFaults {
 #[derive(Debug)]
 struct Book {
     rules: Vec<Rule>,
-    rng: ChaCha8Rng,
+    seed: u64,
+    /// How many times each request (by the hash of its key) was seen, per kind of draw.
+    seen: HashMap<(bool, u64), u64>,
+}
+
+impl Book {
+    /// The uniform draws in `[0, 1)` of every rule for the request `key`, seen once more.
+    fn draws(&mut self, pagination: bool, key: &str) -> impl Fn(usize) -> f64 + use<> {
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        let request = hasher.finish();
+        let seen = self.seen.entry((pagination, request)).or_insert(0);
+        let occurrence = *seen;
+        *seen += 1;
+        let seed = self.seed;
+        move |rule| {
+            let mut hasher = DefaultHasher::new();
+            (seed, pagination, request, occurrence, rule).hash(&mut hasher);
+            // The top 53 bits as a fraction.
+            (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
 }
 
 /// The injected faults of one server.
@@ -148,12 +173,11 @@ pub(crate) struct FaultBook {
 impl FaultBook {
     /// An empty book whose `Rate` draws come from `seed`.
     pub(crate) fn new(seed: u64) -> Self {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(0xfa17);
         FaultBook {
             book: Mutex::new(Book {
                 rules: Vec::new(),
-                rng,
+                seed,
+                seen: HashMap::new(),
             }),
         }
     }
@@ -178,25 +202,27 @@ impl FaultBook {
         self.lock().rules.clear();
     }
 
-    /// The response fault for this request, if one fires.
-    pub(crate) fn response_fault(&self, operation: Operation) -> Option<Fault> {
+    /// The response fault for the request `key` (its method, path and query), if one fires.
+    pub(crate) fn response_fault(&self, operation: Operation, key: &str) -> Option<Fault> {
         let mut guard = self.lock();
-        let Book { rules, rng } = &mut *guard;
-        let index = rules.iter_mut().position(|rule| {
-            !rule.fault.is_pagination() && rule.applies_to(operation) && rule.fire(rng)
+        let draw = guard.draws(false, key);
+        let rules = &mut guard.rules;
+        let index = rules.iter_mut().enumerate().position(|(i, rule)| {
+            !rule.fault.is_pagination() && rule.applies_to(operation) && rule.fire(draw(i))
         })?;
         let fault = rules[index].fault.clone();
         rules.retain(|rule| !rule.spent());
         Some(fault)
     }
 
-    /// The pagination faults for this list request.
-    pub(crate) fn pagination_faults(&self, operation: Operation) -> PaginationFaults {
+    /// The pagination faults for the list request `key` (its operation and query).
+    pub(crate) fn pagination_faults(&self, operation: Operation, key: &str) -> PaginationFaults {
         let mut guard = self.lock();
-        let Book { rules, rng } = &mut *guard;
+        let draw = guard.draws(true, key);
+        let rules = &mut guard.rules;
         let mut faults = PaginationFaults::default();
-        for rule in rules.iter_mut() {
-            if rule.fault.is_pagination() && rule.applies_to(operation) && rule.fire(rng) {
+        for (i, rule) in rules.iter_mut().enumerate() {
+            if rule.fault.is_pagination() && rule.applies_to(operation) && rule.fire(draw(i)) {
                 match rule.fault {
                     Fault::IgnoreOffset => faults.ignore_offset = true,
                     Fault::TotalOffBy(delta) => {
@@ -222,7 +248,7 @@ mod tests {
     fn next_n_fires_n_times_then_disappears() {
         let book = FaultBook::new(1);
         book.inject(Fault::ServiceUnavailable, FaultScope::Next(2), None);
-        let fired: Vec<_> = (0..4).map(|_| book.response_fault(LIST)).collect();
+        let fired: Vec<_> = (0..4).map(|_| book.response_fault(LIST, "k")).collect();
         assert_eq!(
             fired,
             [
@@ -233,7 +259,7 @@ mod tests {
             ]
         );
         book.inject(Fault::InternalServerError, FaultScope::Next(0), None);
-        assert_eq!(book.response_fault(LIST), None);
+        assert_eq!(book.response_fault(LIST, "k"), None);
     }
 
     #[test]
@@ -245,17 +271,17 @@ mod tests {
             Some(Operation::ShowImageServer),
         );
         book.inject(Fault::BadGatewayHtml, FaultScope::Always, None);
-        assert_eq!(book.response_fault(LIST), Some(Fault::BadGatewayHtml));
+        assert_eq!(book.response_fault(LIST, "k"), Some(Fault::BadGatewayHtml));
         assert_eq!(
-            book.response_fault(Operation::ShowImageServer),
+            book.response_fault(Operation::ShowImageServer, "k"),
             Some(Fault::InternalServerError)
         );
         assert_eq!(
-            book.response_fault(Operation::ShowImageServer),
+            book.response_fault(Operation::ShowImageServer, "k"),
             Some(Fault::BadGatewayHtml)
         );
         book.clear();
-        assert_eq!(book.response_fault(LIST), None);
+        assert_eq!(book.response_fault(LIST, "k"), None);
     }
 
     #[test]
@@ -264,7 +290,7 @@ mod tests {
             let book = FaultBook::new(seed);
             book.inject(Fault::ServiceUnavailable, FaultScope::Rate(0.5), None);
             (0..200)
-                .map(|_| book.response_fault(LIST).is_some())
+                .map(|_| book.response_fault(LIST, "k").is_some())
                 .collect::<Vec<_>>()
         };
         let first = draws(9);
@@ -274,7 +300,31 @@ mod tests {
         let book = FaultBook::new(1);
         book.inject(Fault::ServiceUnavailable, FaultScope::Rate(f64::NAN), None);
         book.inject(Fault::InternalServerError, FaultScope::Rate(7.0), None);
-        assert_eq!(book.response_fault(LIST), Some(Fault::InternalServerError));
+        assert_eq!(
+            book.response_fault(LIST, "k"),
+            Some(Fault::InternalServerError)
+        );
+    }
+
+    #[test]
+    fn rate_draws_follow_the_request_not_the_order_of_arrival() {
+        let pattern = |keys: &[&str]| {
+            let book = FaultBook::new(3);
+            book.inject(Fault::ServiceUnavailable, FaultScope::Rate(0.5), None);
+            let mut fired: Vec<(String, bool)> = keys
+                .iter()
+                .map(|k| (k.to_string(), book.response_fault(LIST, k).is_some()))
+                .collect();
+            fired.sort();
+            fired
+        };
+        let keys = ["a", "b", "c", "d", "e", "f", "g", "h", "a", "b"];
+        let mut reversed = keys;
+        reversed.reverse();
+        // "a" and "b" come twice: their second draws differ from their first.
+        let forward = pattern(&keys);
+        assert_eq!(forward, pattern(&reversed));
+        assert!(forward.iter().any(|(_, f)| *f) && forward.iter().any(|(_, f)| !*f));
     }
 
     #[test]
@@ -283,17 +333,17 @@ mod tests {
         book.inject(Fault::TotalOffBy(3), FaultScope::Next(1), None);
         book.inject(Fault::TotalOffBy(-1), FaultScope::Always, Some(LIST));
         book.inject(Fault::IgnoreOffset, FaultScope::Always, None);
-        assert_eq!(book.response_fault(LIST), None);
-        let show = book.pagination_faults(Operation::ShowImageServer);
+        assert_eq!(book.response_fault(LIST, "k"), None);
+        let show = book.pagination_faults(Operation::ShowImageServer, "k");
         assert_eq!(show, PaginationFaults::default());
-        let first = book.pagination_faults(LIST);
+        let first = book.pagination_faults(LIST, "k");
         assert_eq!(
             (first.ignore_offset, first.total_delta, first.fired.len()),
             (true, 2, 3)
         );
-        let second = book.pagination_faults(LIST);
+        let second = book.pagination_faults(LIST, "k");
         assert_eq!((second.ignore_offset, second.total_delta), (true, -1));
-        let servers = book.pagination_faults(Operation::ListImageServers);
+        let servers = book.pagination_faults(Operation::ListImageServers, "k");
         assert_eq!((servers.ignore_offset, servers.total_delta), (true, 0));
     }
 }

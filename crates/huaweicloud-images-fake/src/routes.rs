@@ -101,7 +101,9 @@ async fn documented_example(
     let Some(pagination) = &spec.pagination else {
         return Json(body).into_response();
     };
-    let faults = state.faults.pagination_faults(operation);
+    let faults = state
+        .faults
+        .pagination_faults(operation, raw.as_deref().unwrap_or(""));
     if let Some(items) = body.get_mut(pagination.items).and_then(Value::as_array_mut) {
         let all = std::mem::take(items);
         let matching: Vec<&Value> = all.iter().collect();
@@ -211,7 +213,9 @@ async fn list_image_servers(State(state): State<SharedState>, RawQuery(raw): Raw
         .iter()
         .filter(|server| server_matches(&query, server))
         .collect();
-    let faults = state.faults.pagination_faults(operation);
+    let faults = state
+        .faults
+        .pagination_faults(operation, raw.as_deref().unwrap_or(""));
     let body = ImageServerPage {
         count: reported_total(matching.len(), faults.total_delta),
         items: page(
@@ -284,7 +288,9 @@ async fn list_images(State(state): State<SharedState>, RawQuery(raw): RawQuery) 
     if query.text("sort_type").as_deref() == Some("desc") {
         matching.reverse();
     }
-    let faults = state.faults.pagination_faults(operation);
+    let faults = state
+        .faults
+        .pagination_faults(operation, raw.as_deref().unwrap_or(""));
     let body = ImagePage {
         total_count: reported_total(matching.len(), faults.total_delta),
         images: page(
