@@ -360,3 +360,19 @@ async fn a_malformed_200_is_retried_like_a_broken_connection() {
     assert_eq!(fake.requests()[0].faults, [Fault::MalformedJson]);
     assert!(fake.requests()[2].faults.is_empty());
 }
+
+#[tokio::test]
+async fn an_empty_200_where_a_model_is_due_is_retried_too() {
+    let fake = start_default().await;
+    fake.inject(
+        Fault::Respond {
+            status: 200,
+            body: Vec::new(),
+        },
+        FaultScope::Next(1),
+        None,
+    );
+    let page = client(&fake).images().list().send().await.unwrap();
+    assert_eq!(page.images.unwrap(), expected_images(&fake));
+    assert_eq!(statuses(&fake), [Some(200), Some(200)]);
+}

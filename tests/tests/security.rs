@@ -199,7 +199,7 @@ async fn control_characters_of_server_text_are_escaped_in_messages() {
     let body = serde_json::json!({
         "error_code": "WKS.\u{1b}[31m0001",
         "error_msg": "denied\r\n2026-12-01T00:00:00Z INFO forged line \u{202e}txt.exe",
-        "error_detail": "bell\u{7}",
+        "error_detail": "bell\u{7} line\u{2028}sep para\u{2029} rlm\u{200f} alm\u{61c} bom\u{feff} zw\u{200b}",
     });
     fake.inject(
         Fault::Respond {
@@ -211,13 +211,39 @@ async fn control_characters_of_server_text_are_escaped_in_messages() {
     );
     let error = client.images().list().send().await.unwrap_err();
     let shown = error.to_string();
-    assert!(
-        !shown.chars().any(|c| c.is_control() || c == '\u{202e}'),
-        "{shown:?}"
-    );
+    for hidden in [
+        '\u{202e}', '\u{2028}', '\u{2029}', '\u{200f}', '\u{61c}', '\u{feff}', '\u{200b}',
+    ] {
+        assert!(!shown.contains(hidden), "{hidden:?} in {shown:?}");
+    }
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
     assert!(shown.contains(r"\u{1b}[31m"), "{shown}");
     assert!(shown.contains(r"denied\r\n2026"), "{shown}");
     // The fields keep the text as sent, for programs.
     let api = error.as_api().unwrap();
     assert_eq!(api.error_code.as_deref(), Some("WKS.\u{1b}[31m0001"));
+}
+
+/// `;` starts path parameters for servlet containers, which strip it with what follows before
+/// resolving `..`: it travels encoded, so `..;` stays one segment, read back as sent.
+#[tokio::test]
+async fn a_semicolon_travels_encoded() {
+    use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer};
+
+    let fake = FakeServer::start(FakeConfig::default()).await.unwrap();
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .project_id(FAKE_PROJECT_ID)
+        .endpoint_for_all(fake.base_url())
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let error = client.image_servers().get("..;x").await.unwrap_err();
+    assert_eq!(error.status(), Some(404), "{error:?}");
+    let sent = &fake.requests()[0];
+    assert_eq!(
+        sent.path,
+        format!("/v1/{FAKE_PROJECT_ID}/image-servers/..%3Bx"),
+        "{sent:?}"
+    );
 }

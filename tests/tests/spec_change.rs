@@ -1,8 +1,9 @@
 //! The user's workflow, end to end: edit the spec, run `cargo xtask gen`, review, call the facade.
 //!
 //! In a scratch copy of the workspace, the spec gains a query parameter on a list operation
-//! (`image_type` on ListImageServers), a wider `maximum` (ListImageServers' `limit`: 200) and a new
-//! paginated operation (ListImageServerGroups). Nothing outside `spec/` is edited. Then
+//! (`image_type` on ListImageServers), a wider `maximum` (ListImageServers' `limit`: 200), a new
+//! paginated operation (ListImageServerGroups) and a whole new service (a spec file of its own,
+//! `spec/ims.yaml`, with no region table). Nothing outside `spec/` is edited. Then
 //! `cargo xtask gen` must report the three changes, the facade's surface snapshot must show the
 //! new parameter to a reviewer, and a small consumer, built against the regenerated facade and fake,
 //! must send the new parameter, accept the new bound and refuse one past it before any I/O, and
@@ -52,8 +53,91 @@ fn edit(path: &Path, old: &str, new: &str) {
     std::fs::write(path, text.replacen(old, new, 1)).unwrap();
 }
 
-/// The three spec changes, in `spec/workspaceapp.yaml` only.
+/// A new service: its spec file is all it takes.
+const NEW_SERVICE: &str = r##"openapi: 3.0.3
+info:
+  title: Huawei Cloud IMS — cloud images (a scratch service)
+  version: v2
+  x-service:
+    name: Ims
+    endpoint: https://ims.{region}.myhuaweicloud.com
+tags:
+  - name: CloudImages
+    description: Cloud images of IMS.
+paths:
+  /v2/{project_id}/cloud-images/{image_id}:
+    get:
+      operationId: show_cloud_image
+      x-official-name: ShowCloudImage
+      x-facade-method: get
+      tags: [CloudImages]
+      summary: Querying a cloud image
+      parameters:
+        - name: project_id
+          in: path
+          required: true
+          schema:
+            type: string
+        - name: image_id
+          in: path
+          required: true
+          schema:
+            type: string
+            maxLength: 36
+      responses:
+        "200":
+          description: The image.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/CloudImage"
+              examples:
+                documented:
+                  value:
+                    id: img-1
+                    name: ubuntu-24.04
+                    visibility: public
+        "404":
+          description: No such image.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ImsError"
+components:
+  schemas:
+    CloudImage:
+      type: object
+      description: A cloud image.
+      properties:
+        id:
+          type: string
+          description: Image id.
+        name:
+          type: string
+          description: Image name.
+        visibility:
+          description: Who sees it.
+          allOf:
+            - $ref: "#/components/schemas/Visibility"
+    Visibility:
+      type: string
+      description: Who sees an image.
+      enum: [public, private]
+    ImsError:
+      type: object
+      description: Error body of IMS.
+      properties:
+        error_code:
+          type: string
+          description: Error code.
+        error_msg:
+          type: string
+          description: Error message.
+"##;
+
+/// The spec changes: three in `spec/workspaceapp.yaml`, and a new service file.
 fn change_the_spec(spec: &Path) {
+    std::fs::write(spec.with_file_name("ims.yaml"), NEW_SERVICE).unwrap();
     // 1. A new query parameter on a list operation.
     edit(
         spec,
@@ -248,7 +332,30 @@ async fn main() {
     .await
     .unwrap();
     assert_eq!(blocking_names, ["first", "second", "third"]);
-    println!("consumer: all three spec changes reached the facade");
+
+    // The new service: its resource, its endpoint pattern, its model, its id constraint.
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .project_id(FAKE_PROJECT_ID)
+        .endpoint_for_all(fake.base_url())
+        .build()
+        .unwrap();
+    let image = client.cloud_images().get("img-1").await.unwrap();
+    assert_eq!(image.name.as_deref(), Some("ubuntu-24.04"));
+    assert_eq!(image.visibility, Some(huaweicloud_images::models::Visibility::Public));
+    let too_long = client.cloud_images().get(&"x".repeat(37)).await;
+    assert!(matches!(too_long, Err(Error::InvalidInput { field: "image_id", .. })), "{too_long:?}");
+    let unknown_region = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .project_id(FAKE_PROJECT_ID)
+        .region("xx-new-1")
+        .build()
+        .unwrap();
+    assert_eq!(
+        unknown_region.endpoint(huaweicloud_images::Service::Ims).url(),
+        "https://ims.xx-new-1.myhuaweicloud.com"
+    );
+    println!("consumer: all four spec changes reached the facade");
 }
 "##;
 
@@ -295,13 +402,20 @@ fn a_spec_change_reaches_the_users_of_the_facade() {
     );
     println!("{report}");
     for expected in [
-        "+ operation ListImageServerGroups",
-        "+ parameter ListImageServers.image_type",
-        "~ parameter ListImageServers.limit: maximum 100 -> 200",
+        "+ operation WorkspaceApp.ListImageServerGroups",
+        "+ parameter WorkspaceApp.ListImageServers.image_type",
+        "~ parameter WorkspaceApp.ListImageServers.limit: maximum 100 -> 200",
+        "+ service Ims",
+        "+ operation Ims.ShowCloudImage",
     ] {
         assert!(report.contains(expected), "{expected:?} missing:\n{report}");
     }
     assert!(!report.contains("BREAKING"), "{report}");
+    assert!(
+        workspace
+            .join("crates/huaweicloud-images-api/src/generated/ims.rs")
+            .exists()
+    );
     run(
         cargo(&workspace, &target).args(["xtask", "gen", "--check"]),
         "cargo xtask gen --check",
@@ -321,7 +435,11 @@ fn a_spec_change_reaches_the_users_of_the_facade() {
         !review.status.success(),
         "the old snapshot still passed:\n{shown}"
     );
-    for expected in ["image_type(mut self", "image_server_groups(&self)"] {
+    for expected in [
+        "image_type(mut self",
+        "image_server_groups(&self)",
+        "cloud_images(&self)",
+    ] {
         assert!(
             shown.contains(expected),
             "{expected:?} not in the diff:\n{shown}"
@@ -359,7 +477,7 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
     );
     println!("{out}");
     assert!(
-        out.contains("consumer: all three spec changes reached the facade"),
+        out.contains("consumer: all four spec changes reached the facade"),
         "{out}"
     );
 }

@@ -44,6 +44,21 @@ fn entries(services: &[Service]) -> Entries {
                 .collect(),
         );
     };
+    // The models re-exported at `huaweicloud_images::models::` (names no other service uses).
+    let mut owners: BTreeMap<&str, usize> = BTreeMap::new();
+    for service in services {
+        for name in service.schemas.keys() {
+            *owners.entry(name).or_default() += 1;
+        }
+    }
+    for (name, count) in &owners {
+        if *count == 1 {
+            put(
+                format!("model export models::{name}"),
+                &[("kind", "export".into())],
+            );
+        }
+    }
     for service in services {
         put(
             format!("service {}", service.name),
@@ -104,7 +119,8 @@ fn entries(services: &[Service]) -> Entries {
                     ),
                 ));
             }
-            put(format!("operation {}", op.official_name), &attrs);
+            let operation = format!("{}.{}", service.name, op.official_name);
+            put(format!("operation {operation}"), &attrs);
             for p in &op.parameters {
                 if p.source != Source::Caller {
                     continue;
@@ -114,9 +130,10 @@ fn entries(services: &[Service]) -> Entries {
                     ("in", p.location.as_str().to_string()),
                     ("required", p.required.to_string()),
                     ("description", one_line(&p.description)),
+                    ("rust type", crate::facade::facade_type_name(op, p)),
                 ];
                 attrs.extend(kind_attrs(&p.kind));
-                put(format!("parameter {}.{}", op.official_name, p.name), &attrs);
+                put(format!("parameter {operation}.{}", p.name), &attrs);
             }
         }
         for schema in service.schemas.values() {
@@ -301,6 +318,7 @@ fn is_breaking(kind: &str, name: &str, old: &str, new: &str) -> bool {
     let number = |v: &str| v.parse::<f64>().ok();
     match (kind, name) {
         (_, "description") | (_, "http") | ("service", "endpoint") => false,
+        // Added: `paginate()` appears (the offset/limit setters' types are reported with them).
         ("operation", "pagination") => new.is_empty(),
         ("operation", _) => true,
         ("parameter", "required") => new == "true",
@@ -316,6 +334,16 @@ fn is_breaking(kind: &str, name: &str, old: &str, new: &str) -> bool {
         },
         ("parameter", "pattern") => !new.is_empty(),
         ("parameter", "default") => false,
+        // int32 holds less than int64 (or no format, read as int64).
+        ("parameter", "format") => {
+            let width = |f: &str| if f == "int32" { 32 } else { 64 };
+            width(new) < width(old)
+        }
+        // The setter's type: what a caller passes.
+        ("parameter", "rust type") => true,
+        // The parameter's own spec type can change with the setter's staying the same (an
+        // integer's facade type is chosen by its role); a changed setter type is reported above.
+        ("parameter", "type") => true,
         _ => true,
     }
 }
@@ -357,7 +385,8 @@ mod tests {
             entry(&[
                 ("kind", "parameter"),
                 ("required", "false"),
-                ("type", "integer int32"),
+                ("type", "integer"),
+                ("format", "int32"),
                 ("minimum", "1"),
                 ("maximum", max),
             ])
@@ -419,6 +448,16 @@ mod tests {
         assert!(is_breaking("parameter", "minimum", "", "0"));
         assert!(!is_breaking("parameter", "minimum", "0", ""));
         assert!(is_breaking("field", "type", "string", "integer"));
+        assert!(is_breaking("parameter", "format", "int64", "int32"));
+        assert!(is_breaking("parameter", "format", "", "int32"));
+        assert!(!is_breaking("parameter", "format", "int32", "int64"));
+        assert!(is_breaking("parameter", "rust type", "i64", "u64"));
+        assert!(!is_breaking(
+            "operation",
+            "pagination",
+            "",
+            "offset/limit …"
+        ));
         assert!(is_breaking("operation", "call", "a()", "b()"));
         assert!(!is_breaking("operation", "description", "a", "b"));
     }

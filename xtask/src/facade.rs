@@ -289,6 +289,21 @@ fn facade_type(service: &Service, op: &Operation, p: &Parameter) -> TokenStream 
     }
 }
 
+/// The facade type of a parameter as the change manifest records it, e.g. `u32`, `String`,
+/// `enum OsType`.
+pub fn facade_type_name(op: &Operation, p: &Parameter) -> String {
+    let paging = op.pagination.as_ref();
+    match &p.kind {
+        Kind::Integer { .. } if paging.is_some_and(|g| g.offset == p.name) => "u64".into(),
+        Kind::Integer { .. } if paging.is_some_and(|g| g.limit == p.name) => "u32".into(),
+        Kind::Integer { .. } => "i64".into(),
+        Kind::Number { .. } => "f64".into(),
+        Kind::Boolean => "bool".into(),
+        Kind::String { .. } => "String".into(),
+        Kind::Enum { name, .. } => format!("enum {name}"),
+    }
+}
+
 /// One line on what the facade checks, for the setter's documentation.
 fn constraint_doc(p: &Parameter) -> Option<String> {
     match &p.kind {
@@ -542,8 +557,6 @@ fn service_file(service: &Service, facts: &Facts) -> Result<TokenStream, String>
     ));
     Ok(quote! {
         #header
-        #[allow(unused_imports)]
-        use crate::error::Result;
         use huaweicloud_images_api::#module as api;
 
         #(#patterns)*
@@ -601,14 +614,14 @@ fn resource_methods(service: &Service, op: &Operation) -> Result<ResourceMethods
         ));
         let async_method = quote! {
             #a_doc
-            pub async fn #method(&self, #(#args),*) -> Result<#output> {
+            pub async fn #method(&self, #(#args),*) -> crate::error::Result<#output> {
                 let input = #input { #(#inits),* };
                 crate::request::Input::send(input, self.client.clone()).await
             }
         };
         let blocking_method = quote! {
             #b_doc
-            pub fn #method(&self, #(#args),*) -> Result<#output> {
+            pub fn #method(&self, #(#args),*) -> crate::error::Result<#output> {
                 let input = #input { #(#inits),* };
                 self.flavour.send(self.client, input)
             }
@@ -706,7 +719,9 @@ fn operation_items(
     let (name, id, method, path) = (&op.official_name, &op.id, &op.method, &op.path);
     let param_names: Vec<&str> = op.parameters.iter().map(|p| p.name.as_str()).collect();
     let param_locations: Vec<&str> = op.parameters.iter().map(|p| p.location.as_str()).collect();
+    let param_rust_names: Vec<&str> = op.parameters.iter().map(|p| p.rust_name.as_str()).collect();
     let paginated = op.pagination.is_some();
+    let json_answer = op.response.is_some();
     let table_doc = docs(&format!(
         "`{}`: {} `{} {}`.",
         op.official_name, service.name, op.method, op.path
@@ -717,6 +732,9 @@ fn operation_items(
     let mut forwards = Vec::new();
     for p in &op.parameters {
         let rust = ident(&p.rust_name);
+        // Locals carry a prefix, so that no parameter name can shadow the generated code's own
+        // (`request`, `api`, `http`, …).
+        let local = format_ident!("param_{}", p.rust_name);
         let field = &p.name;
         if p.source == Source::Transport {
             continue;
@@ -737,8 +755,8 @@ fn operation_items(
                     target,
                     patterns,
                 )?;
-                conversions.push(quote!(let #rust = #convert;));
-                forwards.push(quote!(let request = request.#rust(#rust);));
+                conversions.push(quote!(let #local = #convert;));
+                forwards.push(quote!(let request = request.#rust(#local);));
                 let _ = field;
             }
             Source::Caller => {
@@ -748,20 +766,20 @@ fn operation_items(
                     fields.push(quote!(pub(crate) #rust: #ty));
                     let convert =
                         check_and_convert(service, op, p, quote!(self.#rust), target, patterns)?;
-                    conversions.push(quote!(let #rust = #convert;));
-                    forwards.push(quote!(let request = request.#rust(#rust);));
+                    conversions.push(quote!(let #local = #convert;));
+                    forwards.push(quote!(let request = request.#rust(#local);));
                 } else {
                     fields.push(quote!(pub(crate) #rust: Option<#ty>));
                     let convert =
                         check_and_convert(service, op, p, quote!(value), target, patterns)?;
                     conversions.push(quote! {
-                        let #rust = match self.#rust {
+                        let #local = match self.#rust {
                             Some(value) => Some(#convert),
                             None => None,
                         };
                     });
                     forwards.push(quote! {
-                        let request = match #rust {
+                        let request = match #local {
                             Some(value) => request.#rust(value),
                             None => request,
                         };
@@ -784,8 +802,13 @@ fn operation_items(
             operation_id: #id,
             method: #method,
             path: #path,
-            parameters: &[#((#param_names, #param_locations)),*],
+            parameters: &[#(crate::operation::Parameter {
+                name: #param_names,
+                location: #param_locations,
+                rust_name: #param_rust_names,
+            }),*],
             paginated: #paginated,
+            json_answer: #json_answer,
         };
 
         #input_doc
@@ -798,7 +821,7 @@ fn operation_items(
             type Output = #output;
             const OPERATION: &'static crate::operation::Operation = &#const_name;
 
-            async fn send(self, client: crate::client::Client) -> Result<Self::Output> {
+            async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
                 #(#conversions)*
                 client
                     .call(&#const_name, move |hooks, base, http| {
@@ -853,7 +876,7 @@ fn operation_items(
             /// Sends the request and returns the answer.
             ///
             #errors
-            pub async fn send(self) -> Result<#output> {
+            pub async fn send(self) -> crate::error::Result<#output> {
                 crate::request::Input::send(self.input, self.client).await
             }
         }];
@@ -861,7 +884,7 @@ fn operation_items(
             /// Sends the request and blocks until the answer is there.
             ///
             #errors
-            pub fn send(self) -> Result<#output> {
+            pub fn send(self) -> crate::error::Result<#output> {
                 self.flavour.send(&self.client, self.input)
             }
         }];

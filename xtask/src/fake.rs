@@ -60,21 +60,31 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
                     }
                     Kind::Number { .. } => quote!(ParamKind::Number),
                     Kind::Boolean => quote!(ParamKind::Boolean),
-                    Kind::String { max_length, .. } => {
-                        let max = match max_length {
+                    Kind::String {
+                        min_length,
+                        max_length,
+                        pattern,
+                    } => {
+                        let length = |v: &Option<u64>| match v {
                             Some(m) => {
                                 let m = Literal::u64_unsuffixed(*m);
                                 quote!(Some(#m))
                             }
                             None => quote!(None),
                         };
-                        quote!(ParamKind::String { max_length: #max })
+                        let (min, max) = (length(min_length), length(max_length));
+                        let pattern = match pattern {
+                            Some(p) => quote!(Some(#p)),
+                            None => quote!(None),
+                        };
+                        quote!(ParamKind::String { min_length: #min, max_length: #max, pattern: #pattern })
                     }
                     Kind::Enum { name, values } => {
                         quote!(ParamKind::Enum { name: #name, values: &[#(#values),*] })
                     }
                 };
-                query.push(quote!(QueryParam { name: #name, kind: #kind }));
+                let required = p.required;
+                query.push(quote!(QueryParam { name: #name, required: #required, kind: #kind }));
             }
             let pagination = match &op.pagination {
                 Some(p) => {

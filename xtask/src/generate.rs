@@ -47,6 +47,24 @@ pub fn generate(spec: &Spec) -> Result<(String, syn::File), String> {
     Ok((text, file))
 }
 
+/// The API crate's `generated/mod.rs`: one module per spec file, each client's `exec` routed
+/// through `crate::Hooks` (so a new spec file needs no hand edit of the crate).
+pub fn api_module(specs: &[Spec]) -> proc_macro2::TokenStream {
+    let modules: Vec<syn::Ident> = specs
+        .iter()
+        .map(|s| quote::format_ident!("{}", s.stem))
+        .collect();
+    let docs: Vec<String> = specs
+        .iter()
+        .map(|s| format!(" The client generated from {}.", s.display_path))
+        .collect();
+    quote! {
+        //! The generated clients, one module per spec file.
+        #( #[doc = #docs] pub mod #modules; )*
+        crate::route_exec_through_hooks!(#(#modules),*);
+    }
+}
+
 /// Formats generated tokens as a checked-in file: one `///` line per doc line, prettyplease,
 /// rustfmt, and the do-not-edit header naming `source`.
 pub fn format_tokens(tokens: proc_macro2::TokenStream, source: &str) -> Result<String, String> {
@@ -140,8 +158,12 @@ fn lenient_totals(spec: &Spec, file: &mut syn::File) -> Result<(), String> {
             let Some(total) = op.pointer("/x-pagination/total").and_then(|t| t.as_str()) else {
                 continue;
             };
+            // The first success status, as the facade reads it (200, 201, …).
             let response = op
-                .pointer("/responses/200/content/application~1json/schema/$ref")
+                .get("responses")
+                .and_then(serde_json::Value::as_object)
+                .and_then(|r| r.iter().find(|(status, _)| status.starts_with('2')))
+                .and_then(|(_, r)| r.pointer("/content/application~1json/schema/$ref"))
                 .and_then(|r| r.as_str())
                 .and_then(|r| r.strip_prefix("#/components/schemas/"));
             if let Some(response) = response {

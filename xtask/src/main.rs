@@ -81,6 +81,11 @@ fn generate_all(root: &Path) -> Result<(Outputs, String), String> {
             .or_default()
             .push((spec.output_file_name(), text));
     }
+    let api_module = generate::format_tokens(generate::api_module(&specs), "spec/")?;
+    outputs
+        .entry(generate::OUTPUT_DIR)
+        .or_default()
+        .push(("mod.rs".to_string(), api_module));
     for (name, tokens) in facade::generate(&services, &facts)? {
         let text = generate::format_tokens(tokens, "spec/")?;
         outputs

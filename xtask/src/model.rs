@@ -31,7 +31,7 @@ pub struct Service {
     pub title: String,
     /// The resources (tags), in spec order.
     pub resources: Vec<Resource>,
-    /// The operations, in spec order (paths, then methods).
+    /// The operations, sorted by path (then method).
     pub operations: Vec<Operation>,
     /// The named schemas (`components.schemas`), by name.
     pub schemas: BTreeMap<String, Schema>,
@@ -138,6 +138,44 @@ pub enum Source {
     Transport,
 }
 
+/// Names of the facade's crate root (and of the generated modules' imports) that a tag or an
+/// `x-official-name` would shadow or collide with.
+const RESERVED_TYPE_NAMES: [&str; 22] = [
+    "Client",
+    "ClientBuilder",
+    "Service",
+    "Error",
+    "Result",
+    "ApiError",
+    "Credentials",
+    "Region",
+    "RetryPolicy",
+    "RetryBudget",
+    "Page",
+    "Paginator",
+    "Operation",
+    "Async",
+    "Blocking",
+    "Flavour",
+    "FlowPolicy",
+    "FlowState",
+    "Option",
+    "String",
+    "Vec",
+    "Self",
+];
+
+/// Method names a request builder (the facade's or progenitor's) has besides its setters.
+const RESERVED_SETTER_NAMES: [&str; 3] = ["send", "paginate", "new"];
+
+/// Whether `name` is an UpperCamelCase Rust type name (letters and digits).
+fn is_type_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.to_upper_camel_case() == name
+}
+
 /// Headers the transport sets itself; a spec parameter of that name gets no setter.
 pub const TRANSPORT_HEADERS: [&str; 7] = [
     "x-auth-token",
@@ -223,6 +261,17 @@ pub struct Schema {
 /// Builds the model of every spec, in file order.
 pub fn build(specs: &[Spec]) -> Result<Vec<Service>, String> {
     let services = specs.iter().map(service).collect::<Result<Vec<_>, _>>()?;
+    let mut official: BTreeMap<&str, &str> = BTreeMap::new();
+    for service in &services {
+        for op in &service.operations {
+            if let Some(other) = official.insert(&op.official_name, &service.file) {
+                return Err(format!(
+                    "{}: paths.{}: x-official-name `{}` is also the name of an operation in {other}; official names must be unique",
+                    service.file, op.path, op.official_name
+                ));
+            }
+        }
+    }
     let mut names = BTreeMap::new();
     for service in &services {
         if let Some(other) = names.insert(service.name.clone(), service.file.clone()) {
@@ -263,20 +312,49 @@ fn service(spec: &Spec) -> Result<Service, String> {
         .unwrap_or_else(|| name.to_uppercase());
 
     let mut resources = Vec::new();
-    for tag in raw
+    for (index, tag) in raw
         .get("tags")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .enumerate()
     {
         let tag_name = text(tag, "name").unwrap_or_default().to_string();
+        let accessor = tag_name.to_snake_case();
+        if !is_type_name(&tag_name) {
+            return Err(at(&format!(
+                "tags.{index}.name: `{tag_name}` must be UpperCamelCase letters and digits (it becomes a Rust type)"
+            )));
+        }
+        if RESERVED_TYPE_NAMES.contains(&tag_name.as_str()) {
+            return Err(at(&format!(
+                "tags.{index}.name: `{tag_name}` is a name of the facade's own; choose another"
+            )));
+        }
+        if syn::parse_str::<syn::Ident>(&accessor).is_err() {
+            return Err(at(&format!(
+                "tags.{index}.name: `{tag_name}` makes the accessor `{accessor}`, a Rust keyword; choose another"
+            )));
+        }
         resources.push(Resource {
-            accessor: tag_name.to_snake_case(),
+            accessor,
             tag: tag_name,
             description: text(tag, "description").unwrap_or_default().trim().into(),
         });
     }
 
+    for (name, schema) in raw
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if schema.get("required").is_some() {
+            return Err(at(&format!(
+                "components.schemas.{name}.required: response fields are never required (a response is read as the service sends it; spec/README.md)"
+            )));
+        }
+    }
     let schemas = schemas(raw);
     let mut operations = Vec::new();
     for (path, item) in raw
@@ -288,14 +366,27 @@ fn service(spec: &Spec) -> Result<Service, String> {
         for (method, op) in item.as_object().into_iter().flatten() {
             if !matches!(
                 method.as_str(),
-                "get" | "put" | "post" | "delete" | "patch" | "head" | "options"
+                "get" | "put" | "post" | "delete" | "patch" | "head" | "options" | "trace"
             ) {
                 continue;
             }
             let op_at = format!("paths.{path}.{method}");
+            if method != "get" {
+                return Err(at(&format!(
+                    "{op_at}: only GET operations are supported: the facade retries every call as idempotent and sends no request body"
+                )));
+            }
             operations.push(operation(
                 &file, raw, &schemas, &resources, path, method, op, &op_at,
             )?);
+        }
+    }
+    for resource in &resources {
+        if !operations.iter().any(|o| o.tag == resource.tag) {
+            return Err(at(&format!(
+                "tags: `{}` has no operation; an empty resource would get an accessor that does nothing",
+                resource.tag
+            )));
         }
     }
     for resource in &resources {
@@ -351,13 +442,10 @@ fn operation(
             ".tags: `{tag}` is not declared in the top-level `tags` (with a description)"
         )));
     }
-    if tag.is_empty()
-        || !tag.chars().all(|c| c.is_ascii_alphanumeric())
-        || tag.to_upper_camel_case() != tag
-    {
-        return Err(at(&format!(
-            ".tags: `{tag}` must be UpperCamelCase letters and digits (it becomes a Rust type)"
-        )));
+    if op.get("requestBody").is_some() {
+        return Err(at(
+            ".requestBody: request bodies are not supported (the facade sends GET requests only)",
+        ));
     }
     let facade_method = text(op, "x-facade-method").unwrap_or(&id).to_string();
     if facade_method.is_empty()
@@ -371,6 +459,16 @@ fn operation(
     let official_name = text(op, "x-official-name")
         .map(str::to_string)
         .unwrap_or_else(|| id.to_upper_camel_case());
+    if !is_type_name(&official_name) {
+        return Err(at(&format!(
+            ".x-official-name: `{official_name}` must be UpperCamelCase letters and digits (it names a Rust type and an enum variant)"
+        )));
+    }
+    if RESERVED_TYPE_NAMES.contains(&official_name.as_str()) {
+        return Err(at(&format!(
+            ".x-official-name: `{official_name}` is a name of the facade's own; choose another"
+        )));
+    }
 
     let mut parameters = Vec::new();
     for (index, p) in op
@@ -381,12 +479,17 @@ fn operation(
         .enumerate()
     {
         let p = resolve(raw, p);
-        parameters.push(parameter(
-            file,
-            raw,
-            p,
-            &format!("{op_at}.parameters.{index}"),
-        )?);
+        let parameter = parameter(file, raw, p, &format!("{op_at}.parameters.{index}"))?;
+        if let Some(other) = parameters
+            .iter()
+            .find(|other: &&Parameter| other.rust_name == parameter.rust_name)
+        {
+            return Err(at(&format!(
+                ".parameters.{index}: `{}` and `{}` have the same Rust name `{}`",
+                other.name, parameter.name, parameter.rust_name
+            )));
+        }
+        parameters.push(parameter);
     }
 
     let mut response = None;
@@ -401,6 +504,15 @@ fn operation(
             continue;
         }
         let r = resolve(raw, r);
+        if let Some(other) = r
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|c| c.keys().find(|k| *k != "application/json"))
+        {
+            return Err(at(&format!(
+                ".responses.{status}.content: `{other}`: the facade reads JSON answers only (application/json)"
+            )));
+        }
         let Some(content) = r.pointer("/content/application~1json") else {
             continue;
         };
@@ -480,6 +592,11 @@ fn parameter(file: &str, raw: &Value, p: &Value, p_at: &str) -> Result<Parameter
     if syn::parse_str::<syn::Ident>(&rust_name).is_err() {
         return Err(at(&format!(
             ".name: `{name}` does not make a Rust identifier (`{rust_name}`)"
+        )));
+    }
+    if source == Source::Caller && RESERVED_SETTER_NAMES.contains(&rust_name.as_str()) {
+        return Err(at(&format!(
+            ".name: `{name}` would be a setter named `{rust_name}`, which the request builders have already"
         )));
     }
     Ok(Parameter {
@@ -780,5 +897,157 @@ fn resolve<'a>(raw: &'a Value, v: &'a Value) -> &'a Value {
     match v.get("$ref").and_then(Value::as_str) {
         Some(r) => raw.pointer(&r.replacen('#', "", 1)).unwrap_or(v),
         None => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r##"
+openapi: 3.0.3
+info:
+  title: t
+  version: v1
+  x-service: {name: Things, endpoint: "https://things.{region}.example.com"}
+tags:
+  - {name: Things, description: Things.}
+paths:
+  /v1/{project_id}/things:
+    get:
+      operationId: list_things
+      x-official-name: ListThings
+      x-facade-method: list
+      tags: [Things]
+      parameters:
+        - {name: project_id, in: path, required: true, schema: {type: string}}
+        - {name: kind, in: query, schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Page"}
+components:
+  schemas:
+    Page:
+      type: object
+      properties:
+        items: {type: array, items: {$ref: "#/components/schemas/Thing"}}
+    Thing:
+      type: object
+      properties:
+        id: {type: string}
+"##;
+
+    fn build_text(name: &str, text: &str) -> Result<Vec<Service>, String> {
+        let dir = std::env::temp_dir().join(format!("xtask-model-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("things.yaml");
+        std::fs::write(&file, text).unwrap();
+        let result = crate::spec::load(&file).and_then(|spec| build(&[spec]));
+        std::fs::remove_dir_all(&dir).unwrap();
+        result
+    }
+
+    #[test]
+    fn a_good_spec_builds() {
+        let services = build_text("good", GOOD).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(services[0].operations[0].official_name, "ListThings");
+    }
+
+    #[test]
+    fn what_the_facade_cannot_do_is_refused_naming_it() {
+        let cases: [(&str, String, &str); 12] = [
+            (
+                "post",
+                GOOD.replace("    get:\n      operationId", "    post:\n      operationId"),
+                "only GET operations",
+            ),
+            (
+                "request-body",
+                GOOD.replace(
+                    "      responses:\n",
+                    "      requestBody: {content: {application/json: {schema: {type: object}}}}\n      responses:\n",
+                ),
+                "requestBody",
+            ),
+            (
+                "unused-tag",
+                GOOD.replace(
+                    "  - {name: Things, description: Things.}",
+                    "  - {name: Things, description: Things.}\n  - {name: Image Servers Old, description: x}",
+                ),
+                "Image Servers Old",
+            ),
+            (
+                "official-name",
+                GOOD.replace("x-official-name: ListThings", "x-official-name: List-Things"),
+                "x-official-name",
+            ),
+            (
+                "keyword-tag",
+                GOOD.replace("name: Things, description", "name: Type, description")
+                    .replace("tags: [Things]", "tags: [Type]"),
+                "`type`",
+            ),
+            (
+                "reserved-name",
+                GOOD.replace("x-official-name: ListThings", "x-official-name: Client"),
+                "Client",
+            ),
+            (
+                "builder-method",
+                GOOD.replace("name: kind, in: query", "name: send, in: query"),
+                "`send`",
+            ),
+            (
+                "same-rust-name",
+                GOOD.replace(
+                    "        - {name: kind, in: query, schema: {type: string}}",
+                    "        - {name: kind, in: query, schema: {type: string}}\n        - {name: Kind, in: query, schema: {type: string}}",
+                ),
+                "same Rust name",
+            ),
+            (
+                "text-body",
+                GOOD.replace("application/json:\n              schema: {$ref", "text/plain:\n              schema: {$ref"),
+                "JSON",
+            ),
+            (
+                "required-field",
+                GOOD.replace(
+                    "    Thing:\n      type: object\n",
+                    "    Thing:\n      type: object\n      required: [id]\n",
+                ),
+                "required",
+            ),
+            (
+                "duplicate-official-name",
+                GOOD.replace(
+                    "components:\n",
+                    "  /v1/{project_id}/things/{id}:\n    get:\n      operationId: show_thing\n      x-official-name: ListThings\n      x-facade-method: get\n      tags: [Things]\n      parameters:\n        - {name: project_id, in: path, required: true, schema: {type: string}}\n        - {name: id, in: path, required: true, schema: {type: string}}\n      responses:\n        \"200\": {description: ok, content: {application/json: {schema: {$ref: \"#/components/schemas/Thing\"}}}}\ncomponents:\n",
+                ),
+                "ListThings",
+            ),
+            (
+                "tag-without-operations",
+                GOOD.replace(
+                    "  - {name: Things, description: Things.}",
+                    "  - {name: Things, description: Things.}\n  - {name: Others, description: Nothing here.}",
+                ),
+                "Others",
+            ),
+        ];
+        for (name, text, expected) in cases {
+            assert_ne!(text, GOOD, "{name}: the variant did not change the spec");
+            match build_text(name, &text) {
+                Ok(_) => panic!("{name}: accepted"),
+                Err(e) => {
+                    assert!(e.contains(expected), "{name}: {e}");
+                    assert!(e.starts_with("spec/things.yaml"), "{name}: {e}");
+                }
+            }
+        }
     }
 }

@@ -7,9 +7,9 @@
 //! * [`workspace`] — Workspace product images (`ListImages`).
 //! * [`modelarts`] — ModelArts Lite Server images (`GetDevServerImage`).
 //!
-//! Everything under `src/generated/` is written by `cargo xtask gen` and must not be edited by hand;
-//! this file is the only hand-written part: the module list and [`Hooks`], through which the
-//! generated clients send their requests.
+//! Everything under `src/generated/` (the module list included) is written by `cargo xtask gen`
+//! and must not be edited by hand; this file is the only hand-written part: [`Hooks`], through
+//! which the generated clients send their requests, [`encode_path_segment`] and [`lenient`].
 //!
 //! Enums of the spec are *open*: each documented value is a variant and anything else is kept in an
 //! `Unknown(String)` variant, so a value the service adds later never fails a response:
@@ -27,19 +27,36 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::OperationInfo;
 
-#[path = "generated/modelarts.rs"]
-pub mod modelarts;
-#[path = "generated/workspace.rs"]
-pub mod workspace;
-#[path = "generated/workspaceapp.rs"]
-pub mod workspaceapp;
+/// Routes a generated client's `exec` through [`Hooks`]; `generated/mod.rs` invokes it for every
+/// module it declares.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! route_exec_through_hooks {
+    ($($service:ident),*) => {$(
+        impl progenitor_client::ClientHooks<$crate::Hooks> for $service::Client {
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                progenitor_client::ClientInfo::inner(self)
+                    .exec(progenitor_client::ClientInfo::client(self), request, info)
+                    .await
+            }
+        }
+    )*};
+}
+
+mod generated;
+pub use generated::*;
 
 pub use progenitor_client;
 
-/// What [`encode_path_segment`] percent-encodes: controls, space, `"#<>?\`{}/%` (progenitor's set)
-/// and `\\`, which the WHATWG URL parser reads as `/` in `http(s)` URLs.
+/// What [`encode_path_segment`] percent-encodes: controls, space, `"#<>?\`{}/%` (progenitor's set),
+/// `\\`, which the WHATWG URL parser reads as `/` in `http(s)` URLs, and `;`, which servlet
+/// containers strip with what follows before resolving `..` (the `..;/` traversal).
 const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b' ')
     .add(b'"')
@@ -52,7 +69,8 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'}')
     .add(b'/')
     .add(b'%')
-    .add(b'\\');
+    .add(b'\\')
+    .add(b';');
 
 /// Percent-encodes `segment` so that it stays one path segment under any URL parser. The
 /// generated clients encode every path parameter with it (the xtask puts it in place of
@@ -60,6 +78,7 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
 ///
 /// ```
 /// assert_eq!(huaweicloud_images_api::encode_path_segment(r"..\x/y"), "..%5Cx%2Fy");
+/// assert_eq!(huaweicloud_images_api::encode_path_segment("..;x"), "..%3Bx");
 /// ```
 pub fn encode_path_segment(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).to_string()
@@ -163,19 +182,3 @@ impl fmt::Debug for Hooks {
             .finish()
     }
 }
-
-macro_rules! route_exec_through_hooks {
-    ($($service:ident),*) => {$(
-        impl ClientHooks<Hooks> for $service::Client {
-            async fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                self.inner().exec(self.client(), request, info).await
-            }
-        }
-    )*};
-}
-
-route_exec_through_hooks!(modelarts, workspace, workspaceapp);

@@ -5,7 +5,8 @@
 //! - a parameter given twice, or a value that is not UTF-8 once decoded, is a 400;
 //! - an integer must be plain digits (a `-` first only where the spec allows negatives) within the
 //!   spec's `minimum`/`maximum` and its `format` (`offset` is an int32: above `i32::MAX` is out of
-//!   range); a boolean `true` or `false`; a string within its `maxLength`;
+//!   range); a boolean `true` or `false`; a string within its `minLength`/`maxLength` and matching
+//!   its `pattern`; a `required` parameter present;
 //! - an enum-typed parameter (filters such as `os_type` and sorting alike) must be one of the
 //!   documented values: anything else is a 400 naming the parameter and the values. The documents
 //!   say nothing of other values; refusing them is this fake's choice (spec/README.md);
@@ -54,6 +55,9 @@ impl Query {
         let query = Query { params, spec };
         for param in spec.query {
             let Some(value) = query.params.get(param.name) else {
+                if param.required {
+                    return Err(QueryError(format!("{} is required", param.name)));
+                }
                 continue;
             };
             check(param.name, &param.kind, value)?;
@@ -123,13 +127,31 @@ fn check(name: &str, kind: &ParamKind, value: &str) -> Result<(), QueryError> {
                 )));
             }
         }
-        ParamKind::String { max_length } => {
+        ParamKind::String {
+            min_length,
+            max_length,
+            pattern,
+        } => {
             let length = value.chars().count() as u64;
-            if max_length.is_some_and(|max| length > max) {
+            if min_length.is_some_and(|min| length < min)
+                || max_length.is_some_and(|max| length > max)
+            {
                 return Err(QueryError(format!(
-                    "{name} must be at most {} characters, got {length}",
-                    max_length.unwrap_or_default()
+                    "{name} must be {} to {} characters, got {length}",
+                    min_length.unwrap_or(0),
+                    max_length.map_or("any number of".to_string(), |m| m.to_string())
                 )));
+            }
+            if let Some(pattern) = pattern {
+                // The xtask checked that the pattern compiles.
+                let matches = regress::Regex::new(pattern)
+                    .map(|regex| regex.find(value).is_some())
+                    .unwrap_or(true);
+                if !matches {
+                    return Err(QueryError(format!(
+                        "{name} does not match {pattern}, got {value:?}"
+                    )));
+                }
             }
         }
         ParamKind::Enum { name: ty, values } => {
@@ -209,6 +231,42 @@ mod tests {
                 "{err:?}"
             );
             assert!(images(bad).unwrap_err().0.contains("offset"));
+        }
+    }
+
+    #[test]
+    fn required_lengths_and_patterns_are_checked() {
+        use crate::spec_table::QueryParam;
+        static SPEC: OperationSpec = OperationSpec {
+            method: "GET",
+            path: "/v1/{project_id}/things",
+            query: &[QueryParam {
+                name: "code",
+                required: true,
+                kind: ParamKind::String {
+                    min_length: Some(2),
+                    max_length: Some(4),
+                    pattern: Some("^[a-z]+$"),
+                },
+            }],
+            pagination: None,
+            example: None,
+        };
+        assert_eq!(
+            Query::parse("code=abc", &SPEC)
+                .unwrap()
+                .text("code")
+                .as_deref(),
+            Some("abc")
+        );
+        for (raw, says) in [
+            ("", "code is required"),
+            ("code=a", "2 to 4 characters"),
+            ("code=abcde", "2 to 4 characters"),
+            ("code=AB", "does not match"),
+        ] {
+            let error = Query::parse(raw, &SPEC).unwrap_err();
+            assert!(error.0.contains(says), "{raw}: {error:?}");
         }
     }
 

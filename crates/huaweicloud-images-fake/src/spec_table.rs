@@ -41,6 +41,8 @@ impl OperationSpec {
 pub struct QueryParam {
     /// The name on the wire.
     pub name: &'static str,
+    /// Whether a request must carry it.
+    pub required: bool,
     /// What it holds.
     pub kind: ParamKind,
 }
@@ -61,10 +63,14 @@ pub enum ParamKind {
     Number,
     /// `true` or `false`.
     Boolean,
-    /// Any string, at most `max_length` characters when set.
+    /// A string within its length bounds and pattern, when the spec sets them.
     String {
+        /// The spec's `minLength`.
+        min_length: Option<u64>,
         /// The spec's `maxLength`.
         max_length: Option<u64>,
+        /// The spec's `pattern` (ECMAScript).
+        pattern: Option<&'static str>,
     },
     /// One of the documented values of the named enum.
     Enum {

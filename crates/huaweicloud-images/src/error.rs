@@ -127,8 +127,17 @@ impl std::fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use std::fmt::Write;
         for c in self.0.chars() {
-            let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || bidi {
+            // Controls, line and paragraph separators, and the invisible formatting characters
+            // that reorder or hide text (bidirectional marks, zero-width characters, BOM).
+            let invisible = matches!(
+                c,
+                '\u{061c}'
+                    | '\u{200b}'..='\u{200f}'
+                    | '\u{2028}'..='\u{202e}'
+                    | '\u{2060}'..='\u{2069}'
+                    | '\u{feff}'
+            );
+            if c.is_control() || invisible {
                 write!(f, "{}", c.escape_default())?;
             } else {
                 f.write_char(c)?;

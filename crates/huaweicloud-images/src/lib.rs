@@ -68,7 +68,7 @@ pub use credentials::Credentials;
 pub use error::{ApiError, Error, Result};
 pub use flavour::{Async, Blocking, Flavour};
 pub use generated::*;
-pub use operation::Operation;
+pub use operation::{Operation, Parameter};
 pub use paginate::{Page, Paginator};
 pub use region::{Region, Service};
 pub use retry::RetryPolicy;

@@ -14,7 +14,7 @@ use crate::generated::service::Service;
 /// assert_eq!(list.operation_id, "list_image_servers");
 /// assert_eq!(list.service, huaweicloud_images::Service::WorkspaceApp);
 /// assert!(list.paginated);
-/// assert!(list.parameters.contains(&("limit", "query")));
+/// assert!(list.parameters.iter().any(|p| (p.name, p.location) == ("limit", "query")));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -29,18 +29,33 @@ pub struct Operation {
     pub method: &'static str,
     /// The path template, e.g. `/v1/{project_id}/image-servers`.
     pub path: &'static str,
-    /// Every parameter of the spec as `(name on the wire, location)`, e.g. `("limit", "query")`.
-    pub parameters: &'static [(&'static str, &'static str)],
+    /// Every parameter of the spec.
+    pub parameters: &'static [Parameter],
     /// Whether it pages with `x-pagination` (and so has `paginate()`).
     pub paginated: bool,
+    /// Whether its success answer is a JSON document (a model), so that a `2xx` body that is not
+    /// one is malformed.
+    pub json_answer: bool,
+}
+
+/// One parameter of an [`Operation`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Parameter {
+    /// The name on the wire, e.g. `limit`, `X-Auth-Token`.
+    pub name: &'static str,
+    /// Where it travels: `path`, `query` or `header`.
+    pub location: &'static str,
+    /// Its name in Rust (the setter's), e.g. `limit`, `x_auth_token`.
+    pub rust_name: &'static str,
 }
 
 impl Operation {
-    /// The parameter whose Rust name (`x_auth_token` for `X-Auth-Token`) is `rust_name`.
+    /// The name on the wire of the parameter whose Rust name is `rust_name`.
     pub(crate) fn parameter_by_rust_name(&self, rust_name: &str) -> Option<&'static str> {
         self.parameters
             .iter()
-            .map(|(name, _)| *name)
-            .find(|name| name.to_ascii_lowercase().replace('-', "_") == rust_name)
+            .find(|p| p.rust_name == rust_name)
+            .map(|p| p.name)
     }
 }

@@ -30,8 +30,13 @@
 //! - Items removed ahead of the current offset pull not-yet-delivered items back onto a page
 //!   already delivered: they are never seen, and no client of offset pagination can notice. List
 //!   again (or filter, e.g. by creation time) when a listing must be complete while it changes.
-//! - An item without an id is known by its content (a fingerprint of its JSON): two items of equal
-//!   content at a page boundary or in one page count as one.
+//! - Items without an id cannot be told apart: they are all delivered, rows of equal content and
+//!   items an insertion pushed onto the next page included. Their pages are still compared, by a
+//!   fingerprint of each row's content and place: without a trusted total, a page that repeats
+//!   the previous one (or a checkpoint page) row for row ends the listing with
+//!   [`Error::Pagination`], since a service that ignores the offset would otherwise be followed
+//!   forever. (A genuine listing of identical id-less rows without a total is, unavoidably, taken
+//!   for one.)
 //!
 //! # Never looping forever
 //!
@@ -435,7 +440,8 @@ impl<T: Send + 'static> Listing<T> {
                 limit = self.page_size,
                 "requesting page"
             );
-            let request = driven::on_its_own(self.fetcher.fetch(offset, self.page_size));
+            let request =
+                driven::on_its_own(self.operation, self.fetcher.fetch(offset, self.page_size));
             self.in_flight
                 .push_back(Box::pin(async move { (offset, request.await) }));
             self.next_request = offset.saturating_add(u64::from(self.page_size));
@@ -474,18 +480,20 @@ impl<T: Send + 'static> Listing<T> {
             .checked_add(count)
             .ok_or_else(|| self.no_progress(offset, "the offset would overflow".into()))?;
 
-        // An item is known by its id, else by its content.
-        let keys: Vec<String> = items
+        // An item is known by its id; one without an id by its content and its place in the page.
+        let keys: Vec<(String, bool)> = items
             .iter()
-            .map(|i| {
-                self.fetcher
-                    .key(i)
-                    .unwrap_or_else(|| self.fetcher.fingerprint(i))
+            .enumerate()
+            .map(|(position, i)| match self.fetcher.key(i) {
+                Some(id) => (id, true),
+                None => (format!("{}@{position}", self.fetcher.fingerprint(i)), false),
             })
             .collect();
+        // A trusted total ends the listing, so pages of equal id-less rows cannot loop.
+        let bounded = self.total.trusted().is_some();
         let fresh = self
             .progress
-            .admit(offset, &keys)
+            .admit(offset, &keys, bounded)
             .map_err(|reason| self.no_progress(offset, reason))?;
 
         self.total.observe(self.operation, end, total);

@@ -135,7 +135,8 @@ impl CallTransport {
             bytes = body.len(),
             "response"
         );
-        let malformed = status.is_success() && !body.is_empty() && !is_json(&body);
+        // A JSON answer that does not parse (truncated, garbled, or empty) is malformed.
+        let malformed = status.is_success() && self.operation.json_answer && !is_json(&body);
         let mut buffered = http::Response::new(body);
         *buffered.status_mut() = status;
         *buffered.headers_mut() = headers;

@@ -34,6 +34,7 @@ fn tokens(t: &impl ToTokens) -> String {
         .replace("huaweicloud_images_api::", "")
         .replace("::types::", "::");
     for noise in [
+        "crate::error::",
         "crate::flavour::",
         "crate::client::",
         "crate::paginate::",
@@ -146,14 +147,19 @@ fn the_operation_table_lists_every_operation_once() {
         huaweicloud_images::OPERATIONS
             .iter()
             .map(|op| format!(
-                "{} {} {} {} {} paginated={} parameters={:?}",
+                "{} {} {} {} {} paginated={} json_answer={} parameters=[{}]",
                 op.name,
                 op.service,
                 op.operation_id,
                 op.method,
                 op.path,
                 op.paginated,
+                op.json_answer,
                 op.parameters
+                    .iter()
+                    .map(|p| format!("{} ({}, {})", p.name, p.location, p.rust_name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
             .collect::<Vec<_>>()
             .join("\n")

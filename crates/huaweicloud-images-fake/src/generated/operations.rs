@@ -83,6 +83,7 @@ static SPECS: [OperationSpec; 4] = [
         query: &[
             QueryParam {
                 name: "os_type",
+                required: false,
                 kind: ParamKind::Enum {
                     name: "OsType",
                     values: &["Linux", "Windows", "Other"],
@@ -90,6 +91,7 @@ static SPECS: [OperationSpec; 4] = [
             },
             QueryParam {
                 name: "image_type",
+                required: false,
                 kind: ParamKind::Enum {
                     name: "ProductImageType",
                     values: &["gold", "private"],
@@ -97,10 +99,16 @@ static SPECS: [OperationSpec; 4] = [
             },
             QueryParam {
                 name: "platform",
-                kind: ParamKind::String { max_length: None },
+                required: false,
+                kind: ParamKind::String {
+                    min_length: None,
+                    max_length: None,
+                    pattern: None,
+                },
             },
             QueryParam {
                 name: "architecture",
+                required: false,
                 kind: ParamKind::Enum {
                     name: "Architecture",
                     values: &["arm", "x86"],
@@ -108,14 +116,25 @@ static SPECS: [OperationSpec; 4] = [
             },
             QueryParam {
                 name: "package_type",
-                kind: ParamKind::String { max_length: None },
+                required: false,
+                kind: ParamKind::String {
+                    min_length: None,
+                    max_length: None,
+                    pattern: None,
+                },
             },
             QueryParam {
                 name: "image_id",
-                kind: ParamKind::String { max_length: None },
+                required: false,
+                kind: ParamKind::String {
+                    min_length: None,
+                    max_length: None,
+                    pattern: None,
+                },
             },
             QueryParam {
                 name: "limit",
+                required: false,
                 kind: ParamKind::Integer {
                     minimum: 0,
                     maximum: 100,
@@ -124,6 +143,7 @@ static SPECS: [OperationSpec; 4] = [
             },
             QueryParam {
                 name: "offset",
+                required: false,
                 kind: ParamKind::Integer {
                     minimum: 0,
                     maximum: 2147483647,
@@ -132,6 +152,7 @@ static SPECS: [OperationSpec; 4] = [
             },
             QueryParam {
                 name: "sort_field",
+                required: false,
                 kind: ParamKind::Enum {
                     name: "SortField",
                     values: &["name", "created_at"],
@@ -139,6 +160,7 @@ static SPECS: [OperationSpec; 4] = [
             },
             QueryParam {
                 name: "sort_type",
+                required: false,
                 kind: ParamKind::Enum {
                     name: "SortType",
                     values: &["asc", "desc"],
@@ -161,6 +183,7 @@ static SPECS: [OperationSpec; 4] = [
         query: &[
             QueryParam {
                 name: "offset",
+                required: false,
                 kind: ParamKind::Integer {
                     minimum: 0,
                     maximum: 2147483647,
@@ -169,6 +192,7 @@ static SPECS: [OperationSpec; 4] = [
             },
             QueryParam {
                 name: "limit",
+                required: false,
                 kind: ParamKind::Integer {
                     minimum: 1,
                     maximum: 100,
@@ -177,15 +201,30 @@ static SPECS: [OperationSpec; 4] = [
             },
             QueryParam {
                 name: "server_name",
-                kind: ParamKind::String { max_length: None },
+                required: false,
+                kind: ParamKind::String {
+                    min_length: None,
+                    max_length: None,
+                    pattern: None,
+                },
             },
             QueryParam {
                 name: "server_id",
-                kind: ParamKind::String { max_length: None },
+                required: false,
+                kind: ParamKind::String {
+                    min_length: None,
+                    max_length: None,
+                    pattern: None,
+                },
             },
             QueryParam {
                 name: "enterprise_project_id",
-                kind: ParamKind::String { max_length: None },
+                required: false,
+                kind: ParamKind::String {
+                    min_length: None,
+                    max_length: None,
+                    pattern: None,
+                },
             },
         ],
         pagination: Some(PaginationSpec {

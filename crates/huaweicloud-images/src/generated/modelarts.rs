@@ -2,8 +2,6 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! Huawei Cloud ModelArts — Lite Server images (spec/modelarts.yaml): the per-operation layer of the facade, generated from the spec.
-#[allow(unused_imports)]
-use crate::error::Result;
 use huaweicloud_images_api::modelarts as api;
 static GET_DEV_SERVER_IMAGE_ID_PATTERN: crate::validate::Pattern = crate::validate::Pattern::new(
     "^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
@@ -33,7 +31,7 @@ impl DevServerImages<'_, crate::flavour::Async> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
-    pub async fn get(&self, id: &str) -> Result<api::types::DevServerImage> {
+    pub async fn get(&self, id: &str) -> crate::error::Result<api::types::DevServerImage> {
         let input = GetDevServerImageInput { id: id.to_owned() };
         crate::request::Input::send(input, self.client.clone()).await
     }
@@ -54,7 +52,7 @@ impl DevServerImages<'_, crate::flavour::Blocking> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
-    pub fn get(&self, id: &str) -> Result<api::types::DevServerImage> {
+    pub fn get(&self, id: &str) -> crate::error::Result<api::types::DevServerImage> {
         let input = GetDevServerImageInput { id: id.to_owned() };
         self.flavour.send(self.client, input)
     }
@@ -66,8 +64,20 @@ pub(crate) const GET_DEV_SERVER_IMAGE: crate::operation::Operation = crate::oper
     operation_id: "get_dev_server_image",
     method: "GET",
     path: "/v1/{project_id}/dev-servers/images/{id}",
-    parameters: &[("id", "path"), ("project_id", "path")],
+    parameters: &[
+        crate::operation::Parameter {
+            name: "id",
+            location: "path",
+            rust_name: "id",
+        },
+        crate::operation::Parameter {
+            name: "project_id",
+            location: "path",
+            rust_name: "project_id",
+        },
+    ],
     paginated: false,
+    json_answer: true,
 };
 /// The parameters of `GetDevServerImage` a caller sets, as given (checked when sent).
 #[derive(Clone, Debug)]
@@ -77,14 +87,14 @@ pub(crate) struct GetDevServerImageInput {
 impl crate::request::Input for GetDevServerImageInput {
     type Output = api::types::DevServerImage;
     const OPERATION: &'static crate::operation::Operation = &GET_DEV_SERVER_IMAGE;
-    async fn send(self, client: crate::client::Client) -> Result<Self::Output> {
-        let id = {
+    async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
+        let param_id = {
             let value: String = self.id;
             crate::validate::path_id("id", &value)?;
             GET_DEV_SERVER_IMAGE_ID_PATTERN.check("id", &value)?;
             value
         };
-        let project_id = {
+        let param_project_id = {
             let value: String = client.project_id().to_owned();
             crate::validate::path_id("project_id", &value)?;
             crate::validate::length("project_id", &value, 1usize, Some(64usize))?;
@@ -96,8 +106,8 @@ impl crate::request::Input for GetDevServerImageInput {
                 let api = api::Client::new_with_client(base, http, hooks);
                 async move {
                     let request = api.get_dev_server_image();
-                    let request = request.id(id);
-                    let request = request.project_id(project_id);
+                    let request = request.id(param_id);
+                    let request = request.project_id(param_project_id);
                     request.send().await
                 }
             })

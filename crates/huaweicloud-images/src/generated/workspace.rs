@@ -2,8 +2,6 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! Huawei Cloud Workspace — product images (spec/workspace.yaml): the per-operation layer of the facade, generated from the spec.
-#[allow(unused_imports)]
-use crate::error::Result;
 use huaweicloud_images_api::workspace as api;
 /// Product images of Workspace (Workspace): `list()` (ListImages).
 ///
@@ -48,19 +46,64 @@ pub(crate) const LIST_IMAGES: crate::operation::Operation = crate::operation::Op
     method: "GET",
     path: "/v2/{project_id}/images",
     parameters: &[
-        ("project_id", "path"),
-        ("os_type", "query"),
-        ("image_type", "query"),
-        ("platform", "query"),
-        ("architecture", "query"),
-        ("package_type", "query"),
-        ("image_id", "query"),
-        ("limit", "query"),
-        ("offset", "query"),
-        ("sort_field", "query"),
-        ("sort_type", "query"),
+        crate::operation::Parameter {
+            name: "project_id",
+            location: "path",
+            rust_name: "project_id",
+        },
+        crate::operation::Parameter {
+            name: "os_type",
+            location: "query",
+            rust_name: "os_type",
+        },
+        crate::operation::Parameter {
+            name: "image_type",
+            location: "query",
+            rust_name: "image_type",
+        },
+        crate::operation::Parameter {
+            name: "platform",
+            location: "query",
+            rust_name: "platform",
+        },
+        crate::operation::Parameter {
+            name: "architecture",
+            location: "query",
+            rust_name: "architecture",
+        },
+        crate::operation::Parameter {
+            name: "package_type",
+            location: "query",
+            rust_name: "package_type",
+        },
+        crate::operation::Parameter {
+            name: "image_id",
+            location: "query",
+            rust_name: "image_id",
+        },
+        crate::operation::Parameter {
+            name: "limit",
+            location: "query",
+            rust_name: "limit",
+        },
+        crate::operation::Parameter {
+            name: "offset",
+            location: "query",
+            rust_name: "offset",
+        },
+        crate::operation::Parameter {
+            name: "sort_field",
+            location: "query",
+            rust_name: "sort_field",
+        },
+        crate::operation::Parameter {
+            name: "sort_type",
+            location: "query",
+            rust_name: "sort_type",
+        },
     ],
     paginated: true,
+    json_answer: true,
 };
 /// The parameters of `ListImages` a caller sets, as given (checked when sent).
 #[derive(Clone, Debug)]
@@ -79,13 +122,13 @@ pub(crate) struct ListImagesInput {
 impl crate::request::Input for ListImagesInput {
     type Output = api::types::ListImagesResponse;
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGES;
-    async fn send(self, client: crate::client::Client) -> Result<Self::Output> {
-        let project_id = {
+    async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
+        let param_project_id = {
             let value: String = client.project_id().to_owned();
             crate::validate::path_id("project_id", &value)?;
             value
         };
-        let os_type = match self.os_type {
+        let param_os_type = match self.os_type {
             Some(value) => Some({
                 let value: huaweicloud_images_api::workspace::types::OsType = value;
                 crate::validate::query_text("os_type", value.as_str())?;
@@ -93,7 +136,7 @@ impl crate::request::Input for ListImagesInput {
             }),
             None => None,
         };
-        let image_type = match self.image_type {
+        let param_image_type = match self.image_type {
             Some(value) => Some({
                 let value: huaweicloud_images_api::workspace::types::ProductImageType = value;
                 crate::validate::query_text("image_type", value.as_str())?;
@@ -101,7 +144,7 @@ impl crate::request::Input for ListImagesInput {
             }),
             None => None,
         };
-        let platform = match self.platform {
+        let param_platform = match self.platform {
             Some(value) => Some({
                 let value: String = value;
                 crate::validate::query_text("platform", &value)?;
@@ -109,7 +152,7 @@ impl crate::request::Input for ListImagesInput {
             }),
             None => None,
         };
-        let architecture = match self.architecture {
+        let param_architecture = match self.architecture {
             Some(value) => Some({
                 let value: huaweicloud_images_api::workspace::types::Architecture = value;
                 crate::validate::query_text("architecture", value.as_str())?;
@@ -117,7 +160,7 @@ impl crate::request::Input for ListImagesInput {
             }),
             None => None,
         };
-        let package_type = match self.package_type {
+        let param_package_type = match self.package_type {
             Some(value) => Some({
                 let value: String = value;
                 crate::validate::query_text("package_type", &value)?;
@@ -125,7 +168,7 @@ impl crate::request::Input for ListImagesInput {
             }),
             None => None,
         };
-        let image_id = match self.image_id {
+        let param_image_id = match self.image_id {
             Some(value) => Some({
                 let value: String = value;
                 crate::validate::query_text("image_id", &value)?;
@@ -133,7 +176,7 @@ impl crate::request::Input for ListImagesInput {
             }),
             None => None,
         };
-        let limit = match self.limit {
+        let param_limit = match self.limit {
             Some(value) => Some(crate::validate::integer::<i32>(
                 "limit",
                 value,
@@ -142,7 +185,7 @@ impl crate::request::Input for ListImagesInput {
             )?),
             None => None,
         };
-        let offset = match self.offset {
+        let param_offset = match self.offset {
             Some(value) => Some(crate::validate::integer::<i32>(
                 "offset",
                 value,
@@ -151,7 +194,7 @@ impl crate::request::Input for ListImagesInput {
             )?),
             None => None,
         };
-        let sort_field = match self.sort_field {
+        let param_sort_field = match self.sort_field {
             Some(value) => Some({
                 let value: huaweicloud_images_api::workspace::types::SortField = value;
                 crate::validate::query_text("sort_field", value.as_str())?;
@@ -159,7 +202,7 @@ impl crate::request::Input for ListImagesInput {
             }),
             None => None,
         };
-        let sort_type = match self.sort_type {
+        let param_sort_type = match self.sort_type {
             Some(value) => Some({
                 let value: huaweicloud_images_api::workspace::types::SortType = value;
                 crate::validate::query_text("sort_type", value.as_str())?;
@@ -172,44 +215,44 @@ impl crate::request::Input for ListImagesInput {
                 let api = api::Client::new_with_client(base, http, hooks);
                 async move {
                     let request = api.list_images();
-                    let request = request.project_id(project_id);
-                    let request = match os_type {
+                    let request = request.project_id(param_project_id);
+                    let request = match param_os_type {
                         Some(value) => request.os_type(value),
                         None => request,
                     };
-                    let request = match image_type {
+                    let request = match param_image_type {
                         Some(value) => request.image_type(value),
                         None => request,
                     };
-                    let request = match platform {
+                    let request = match param_platform {
                         Some(value) => request.platform(value),
                         None => request,
                     };
-                    let request = match architecture {
+                    let request = match param_architecture {
                         Some(value) => request.architecture(value),
                         None => request,
                     };
-                    let request = match package_type {
+                    let request = match param_package_type {
                         Some(value) => request.package_type(value),
                         None => request,
                     };
-                    let request = match image_id {
+                    let request = match param_image_id {
                         Some(value) => request.image_id(value),
                         None => request,
                     };
-                    let request = match limit {
+                    let request = match param_limit {
                         Some(value) => request.limit(value),
                         None => request,
                     };
-                    let request = match offset {
+                    let request = match param_offset {
                         Some(value) => request.offset(value),
                         None => request,
                     };
-                    let request = match sort_field {
+                    let request = match param_sort_field {
                         Some(value) => request.sort_field(value),
                         None => request,
                     };
-                    let request = match sort_type {
+                    let request = match param_sort_type {
                         Some(value) => request.sort_type(value),
                         None => request,
                     };
@@ -343,7 +386,7 @@ impl ListImages<crate::flavour::Async> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors.
-    pub async fn send(self) -> Result<api::types::ListImagesResponse> {
+    pub async fn send(self) -> crate::error::Result<api::types::ListImagesResponse> {
         crate::request::Input::send(self.input, self.client).await
     }
     /// Every item, page by page (`offset`/`limit`), starting at this request's `offset` with its `limit` as the page size ([`Paginator::start_offset`](crate::Paginator::start_offset) and [`Paginator::page_size`](crate::Paginator::page_size) change them); every other parameter is sent with each page. Nothing is sent until the listing is first polled.
@@ -356,7 +399,7 @@ impl ListImages<crate::flavour::Blocking> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors.
-    pub fn send(self) -> Result<api::types::ListImagesResponse> {
+    pub fn send(self) -> crate::error::Result<api::types::ListImagesResponse> {
         self.flavour.send(&self.client, self.input)
     }
     /// Every item, page by page (`offset`/`limit`), starting at this request's `offset` with its `limit` as the page size ([`Paginator::start_offset`](crate::Paginator::start_offset) and [`Paginator::page_size`](crate::Paginator::page_size) change them); every other parameter is sent with each page. Nothing is sent until the listing is first polled.

@@ -2,8 +2,6 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! Huawei Cloud WorkspaceApp — image servers (spec/workspaceapp.yaml): the per-operation layer of the facade, generated from the spec.
-#[allow(unused_imports)]
-use crate::error::Result;
 use huaweicloud_images_api::workspaceapp as api;
 /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
 ///
@@ -41,7 +39,7 @@ impl ImageServers<'_, crate::flavour::Async> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
-    pub async fn get(&self, server_id: &str) -> Result<api::types::ImageServer> {
+    pub async fn get(&self, server_id: &str) -> crate::error::Result<api::types::ImageServer> {
         let input = ShowImageServerInput {
             server_id: server_id.to_owned(),
         };
@@ -58,7 +56,7 @@ impl ImageServers<'_, crate::flavour::Blocking> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
-    pub fn get(&self, server_id: &str) -> Result<api::types::ImageServer> {
+    pub fn get(&self, server_id: &str) -> crate::error::Result<api::types::ImageServer> {
         let input = ShowImageServerInput {
             server_id: server_id.to_owned(),
         };
@@ -73,15 +71,44 @@ pub(crate) const LIST_IMAGE_SERVERS: crate::operation::Operation = crate::operat
     method: "GET",
     path: "/v1/{project_id}/image-servers",
     parameters: &[
-        ("project_id", "path"),
-        ("offset", "query"),
-        ("limit", "query"),
-        ("server_name", "query"),
-        ("server_id", "query"),
-        ("enterprise_project_id", "query"),
-        ("X-Auth-Token", "header"),
+        crate::operation::Parameter {
+            name: "project_id",
+            location: "path",
+            rust_name: "project_id",
+        },
+        crate::operation::Parameter {
+            name: "offset",
+            location: "query",
+            rust_name: "offset",
+        },
+        crate::operation::Parameter {
+            name: "limit",
+            location: "query",
+            rust_name: "limit",
+        },
+        crate::operation::Parameter {
+            name: "server_name",
+            location: "query",
+            rust_name: "server_name",
+        },
+        crate::operation::Parameter {
+            name: "server_id",
+            location: "query",
+            rust_name: "server_id",
+        },
+        crate::operation::Parameter {
+            name: "enterprise_project_id",
+            location: "query",
+            rust_name: "enterprise_project_id",
+        },
+        crate::operation::Parameter {
+            name: "X-Auth-Token",
+            location: "header",
+            rust_name: "x_auth_token",
+        },
     ],
     paginated: true,
+    json_answer: true,
 };
 /// The parameters of `ListImageServers` a caller sets, as given (checked when sent).
 #[derive(Clone, Debug)]
@@ -95,13 +122,13 @@ pub(crate) struct ListImageServersInput {
 impl crate::request::Input for ListImageServersInput {
     type Output = api::types::ListImageServersResponse;
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGE_SERVERS;
-    async fn send(self, client: crate::client::Client) -> Result<Self::Output> {
-        let project_id = {
+    async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
+        let param_project_id = {
             let value: String = client.project_id().to_owned();
             crate::validate::path_id("project_id", &value)?;
             value
         };
-        let offset = match self.offset {
+        let param_offset = match self.offset {
             Some(value) => Some(crate::validate::integer::<i32>(
                 "offset",
                 value,
@@ -110,7 +137,7 @@ impl crate::request::Input for ListImageServersInput {
             )?),
             None => None,
         };
-        let limit = match self.limit {
+        let param_limit = match self.limit {
             Some(value) => Some(crate::validate::integer::<u32>(
                 "limit",
                 value,
@@ -119,7 +146,7 @@ impl crate::request::Input for ListImageServersInput {
             )?),
             None => None,
         };
-        let server_name = match self.server_name {
+        let param_server_name = match self.server_name {
             Some(value) => Some({
                 let value: String = value;
                 crate::validate::query_text("server_name", &value)?;
@@ -127,7 +154,7 @@ impl crate::request::Input for ListImageServersInput {
             }),
             None => None,
         };
-        let server_id = match self.server_id {
+        let param_server_id = match self.server_id {
             Some(value) => Some({
                 let value: String = value;
                 crate::validate::query_text("server_id", &value)?;
@@ -135,7 +162,7 @@ impl crate::request::Input for ListImageServersInput {
             }),
             None => None,
         };
-        let enterprise_project_id = match self.enterprise_project_id {
+        let param_enterprise_project_id = match self.enterprise_project_id {
             Some(value) => Some({
                 let value: String = value;
                 crate::validate::query_text("enterprise_project_id", &value)?;
@@ -148,24 +175,24 @@ impl crate::request::Input for ListImageServersInput {
                 let api = api::Client::new_with_client(base, http, hooks);
                 async move {
                     let request = api.list_image_servers();
-                    let request = request.project_id(project_id);
-                    let request = match offset {
+                    let request = request.project_id(param_project_id);
+                    let request = match param_offset {
                         Some(value) => request.offset(value),
                         None => request,
                     };
-                    let request = match limit {
+                    let request = match param_limit {
                         Some(value) => request.limit(value),
                         None => request,
                     };
-                    let request = match server_name {
+                    let request = match param_server_name {
                         Some(value) => request.server_name(value),
                         None => request,
                     };
-                    let request = match server_id {
+                    let request = match param_server_id {
                         Some(value) => request.server_id(value),
                         None => request,
                     };
-                    let request = match enterprise_project_id {
+                    let request = match param_enterprise_project_id {
                         Some(value) => request.enterprise_project_id(value),
                         None => request,
                     };
@@ -249,7 +276,7 @@ impl ListImageServers<crate::flavour::Async> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors.
-    pub async fn send(self) -> Result<api::types::ListImageServersResponse> {
+    pub async fn send(self) -> crate::error::Result<api::types::ListImageServersResponse> {
         crate::request::Input::send(self.input, self.client).await
     }
     /// Every item, page by page (`offset`/`limit`), starting at this request's `offset` with its `limit` as the page size ([`Paginator::start_offset`](crate::Paginator::start_offset) and [`Paginator::page_size`](crate::Paginator::page_size) change them); every other parameter is sent with each page. Nothing is sent until the listing is first polled.
@@ -262,7 +289,7 @@ impl ListImageServers<crate::flavour::Blocking> {
     ///
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors.
-    pub fn send(self) -> Result<api::types::ListImageServersResponse> {
+    pub fn send(self) -> crate::error::Result<api::types::ListImageServersResponse> {
         self.flavour.send(&self.client, self.input)
     }
     /// Every item, page by page (`offset`/`limit`), starting at this request's `offset` with its `limit` as the page size ([`Paginator::start_offset`](crate::Paginator::start_offset) and [`Paginator::page_size`](crate::Paginator::page_size) change them); every other parameter is sent with each page. Nothing is sent until the listing is first polled.
@@ -281,11 +308,24 @@ pub(crate) const SHOW_IMAGE_SERVER: crate::operation::Operation = crate::operati
     method: "GET",
     path: "/v1/{project_id}/image-servers/{server_id}",
     parameters: &[
-        ("project_id", "path"),
-        ("server_id", "path"),
-        ("X-Auth-Token", "header"),
+        crate::operation::Parameter {
+            name: "project_id",
+            location: "path",
+            rust_name: "project_id",
+        },
+        crate::operation::Parameter {
+            name: "server_id",
+            location: "path",
+            rust_name: "server_id",
+        },
+        crate::operation::Parameter {
+            name: "X-Auth-Token",
+            location: "header",
+            rust_name: "x_auth_token",
+        },
     ],
     paginated: false,
+    json_answer: true,
 };
 /// The parameters of `ShowImageServer` a caller sets, as given (checked when sent).
 #[derive(Clone, Debug)]
@@ -295,13 +335,13 @@ pub(crate) struct ShowImageServerInput {
 impl crate::request::Input for ShowImageServerInput {
     type Output = api::types::ImageServer;
     const OPERATION: &'static crate::operation::Operation = &SHOW_IMAGE_SERVER;
-    async fn send(self, client: crate::client::Client) -> Result<Self::Output> {
-        let project_id = {
+    async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
+        let param_project_id = {
             let value: String = client.project_id().to_owned();
             crate::validate::path_id("project_id", &value)?;
             value
         };
-        let server_id = {
+        let param_server_id = {
             let value: String = self.server_id;
             crate::validate::path_id("server_id", &value)?;
             value
@@ -311,8 +351,8 @@ impl crate::request::Input for ShowImageServerInput {
                 let api = api::Client::new_with_client(base, http, hooks);
                 async move {
                     let request = api.show_image_server();
-                    let request = request.project_id(project_id);
-                    let request = request.server_id(server_id);
+                    let request = request.project_id(param_project_id);
+                    let request = request.server_id(param_server_id);
                     request.send().await
                 }
             })

@@ -18,41 +18,45 @@ use tracing::Instrument;
 
 use crate::error::{Error, Result};
 
-/// Runs `request` as a task of the current tokio runtime (in the current span), or, outside any
-/// runtime, as it is (it then progresses only while polled).
+/// Runs `request` (of `operation`) as a task of the current tokio runtime (in the current span),
+/// or, outside any runtime, as it is (it then progresses only while polled).
 pub(super) fn on_its_own<T: Send + 'static>(
+    operation: &'static str,
     request: BoxFuture<'static, Result<T>>,
 ) -> BoxFuture<'static, Result<T>> {
     match tokio::runtime::Handle::try_current() {
         Ok(runtime) => {
             let task = runtime.spawn(request.instrument(tracing::Span::current()));
-            AbortOnDrop(task).boxed()
+            AbortOnDrop { task, operation }.boxed()
         }
         Err(_) => request,
     }
 }
 
 /// A spawned request: its outcome when awaited, its cancellation when dropped.
-struct AbortOnDrop<T>(JoinHandle<Result<T>>);
+struct AbortOnDrop<T> {
+    task: JoinHandle<Result<T>>,
+    operation: &'static str,
+}
 
 impl<T> Future for AbortOnDrop<T> {
     type Output = Result<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.0.poll_unpin(cx).map(|joined| {
-            joined.unwrap_or_else(|error| {
-                Err(Error::Transport {
-                    operation: "a page request",
-                    message: format!("the task sending it ended without an answer ({error})"),
-                    source: None,
-                })
-            })
+        let operation = self.operation;
+        self.task.poll_unpin(cx).map(|joined| match joined {
+            Ok(outcome) => outcome,
+            // A panic in the request is a bug: it reaches the consumer as a direct call's would.
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => Err(Error::config(format!(
+                "a {operation} page request was cancelled: the runtime running it shut down"
+            ))),
         })
     }
 }
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }

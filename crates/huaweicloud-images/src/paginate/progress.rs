@@ -41,21 +41,41 @@ impl ProgressGuard {
         }
     }
 
-    /// Checks the non-empty page at `offset`, whose items have the identities `keys` (an id, or a
-    /// fingerprint of the content), and says which items to deliver: `true` for each item that is
-    /// new, neither in the previous page nor earlier in this one.
+    /// Checks the non-empty page at `offset`, whose items have the identities `keys` (`true` for
+    /// an id, `false` for a fingerprint of the content and the place in the page), and says which
+    /// items to deliver: `true` for each item that is new.
     ///
-    /// All `false` means the page only repeats the previous one and is to be skipped; `Err` says
-    /// why the page shows that the service makes no progress.
-    pub(super) fn admit(&mut self, offset: u64, keys: &[String]) -> Result<Vec<bool>, String> {
+    /// An item with an id is new when it is neither in the previous page nor earlier in this one;
+    /// all `false` means the page only repeats the previous one and is to be skipped. An item
+    /// without an id is always delivered (equal rows cannot be told apart); a page made only of
+    /// such items that repeats the previous page row for row, or a checkpoint page, shows no
+    /// progress only when `bounded` is false (no trusted total ends the listing anyway). `Err`
+    /// says why the page shows that the service makes no progress.
+    pub(super) fn admit(
+        &mut self,
+        offset: u64,
+        keys: &[(String, bool)],
+        bounded: bool,
+    ) -> Result<Vec<bool>, String> {
         let repeated = |key: &String| self.previous.as_ref().is_some_and(|p| p.keys.contains(key));
         let mut page_keys: HashSet<String> = HashSet::with_capacity(keys.len());
         let fresh: Vec<bool> = keys
             .iter()
-            .map(|key| page_keys.insert(key.clone()) && !repeated(key))
+            .map(|(key, identified)| {
+                let first_in_page = page_keys.insert(key.clone());
+                !identified || (first_in_page && !repeated(key))
+            })
             .collect();
-        if !fresh.contains(&true) {
-            let previous = self.previous.as_ref().map_or(0, |p| p.offset);
+        let anonymous = keys.iter().all(|(_, identified)| !identified);
+        let previous = self.previous.as_ref().map_or(0, |p| p.offset);
+        if anonymous {
+            let repeats_previous = self.previous.as_ref().is_some_and(|p| page_keys == p.keys);
+            if repeats_previous && !bounded {
+                return Err(format!(
+                    "this page repeats the page at offset {previous} row for row, and its rows                      have no id and the service no usable total: the service ignores the offset                      or keeps serving the same page"
+                ));
+            }
+        } else if !fresh.contains(&true) {
             if let Some(skipped) = self.skipped {
                 return Err(format!(
                     "this page and the one at offset {skipped} held only items of the page at \
@@ -74,6 +94,7 @@ impl ProgressGuard {
         }
         if let Some(checkpoint) = &self.checkpoint
             && page_keys.is_subset(&checkpoint.keys)
+            && !(anonymous && bounded)
         {
             return Err(format!(
                 "every item of this page was already in the page at offset {}: the service is \
