@@ -1,6 +1,6 @@
 //! Admission: what a request must pass before its operation's handler, in order: authentication,
-//! the project checks, then the injected response faults (which may replace the answer or bend its
-//! body). Unknown paths and other methods never get here (no auth for them).
+//! the project checks, the gateway's flow control ([`crate::Throttle`]), then the injected response
+//! faults (which may replace the answer or bend its body). Unknown paths and other methods never get here (no auth for them).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -103,6 +103,25 @@ pub(crate) async fn admit(
         .unwrap_or_default();
     if let Some(error) = project_error(&state, &parts.headers, project, operation) {
         return with_outcome(error.into_response(), operation, true, Vec::new());
+    }
+
+    if let Err(wait) = state.throttle.take(project, operation) {
+        let message = format!(
+            "The throttling threshold has been reached: {} of project {project} (retry after {} ms)",
+            operation.name(),
+            wait.as_millis()
+        );
+        let mut response = ApiError::gateway(
+            StatusCode::TOO_MANY_REQUESTS,
+            APIGW_THROTTLED,
+            &message,
+            &request_id,
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        return with_outcome(response, operation, true, Vec::new());
     }
 
     let key = format!(

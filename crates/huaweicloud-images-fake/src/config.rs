@@ -41,6 +41,9 @@ pub struct FakeConfig {
     pub max_clock_skew: Duration,
     /// How many requests the request log keeps (the oldest are dropped first).
     pub request_log_capacity: usize,
+    /// The API gateway's flow control: a token bucket per project and operation; `None` (the
+    /// default) lets everything through.
+    pub throttle: Option<crate::Throttle>,
 }
 
 impl Default for FakeConfig {
@@ -59,6 +62,7 @@ impl Default for FakeConfig {
             include_unknown_fields: false,
             max_clock_skew: Duration::from_secs(15 * 60),
             request_log_capacity: 10_000,
+            throttle: None,
         }
     }
 }
@@ -85,6 +89,7 @@ impl fmt::Debug for FakeConfig {
             .field("include_unknown_fields", &self.include_unknown_fields)
             .field("max_clock_skew", &self.max_clock_skew)
             .field("request_log_capacity", &self.request_log_capacity)
+            .field("throttle", &self.throttle)
             .finish()
     }
 }

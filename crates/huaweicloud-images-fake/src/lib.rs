@@ -68,6 +68,7 @@ mod server;
 pub mod signing;
 pub mod spec_table;
 mod state;
+mod throttle;
 
 pub use config::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FAKE_TOKEN, FakeConfig};
 pub use data::FakeData;
@@ -75,3 +76,4 @@ pub use faults::{Fault, FaultScope};
 pub use log::RecordedRequest;
 pub use operation::{Operation, Service};
 pub use server::FakeServer;
+pub use throttle::Throttle;

@@ -106,6 +106,12 @@ impl FakeServer {
         self.state.set_latency(latency);
     }
 
+    /// Sets the gateway's flow control (a token bucket per project and operation), or lifts it
+    /// with `None`; every bucket starts full.
+    pub fn set_throttle(&self, throttle: Option<crate::Throttle>) {
+        self.state.throttle.set(throttle);
+    }
+
     /// Removes every injected fault (latency is kept; set it to zero separately).
     pub fn clear_faults(&self) {
         self.state.faults.clear();

@@ -9,6 +9,7 @@ use crate::config::FakeConfig;
 use crate::data::FakeData;
 use crate::faults::FaultBook;
 use crate::log::RequestLog;
+use crate::throttle::Buckets;
 
 /// Shared, cheaply cloned handle to the state.
 pub(crate) type SharedState = Arc<AppState>;
@@ -19,6 +20,7 @@ pub(crate) struct AppState {
     pub(crate) data: FakeData,
     pub(crate) faults: FaultBook,
     pub(crate) log: RequestLog,
+    pub(crate) throttle: Buckets,
     latency_nanos: AtomicU64,
     request_nonce: u64,
     request_counter: AtomicU64,
@@ -32,6 +34,7 @@ impl AppState {
             data: FakeData::generate(config),
             faults: FaultBook::new(config.seed),
             log: RequestLog::new(config.request_log_capacity),
+            throttle: Buckets::new(config.throttle),
             latency_nanos: AtomicU64::new(0),
             request_nonce: rand::random(),
             request_counter: AtomicU64::new(0),

@@ -14,6 +14,7 @@ use tracing::field::Empty;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::error_mapping::map_error;
+use crate::flow::{FlowPolicy, ServiceFlow};
 use crate::operation::Operation;
 use crate::region::{self, Endpoint, Region, Service};
 use crate::retry::RetryPolicy;
@@ -108,6 +109,28 @@ impl Client {
         &self.inner.endpoints[service.index()]
     }
 
+    /// Where the client's flow toward `service` stands: the page requests allowed in flight and
+    /// the request rate (see [`FlowPolicy`]).
+    ///
+    /// ```
+    /// # use huaweicloud_images::{Client, Credentials, Service};
+    /// let client = Client::builder()
+    ///     .credentials(Credentials::ak_sk("AK", "SK")?)
+    ///     .project_id("a4da8115c9d8464ead3a38309130523f")
+    ///     .build()?;
+    /// let state = client.flow_state(Service::WorkspaceApp);
+    /// assert_eq!((state.concurrency, state.rate), (4, None), "no throttling seen yet");
+    /// # Ok::<(), huaweicloud_images::Error>(())
+    /// ```
+    pub fn flow_state(&self, service: Service) -> crate::flow::FlowState {
+        self.flow(service).state()
+    }
+
+    /// The client's flow toward `service` (shared by every call to it).
+    pub(crate) fn flow(&self, service: Service) -> &Arc<ServiceFlow> {
+        &self.inner.shared.flows[service.index()]
+    }
+
     /// Runs one generated call through a fresh [`CallTransport`], in a tracing span, within the
     /// total time-out, and maps its outcome.
     pub(crate) async fn call<T, E, Fut>(
@@ -123,6 +146,7 @@ impl Client {
             shared: Arc::clone(&self.inner.shared),
             record: Arc::clone(&record),
             operation,
+            flow: Arc::clone(self.flow(operation.service)),
         };
         let span = tracing::info_span!(
             "huaweicloud_images.call",
@@ -231,6 +255,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     max_body: u64,
     allow_tokens_over_http: bool,
+    flow: FlowPolicy,
     env: EnvFn,
 }
 
@@ -249,6 +274,7 @@ impl Default for ClientBuilder {
             http_client: None,
             max_body: DEFAULT_MAX_BODY_SIZE,
             allow_tokens_over_http: false,
+            flow: FlowPolicy::default(),
             env: Arc::new(region::process_env),
         }
     }
@@ -268,6 +294,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("max_body", &self.max_body)
             .field("allow_tokens_over_http", &self.allow_tokens_over_http)
+            .field("flow", &self.flow)
             .finish_non_exhaustive()
     }
 }
@@ -380,6 +407,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How the client paces itself toward each service: adaptive concurrency for listings, and
+    /// the request rate ([`FlowPolicy`]; by default adaptive, up to 16 page requests in flight per
+    /// service, no fixed rate limit).
+    pub fn flow(mut self, flow: FlowPolicy) -> Self {
+        self.flow = flow;
+        self
+    }
+
     /// Lets credentials that carry a token (an IAM token, or a security token with temporary
     /// AK/SK) be used with a plain `http://` endpoint on another host than this machine, where the
     /// token travels in clear text. Off by default: [`ClientBuilder::build`] refuses that
@@ -456,6 +491,10 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
         };
+        let flows = Service::ALL
+            .iter()
+            .map(|_| Arc::new(ServiceFlow::new(&self.flow, self.retry.retry_budget())))
+            .collect();
         let project_header = HeaderValue::from_str(&project_id)
             .map_err(|_| Error::invalid("project_id", "must be printable ASCII"))?;
         Ok(Client {
@@ -468,6 +507,7 @@ impl ClientBuilder {
                     retry: self.retry,
                     request_timeout: self.request_timeout,
                     max_body: self.max_body,
+                    flows,
                 }),
                 project_id,
                 region,

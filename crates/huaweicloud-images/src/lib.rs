@@ -53,6 +53,7 @@ mod env_vars;
 pub mod error;
 mod error_mapping;
 mod flavour;
+mod flow;
 mod generated;
 mod operation;
 pub mod paginate;
@@ -67,6 +68,9 @@ pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_SIZE};
 pub use credentials::Credentials;
 pub use error::{ApiError, Error, Result};
 pub use flavour::{Async, Blocking, Flavour};
+pub use flow::{
+    DEFAULT_INITIAL_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, FlowPolicy, FlowState, RetryBudget,
+};
 pub use generated::*;
 pub use operation::{Operation, Parameter};
 pub use paginate::{Page, Paginator};

@@ -63,10 +63,13 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, FuturesOrdered, StreamExt, TryStreamExt};
 
+use crate::flow::AdaptiveConcurrency;
 use crate::{Error, Result};
 use progress::ProgressGuard;
 
-/// How many page requests a listing keeps in flight by default; see [`Paginator::concurrency`].
+/// How many page requests a listing keeps in flight when nothing paces it: a listing of a
+/// client's operation follows the client's adaptive concurrency instead ([`crate::FlowPolicy`]);
+/// see [`Paginator::concurrency`].
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// The most page requests one listing may keep in flight ([`Paginator::concurrency`]).
@@ -94,6 +97,12 @@ pub(crate) trait PageFetcher<T>: Send + Sync + 'static {
 
     /// A fingerprint of the item's content: its identity when it has no id.
     fn fingerprint(&self, item: &T) -> String;
+
+    /// The adaptive concurrency the page requests share with the client's other listings of the
+    /// same service, if any.
+    fn flow(&self) -> Option<Arc<AdaptiveConcurrency>> {
+        None
+    }
 }
 
 /// One page of a listing, as delivered by [`Paginator::pages`].
@@ -122,14 +131,16 @@ pub struct Page<T> {
 ///
 /// Pages are requested with `offset`/`limit`, where `limit` is the page size on every request.
 /// Once the first page has reported a total that can be believed, the following pages up to that
-/// total are requested ahead, at most [`concurrency`](Self::concurrency) at a time, and still
-/// delivered strictly in offset order. Past the total, or when there is none, pages are requested
-/// one at a time for as long as they come back full.
+/// total are requested ahead and still delivered strictly in offset order: as many at a time as
+/// the client's adaptive concurrency for the service allows (shared with its other listings of the
+/// service; [`crate::FlowPolicy`]: from 4 up to 16 by default, halving when the service throttles),
+/// or exactly [`concurrency`](Self::concurrency) when the listing pins it. Past the total, or when
+/// there is none, pages are requested one at a time for as long as they come back full.
 ///
-/// However long the listing, at most `concurrency + 1` pages are held in memory: up to
-/// `concurrency` requested pages (answered ones wait, in order, until their turn), plus the page
-/// being handed out — the one [`items`](Self::items) is draining or [`pages`](Self::pages) has
-/// just yielded.
+/// However long the listing, at most `window + 1` pages are held in memory, where the window is
+/// the pinned concurrency or the flow's maximum: up to that many requested pages (answered ones
+/// wait, in order, until their turn), plus the page being handed out — the one
+/// [`items`](Self::items) is draining or [`pages`](Self::pages) has just yielded.
 ///
 /// # Example
 ///
@@ -163,7 +174,8 @@ pub struct Paginator<T> {
     page_size: u32,
     max_items: Option<u64>,
     start_offset: u64,
-    concurrency: usize,
+    /// Pinned by [`Paginator::concurrency`]; `None` follows the flow.
+    concurrency: Option<usize>,
 }
 
 impl<T> fmt::Debug for Paginator<T> {
@@ -193,7 +205,7 @@ impl<T: Send + 'static> Paginator<T> {
             page_size: default_page_size,
             max_items: None,
             start_offset: 0,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: None,
         }
     }
 
@@ -220,20 +232,18 @@ impl<T: Send + 'static> Paginator<T> {
         self
     }
 
-    /// How many page requests may be in flight at once (default [`DEFAULT_CONCURRENCY`]).
+    /// Pins how many page requests are in flight at once to exactly `n`, instead of following the
+    /// client's adaptive concurrency (by default the listing grows from 4 to 16 requests in flight
+    /// while the service answers fine and halves on a throttling answer, sharing that limit with
+    /// the client's other listings of the service; [`crate::FlowPolicy`]). The request rate and
+    /// the retry budget still apply.
     ///
     /// 1 requests strictly one page at a time; outside 1 to [`MAX_CONCURRENCY`] the first poll
-    /// yields [`Error::InvalidInput`] (field `concurrency`) before any request is sent.
-    ///
-    /// The default of 4 hides most of the round-trip latency of a long listing (once the total is
-    /// known, pages arrive up to 4 times faster than one request at a time when the round trip
-    /// dominates) while keeping at most 5 pages in memory (4 requested, 1 being handed out) and
-    /// sending few enough parallel requests per listing to stay clear of the API gateway's
-    /// request-rate limits. Requests ahead are only sent when the service reported a total that
-    /// agrees with the pages, so short listings send exactly the requests a hand-written loop
-    /// would.
+    /// yields [`Error::InvalidInput`] (field `concurrency`) before any request is sent. Requests
+    /// ahead are only sent when the service reported a total that agrees with the pages, so short
+    /// listings send exactly the requests a hand-written loop would.
     pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n;
+        self.concurrency = Some(n);
         self
     }
 
@@ -278,13 +288,12 @@ impl<T: Send + 'static> Paginator<T> {
                 ),
             ));
         }
-        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
+        if let Some(n) = self.concurrency
+            && !(1..=MAX_CONCURRENCY).contains(&n)
+        {
             return Err(Error::invalid(
                 "concurrency",
-                format!(
-                    "must be 1 to {MAX_CONCURRENCY} (1 requests one page at a time), got {}",
-                    self.concurrency
-                ),
+                format!("must be 1 to {MAX_CONCURRENCY} (1 requests one page at a time), got {n}"),
             ));
         }
         Ok(())
@@ -351,7 +360,10 @@ struct Listing<T> {
     fetcher: Arc<dyn PageFetcher<T>>,
     operation: &'static str,
     page_size: u32,
-    concurrency: usize,
+    /// Requests in flight at most: the pinned concurrency, or the flow's maximum.
+    window: usize,
+    /// The shared adaptive concurrency, unless the listing pinned its own.
+    flow: Option<Arc<AdaptiveConcurrency>>,
     /// How many more items to deliver (`max_items` minus those delivered).
     remaining: Option<u64>,
     /// No request at or past this offset can contribute a wanted item: the end of the last
@@ -371,6 +383,7 @@ struct Listing<T> {
 impl<T: Send + 'static> Listing<T> {
     fn new(config: Paginator<T>) -> Self {
         let rejected = config.validate().err();
+        let flow = config.fetcher.flow();
         Listing {
             remaining: config.max_items,
             item_end: config
@@ -379,7 +392,14 @@ impl<T: Send + 'static> Listing<T> {
             fetcher: config.fetcher,
             operation: config.operation,
             page_size: config.page_size,
-            concurrency: config.concurrency,
+            window: config
+                .concurrency
+                .unwrap_or(flow.as_ref().map_or(DEFAULT_CONCURRENCY, |f| f.max())),
+            flow: if config.concurrency.is_some() {
+                None
+            } else {
+                flow
+            },
             next_request: config.start_offset,
             in_flight: FuturesOrdered::new(),
             total: Total::NotSeen,
@@ -424,11 +444,7 @@ impl<T: Send + 'static> Listing<T> {
     /// the listing goes, otherwise one at a time.
     fn send_requests(&mut self) {
         let trusted = self.total.trusted();
-        let window = if trusted.is_some() {
-            self.concurrency
-        } else {
-            1
-        };
+        let window = if trusted.is_some() { self.window } else { 1 };
         while self.in_flight.len() < window
             && self.item_end.is_none_or(|end| self.next_request < end)
             && trusted.is_none_or(|total| self.next_request < total)
@@ -440,8 +456,21 @@ impl<T: Send + 'static> Listing<T> {
                 limit = self.page_size,
                 "requesting page"
             );
-            let request =
-                driven::on_its_own(self.operation, self.fetcher.fetch(offset, self.page_size));
+            let fetch = self.fetcher.fetch(offset, self.page_size);
+            let request = match &self.flow {
+                // The permit is held while the request (its retries included) is on its way.
+                Some(flow) => {
+                    let flow = Arc::clone(flow);
+                    driven::on_its_own(
+                        self.operation,
+                        Box::pin(async move {
+                            let _permit = flow.acquire().await;
+                            fetch.await
+                        }),
+                    )
+                }
+                None => driven::on_its_own(self.operation, fetch),
+            };
             self.in_flight
                 .push_back(Box::pin(async move { (offset, request.await) }));
             self.next_request = offset.saturating_add(u64::from(self.page_size));

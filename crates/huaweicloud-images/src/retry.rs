@@ -9,12 +9,16 @@
 //! the initial backoff, at most 1 s, plus jitter, so that clients told the same instant do not all
 //! retry at once). The waits between attempts, `Retry-After` included, add up to at most 30 s; each attempt has its own time-out (30 s
 //! by default, see `ClientBuilder::request_timeout`), and `ClientBuilder::total_timeout` bounds the
-//! whole call. The backoff schedule is [`backon`]'s.
+//! whole call. Retries are also paid from a budget every call of the client to a service shares
+//! ([`RetryBudget`]): when it runs dry, failures are returned at once. The backoff schedule is
+//! [`backon`]'s.
 
 use std::time::{Duration, SystemTime};
 
 use backon::ExponentialBuilder;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::flow::RetryBudget;
 
 /// What went wrong with one attempt, as far as trying it again goes. The transport classifies each
 /// failed attempt with it, and [`crate::Error::is_retryable`] each final error.
@@ -64,6 +68,7 @@ pub struct RetryPolicy {
     max_total_delay: Duration,
     max_retry_after: Duration,
     jitter: bool,
+    budget: Option<RetryBudget>,
 }
 
 impl Default for RetryPolicy {
@@ -75,6 +80,7 @@ impl Default for RetryPolicy {
             max_total_delay: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(30),
             jitter: true,
+            budget: Some(RetryBudget::default()),
         }
     }
 }
@@ -124,9 +130,28 @@ impl RetryPolicy {
         self
     }
 
+    /// Retries are paid from a budget shared by every call of the client to a service (on by
+    /// default, [`RetryBudget::default`]): when it is empty, a failure is returned at once
+    /// instead of adding load to a struggling service.
+    pub fn with_retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Retries are bounded by the attempts and the total delay only, not by a shared budget.
+    pub fn without_retry_budget(mut self) -> Self {
+        self.budget = None;
+        self
+    }
+
     /// Attempts in all, the first included.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The shared retry budget, if any.
+    pub fn retry_budget(&self) -> Option<RetryBudget> {
+        self.budget
     }
 
     /// The backoff schedule for one call.

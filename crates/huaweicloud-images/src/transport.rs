@@ -19,6 +19,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::flow::{ServiceFlow, is_throttling};
 use crate::operation::Operation;
 use crate::retry::{Failure, RetryPolicy, retry_after};
 use crate::signing::{canonical_query, sign_request};
@@ -39,6 +40,8 @@ pub(crate) struct Shared {
     /// The largest body read, in bytes; a larger one ends the attempt with
     /// [`Error::BodyTooLarge`].
     pub(crate) max_body: u64,
+    /// The flow toward each service, at [`crate::Service`]'s index.
+    pub(crate) flows: Vec<Arc<ServiceFlow>>,
 }
 
 /// What happened during one call, for error mapping and tracing.
@@ -59,6 +62,8 @@ pub(crate) struct CallTransport {
     pub(crate) shared: Arc<Shared>,
     pub(crate) record: Arc<Mutex<CallRecord>>,
     pub(crate) operation: &'static Operation,
+    /// The client's flow toward the operation's service.
+    pub(crate) flow: Arc<ServiceFlow>,
 }
 
 impl CallTransport {
@@ -108,6 +113,9 @@ impl CallTransport {
             ));
             return Err(Attempt::Unsendable);
         };
+        // The client's pace toward the service: the rate limit waits here.
+        let rate_generation = self.flow.rate.acquire().await;
+        let concurrency_generation = self.flow.concurrency.generation();
         let attempt = {
             let mut record = self.record();
             record.attempts += 1;
@@ -126,6 +134,13 @@ impl CallTransport {
             Attempt::Transport(error)
         })?;
         let status = response.status();
+        if is_throttling(status.as_u16()) {
+            self.flow.concurrency.throttled(concurrency_generation);
+            self.flow.rate.throttled(rate_generation);
+        } else if status.is_success() {
+            self.flow.concurrency.succeeded();
+            self.flow.rate.succeeded();
+        }
         let headers = response.headers().clone();
         let version = response.version();
         let body = self.read_body(response, attempt).await?;
@@ -205,6 +220,13 @@ impl CallTransport {
             .when(Attempt::is_retryable)
             .adjust(|attempt, backoff| {
                 let wait = policy.next_delay(attempt.retry_after(), backoff, waited)?;
+                if let Some(budget) = &self.flow.budget {
+                    let no_answer = matches!(attempt, Attempt::Transport(_));
+                    if !budget.try_spend(no_answer) {
+                        tracing::debug!(reason = %attempt, "retry budget empty: not retrying");
+                        return None;
+                    }
+                }
                 waited += wait;
                 Some(wait)
             })
@@ -216,9 +238,17 @@ impl CallTransport {
         match outcome {
             // The last attempt's answer goes to the generated code: an error status is mapped, a
             // malformed body becomes `Error::Decode` with its excerpt.
-            Ok(response)
-            | Err(Attempt::RetryableStatus(response))
-            | Err(Attempt::MalformedBody(response)) => Ok(self.finish(response)),
+            Ok(response) => {
+                if response.status().is_success()
+                    && let Some(budget) = &self.flow.budget
+                {
+                    budget.refill();
+                }
+                Ok(self.finish(response))
+            }
+            Err(Attempt::RetryableStatus(response)) | Err(Attempt::MalformedBody(response)) => {
+                Ok(self.finish(response))
+            }
             Err(Attempt::Transport(error)) => Err(error),
             // reqwest errors cannot be made by hand: answer with a placeholder response, not
             // recorded as a status. It never reaches the user: the error mapping reports

@@ -72,6 +72,12 @@ impl<P: Paged> PageFetcher<P::Item> for Pages<P> {
         P::key(item)
     }
 
+    fn flow(&self) -> Option<Arc<crate::flow::AdaptiveConcurrency>> {
+        Some(Arc::clone(
+            &self.client.flow(P::OPERATION.service).concurrency,
+        ))
+    }
+
     fn fingerprint(&self, item: &P::Item) -> String {
         use std::hash::{Hash, Hasher};
         // Deterministic within the process, which is all two pages of one listing need.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures::{FutureExt, StreamExt};
 
 use super::{DEFAULT_CONCURRENCY, Page, PageFetcher, Paginator, RawPage};
+use crate::flow::AdaptiveConcurrency;
 use crate::{Error, Result};
 
 /// What the fake observed.
@@ -69,6 +70,10 @@ struct Fake {
     delay: fn(u64) -> Duration,
     keyed: bool,
     log: Arc<Mutex<Log>>,
+    /// The adaptive concurrency the fake hands the paginator, fed with its answers.
+    flow: Option<Arc<AdaptiveConcurrency>>,
+    /// Answers to these request numbers (0-based) report throttling to the flow.
+    throttle: fn(usize) -> bool,
 }
 
 impl Fake {
@@ -83,7 +88,19 @@ impl Fake {
             delay: |_| Duration::ZERO,
             keyed: true,
             log: Arc::default(),
+            flow: None,
+            throttle: |_| false,
         }
+    }
+
+    fn flow(mut self, flow: &Arc<AdaptiveConcurrency>) -> Self {
+        self.flow = Some(Arc::clone(flow));
+        self
+    }
+
+    fn throttle(mut self, throttle: fn(usize) -> bool) -> Self {
+        self.throttle = throttle;
+        self
     }
 
     fn totals(mut self, totals: Totals) -> Self {
@@ -132,11 +149,8 @@ impl PageFetcher<u64> for Fake {
         let request = {
             let mut log = self.log.lock().unwrap();
             log.requests.push((offset, limit));
-            log.in_flight += 1;
-            log.max_in_flight = log.max_in_flight.max(log.in_flight);
             log.requests.len() - 1
         };
-        let guard = InFlight(Arc::clone(&self.log));
         let mut listing = self.items.lock().unwrap();
         (self.change)(request, &mut listing);
         let len = listing.len();
@@ -153,10 +167,29 @@ impl PageFetcher<u64> for Fake {
         let fail = self.fail_at == Some(offset);
         let delay = (self.delay)(offset);
         let log = Arc::clone(&self.log);
+        let log_handle = Arc::clone(&self.log);
+        let flow = self.flow.clone();
+        let throttled = (self.throttle)(request);
         async move {
+            // In flight from when the request really goes (after any permit) until answered.
+            let guard = {
+                let mut log = log.lock().unwrap();
+                log.in_flight += 1;
+                log.max_in_flight = log.max_in_flight.max(log.in_flight);
+                InFlight(Arc::clone(&log_handle))
+            };
+            let generation = flow.as_ref().map(|f| f.generation());
             tokio::time::sleep(delay).await;
             log.lock().unwrap().answered.push(offset);
             drop(guard);
+            if let (Some(flow), Some(generation)) = (&flow, generation) {
+                if throttled {
+                    flow.throttled(generation);
+                    log.lock().unwrap().max_in_flight = 0;
+                } else {
+                    flow.succeeded();
+                }
+            }
             if fail {
                 return Err(Error::Transport {
                     operation: "ListFake",
@@ -175,6 +208,10 @@ impl PageFetcher<u64> for Fake {
 
     fn fingerprint(&self, item: &u64) -> String {
         format!("content-{item}")
+    }
+
+    fn flow(&self) -> Option<Arc<AdaptiveConcurrency>> {
+        self.flow.clone()
     }
 }
 
@@ -736,6 +773,7 @@ async fn dropping_the_stream_cancels_requests_in_flight() {
         .paginator();
     let mut items = paginator.items();
     assert_eq!(items.next().await.unwrap().unwrap(), 0);
+    settle().await;
     assert_eq!(log.lock().unwrap().in_flight, DEFAULT_CONCURRENCY);
     drop(items);
     settle().await;
@@ -774,4 +812,76 @@ async fn pages_report_offsets_totals_and_where_to_resume() {
     let pages: Vec<_> = paginator.pages().map(Result::unwrap).collect().await;
     let summary: Vec<_> = pages.iter().map(|p| (p.offset, p.next_offset)).collect();
     assert_eq!(summary, [(0, Some(10)), (10, Some(20))]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn adaptive_concurrency_grows_while_answers_come_back_fine() {
+    let flow = AdaptiveConcurrency::new(4, 16);
+    let (paginator, log) = Fake::new(1_000)
+        .delay(|_| Duration::from_millis(20))
+        .flow(&flow)
+        .paginator();
+    assert_eq!(all_items(paginator).await, (0..1_000).collect::<Vec<_>>());
+    assert_eq!(
+        log.lock().unwrap().max_in_flight,
+        16,
+        "grew from 4 to the maximum"
+    );
+    assert_eq!(flow.limit(), 16);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_answer_halves_the_requests_in_flight() {
+    let flow = AdaptiveConcurrency::new(16, 16);
+    // The answer to request 20 says the service throttles (its retry succeeded).
+    let (paginator, log) = Fake::new(1_000)
+        .delay(|_| Duration::from_millis(20))
+        .flow(&flow)
+        .throttle(|request| request == 20)
+        .paginator();
+    assert_eq!(all_items(paginator).await, (0..1_000).collect::<Vec<_>>());
+    // `max_in_flight` was reset at the throttled answer: after it, at most 8 at a time, then
+    // growing again by one per round trip.
+    let after = log.lock().unwrap().max_in_flight;
+    assert!((8..16).contains(&after), "{after}");
+    assert!(flow.limit() > 8, "grew back, additively: {}", flow.limit());
+}
+
+#[tokio::test(start_paused = true)]
+async fn listings_on_one_flow_share_its_limit() {
+    let flow = AdaptiveConcurrency::new(6, 6);
+    let log = Arc::new(Mutex::new(Log::default()));
+    let fake = |log: &Arc<Mutex<Log>>| {
+        let mut fake = Fake::new(300)
+            .delay(|_| Duration::from_millis(20))
+            .flow(&flow);
+        fake.log = Arc::clone(log);
+        fake.paginator().0
+    };
+    let (a, b) = futures::join!(all_items(fake(&log)), all_items(fake(&log)));
+    assert_eq!((a.len(), b.len()), (300, 300));
+    assert_eq!(
+        log.lock().unwrap().max_in_flight,
+        6,
+        "6 between the two, not 6 each"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pinned_concurrency_is_exactly_that_whatever_the_flow() {
+    for pinned in [1, 3, 32] {
+        let flow = AdaptiveConcurrency::new(4, 16);
+        let (paginator, log) = Fake::new(1_000)
+            .delay(|_| Duration::from_millis(20))
+            .flow(&flow)
+            .throttle(|request| request == 10)
+            .paginator();
+        let items = all_items(paginator.concurrency(pinned)).await;
+        assert_eq!(items, (0..1_000).collect::<Vec<_>>());
+        let log = log.lock().unwrap();
+        let expected_requests = 100;
+        assert_eq!(log.requests.len(), expected_requests);
+        // max_in_flight was reset at the throttled answer: the pinned listing did not slow down.
+        assert_eq!(log.max_in_flight, pinned, "pinned {pinned}");
+    }
 }

@@ -1,0 +1,140 @@
+//! Flow control of one client toward each service: how many page requests are in flight
+//! ([`concurrency`]), how fast requests go ([`rate`]), and how many retries it can afford
+//! ([`budget`]). Every call of the client to a service shares that service's flow: several
+//! listings on one client share its concurrency, and every request its rate and its budget.
+//!
+//! The transport feeds each answer back (successful, or throttling: `429` and `503`); the
+//! paginator takes a concurrency permit for each page request, unless the listing pinned its
+//! concurrency ([`crate::Paginator::concurrency`]).
+
+mod budget;
+mod concurrency;
+mod rate;
+
+use std::sync::Arc;
+
+pub(crate) use budget::Budget;
+pub use budget::RetryBudget;
+pub(crate) use concurrency::AdaptiveConcurrency;
+pub(crate) use rate::RateLimiter;
+
+/// How many page requests a listing starts with, per service and client ([`FlowPolicy`]).
+pub const DEFAULT_INITIAL_CONCURRENCY: usize = 4;
+/// The most page requests in flight per service and client by default ([`FlowPolicy`]).
+pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
+
+/// How a client paces itself toward each service ([`crate::ClientBuilder::flow`]).
+///
+/// By default: listings start with 4 page requests in flight per service and grow to 16 while
+/// answers come back fine, halving on each throttling answer; the request rate is not limited
+/// until the service throttles, then follows what it lets through. A fixed rate limit
+/// ([`FlowPolicy::with_rate_limit`]) is for users who know their quota.
+///
+/// ```
+/// use huaweicloud_images::FlowPolicy;
+///
+/// let flow = FlowPolicy::default().with_max_concurrency(32).with_rate_limit(20.0);
+/// assert_eq!(flow.max_concurrency(), 32);
+/// assert_eq!(flow.rate_limit(), Some(20.0));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FlowPolicy {
+    initial_concurrency: usize,
+    max_concurrency: usize,
+    rate_limit: Option<f64>,
+    adaptive_rate: bool,
+}
+
+impl Default for FlowPolicy {
+    fn default() -> Self {
+        FlowPolicy {
+            initial_concurrency: DEFAULT_INITIAL_CONCURRENCY,
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            rate_limit: None,
+            adaptive_rate: true,
+        }
+    }
+}
+
+impl FlowPolicy {
+    /// The most page requests in flight per service (1 to [`crate::paginate::MAX_CONCURRENCY`];
+    /// outside, the nearest).
+    pub fn with_max_concurrency(mut self, n: usize) -> Self {
+        self.max_concurrency = n.clamp(1, crate::paginate::MAX_CONCURRENCY);
+        self
+    }
+
+    /// How many page requests in flight a service starts with (at most the maximum).
+    pub fn with_initial_concurrency(mut self, n: usize) -> Self {
+        self.initial_concurrency = n.max(1);
+        self
+    }
+
+    /// At most `requests_per_second` requests per service, retries included (a finite positive
+    /// number; anything else means none).
+    pub fn with_rate_limit(mut self, requests_per_second: f64) -> Self {
+        self.rate_limit = Some(requests_per_second).filter(|r| r.is_finite() && *r > 0.0);
+        self
+    }
+
+    /// Whether the request rate follows what the service lets through once it throttles (on by
+    /// default).
+    pub fn with_adaptive_rate(mut self, adaptive: bool) -> Self {
+        self.adaptive_rate = adaptive;
+        self
+    }
+
+    /// The most page requests in flight per service.
+    pub fn max_concurrency(&self) -> usize {
+        self.max_concurrency
+    }
+
+    /// The fixed rate limit, if any.
+    pub fn rate_limit(&self) -> Option<f64> {
+        self.rate_limit
+    }
+}
+
+/// Where a client's flow toward a service stands ([`crate::Client::flow_state`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct FlowState {
+    /// Page requests allowed in flight now (listings that pinned theirs aside).
+    pub concurrency: usize,
+    /// The request rate that applies now (requests per second), if any: the fixed limit, the
+    /// learnt one once the service throttled, or the lower of both.
+    pub rate: Option<f64>,
+}
+
+/// The flow of one client toward one service.
+#[derive(Debug)]
+pub(crate) struct ServiceFlow {
+    pub(crate) concurrency: Arc<AdaptiveConcurrency>,
+    pub(crate) rate: RateLimiter,
+    pub(crate) budget: Option<Budget>,
+}
+
+impl ServiceFlow {
+    pub(crate) fn state(&self) -> FlowState {
+        FlowState {
+            concurrency: self.concurrency.limit(),
+            rate: self.rate.rate(),
+        }
+    }
+
+    pub(crate) fn new(policy: &FlowPolicy, budget: Option<RetryBudget>) -> Self {
+        ServiceFlow {
+            concurrency: AdaptiveConcurrency::new(
+                policy.initial_concurrency,
+                policy.max_concurrency,
+            ),
+            rate: RateLimiter::new(policy.rate_limit, policy.adaptive_rate),
+            budget: budget.map(Budget::new),
+        }
+    }
+}
+
+/// Whether an answer with this status is the service throttling.
+pub(crate) fn is_throttling(status: u16) -> bool {
+    matches!(status, 429 | 503)
+}

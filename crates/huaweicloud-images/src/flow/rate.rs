@@ -1,0 +1,234 @@
+//! The request rate of one client to one service: a fixed limit a user sets, an adaptive one
+//! learnt from throttling answers, or both (the lower applies).
+//!
+//! The adaptive limit is off until the first throttling answer (`429`, `503`): the service's
+//! gateway throttles by a token bucket per user and API, and no request rate is known until it
+//! says so. Then:
+//! - at the first throttling answer the rate is set to 90 % of the rate of successful answers in
+//!   the last 250 ms (the bucket's burst was just spent, so this overestimates a little);
+//! - at a later one, when at least 500 ms passed since the last change, to 97 % of the rate of
+//!   successful answers since that change — the bucket was empty at both ends of that time, so
+//!   what succeeded in it is what the bucket refilled: the service's rate; sooner, to 80 % of the
+//!   current rate (the evidence is too thin to measure);
+//! - each successful answer raises it by 0.5 %, so that it keeps probing for more;
+//! - answers to requests sent before the last change do not change it again (generations, as for
+//!   the concurrency).
+//!
+//! Requests wait their turn without reserving it, so a waiting request sees a change at once.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// The least adaptive rate, requests per second.
+const MIN_RATE: f64 = 0.5;
+
+/// The rate limit of one client for one service.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    /// A limit the user set (requests per second).
+    fixed: Option<f64>,
+    adaptive: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    /// The adaptive rate; `None` until the first throttling answer.
+    rate: Option<f64>,
+    /// The earliest time the next request may go.
+    next: Option<Instant>,
+    generation: u64,
+    last_change: Option<Instant>,
+    /// Successful answers since the last change.
+    since_change: u64,
+    /// When the recent successful answers came (the last second).
+    recent: VecDeque<Instant>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(fixed: Option<f64>, adaptive: bool) -> Self {
+        RateLimiter {
+            fixed: fixed.filter(|r| r.is_finite() && *r > 0.0),
+            adaptive,
+            state: Mutex::new(State {
+                rate: None,
+                next: None,
+                generation: 0,
+                last_change: None,
+                since_change: 0,
+                recent: VecDeque::new(),
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The rate that applies now, if any.
+    pub(crate) fn rate(&self) -> Option<f64> {
+        let adaptive = self.state().rate;
+        match (self.fixed, adaptive) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Waits until a request may go, and returns the generation its answer reports with.
+    pub(crate) async fn acquire(&self) -> u64 {
+        loop {
+            let wait = {
+                let mut state = self.state();
+                let rate = match (self.fixed, state.rate) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                let Some(rate) = rate else {
+                    return state.generation;
+                };
+                let now = Instant::now();
+                match state.next {
+                    Some(next) if next > now => next - now,
+                    _ => {
+                        let spacing = Duration::from_secs_f64(1.0 / rate);
+                        state.next = Some(now + spacing);
+                        return state.generation;
+                    }
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// A successful answer to a request.
+    pub(crate) fn succeeded(&self) {
+        let now = Instant::now();
+        let mut state = self.state();
+        state.since_change += 1;
+        state.recent.push_back(now);
+        while state
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
+        {
+            state.recent.pop_front();
+        }
+        if let Some(rate) = &mut state.rate {
+            *rate *= 1.005;
+        }
+    }
+
+    /// A throttling answer to a request sent in `generation`.
+    pub(crate) fn throttled(&self, generation: u64) {
+        if !self.adaptive {
+            return;
+        }
+        let now = Instant::now();
+        let mut state = self.state();
+        if generation < state.generation {
+            return;
+        }
+        let recent = state
+            .recent
+            .iter()
+            .filter(|t| now.duration_since(**t) <= Duration::from_millis(250))
+            .count() as f64;
+        let rate = match (state.rate, state.last_change) {
+            (None, _) | (_, None) => 0.9 * recent / 0.25,
+            (Some(rate), Some(changed)) => {
+                let span = now.duration_since(changed).as_secs_f64();
+                if span >= 0.5 {
+                    rate.min(0.97 * state.since_change as f64 / span)
+                } else {
+                    0.8 * rate
+                }
+            }
+        };
+        let rate = rate.max(MIN_RATE);
+        state.rate = Some(rate);
+        state.generation += 1;
+        state.last_change = Some(now);
+        state.since_change = 0;
+        tracing::debug!(rate, "throttled: request rate lowered");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fixed_rate_spaces_requests_exactly() {
+        let limiter = RateLimiter::new(Some(10.0), false);
+        let started = Instant::now();
+        for _ in 0..21 {
+            limiter.acquire().await;
+        }
+        let elapsed = started.elapsed();
+        assert_eq!(elapsed, Duration::from_secs(2), "20 gaps of 100 ms");
+        limiter.throttled(0);
+        assert_eq!(limiter.rate(), Some(10.0), "a fixed rate does not adapt");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_limit_until_the_first_throttling_answer_then_the_recent_success_rate() {
+        let limiter = RateLimiter::new(None, true);
+        let started = Instant::now();
+        for _ in 0..100 {
+            limiter.acquire().await;
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        for _ in 0..10 {
+            limiter.succeeded();
+            tokio::time::advance(Duration::from_millis(10)).await;
+        }
+        let generation = limiter.acquire().await;
+        limiter.throttled(generation);
+        // 10 successes in the last 250 ms: 40 per second, 90 % of it.
+        let rate = limiter.rate().unwrap();
+        assert!((rate - 36.0).abs() < 1e-9, "{rate}");
+        // A late answer to a request sent before the change changes nothing.
+        limiter.throttled(generation);
+        assert_eq!(limiter.rate(), Some(rate));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_later_throttling_answer_measures_the_service_rate() {
+        let limiter = RateLimiter::new(None, true);
+        // A burst: 40 successes at once, then throttled: 144 per second (90 % of 160).
+        for _ in 0..40 {
+            limiter.succeeded();
+        }
+        limiter.throttled(limiter.acquire().await);
+        assert!((limiter.rate().unwrap() - 144.0).abs() < 1e-9);
+        // 20 successes in the next second, then throttled: 20 per second was what it took.
+        for _ in 0..20 {
+            tokio::time::advance(Duration::from_millis(50)).await;
+            limiter.succeeded();
+        }
+        let before = limiter.rate().unwrap();
+        limiter.throttled(limiter.acquire().await);
+        let rate = limiter.rate().unwrap();
+        assert!((rate - 0.97 * 20.0).abs() < 0.01, "{rate}");
+        assert!(rate < before);
+        // Sooner than 500 ms after a change: a fifth less.
+        tokio::time::advance(Duration::from_millis(100)).await;
+        limiter.throttled(limiter.acquire().await);
+        assert!((limiter.rate().unwrap() - 0.8 * rate).abs() < 1e-9);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_lower_of_a_fixed_and_a_learnt_rate_applies() {
+        let limiter = RateLimiter::new(Some(5.0), true);
+        assert_eq!(limiter.rate(), Some(5.0));
+        for _ in 0..2 {
+            limiter.succeeded();
+        }
+        limiter.throttled(limiter.acquire().await);
+        let learnt: f64 = 0.9 * 2.0 / 0.25;
+        assert_eq!(limiter.rate(), Some(learnt.min(5.0)));
+    }
+}

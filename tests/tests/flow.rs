@@ -1,0 +1,131 @@
+//! Flow control against the fake's gateway throttling (a token bucket per project and operation):
+//! listings adapt and still deliver every item once, in order; a client-side rate limit under the
+//! bucket is never throttled; an empty retry budget returns the failure without another request.
+//! No assertion measures time.
+
+mod common;
+
+use common::*;
+use futures::TryStreamExt;
+use huaweicloud_images::{FlowPolicy, RetryBudget, RetryPolicy, Service};
+use huaweicloud_images_fake::{FakeConfig, FakeServer, Fault, FaultScope, Throttle};
+
+async fn throttled(rate: f64, burst: f64, servers: usize) -> FakeServer {
+    start(FakeConfig {
+        image_servers: servers - 3,
+        throttle: Some(Throttle { rate, burst }),
+        ..FakeConfig::default()
+    })
+    .await
+}
+
+fn throttled_answers(fake: &FakeServer) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.status == Some(429))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_listing_adapts_and_delivers_every_item_once_in_order() {
+    let fake = throttled(100.0, 10.0, 1_000).await;
+    let client = builder(&fake)
+        .retry(RetryPolicy::default())
+        .build()
+        .unwrap();
+    let listed = client
+        .image_servers()
+        .list()
+        .paginate()
+        .page_size(10)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(server_ids(&listed), server_ids(&expected_servers(&fake)));
+    assert!(throttled_answers(&fake) > 0, "the gateway did throttle");
+    let state = client.flow_state(Service::WorkspaceApp);
+    assert!(state.rate.is_some(), "a rate was learnt: {state:?}");
+    // The other services' flows are untouched.
+    assert_eq!(client.flow_state(Service::Workspace).rate, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_listings_on_one_client_share_the_flow_and_all_finish() {
+    let fake = throttled(100.0, 10.0, 400).await;
+    let client = builder(&fake)
+        .retry(RetryPolicy::default())
+        .build()
+        .unwrap();
+    let listing = || {
+        client
+            .image_servers()
+            .list()
+            .paginate()
+            .page_size(10)
+            .collect_all()
+    };
+    let (a, b, c, d) = futures::join!(listing(), listing(), listing(), listing());
+    let expected = server_ids(&expected_servers(&fake));
+    for listed in [a, b, c, d] {
+        assert_eq!(server_ids(&listed.unwrap()), expected);
+    }
+}
+
+#[tokio::test]
+async fn a_client_rate_limit_under_the_bucket_is_never_throttled() {
+    let fake = throttled(20.0, 2.0, 200).await;
+    // 15 requests per second against a bucket of 20 per second: never faster than the bucket.
+    let client = builder(&fake)
+        .flow(FlowPolicy::default().with_rate_limit(15.0))
+        .build()
+        .unwrap();
+    let mut pages = client
+        .image_servers()
+        .list()
+        .paginate()
+        .page_size(10)
+        .pages();
+    let mut items = 0;
+    while let Some(page) = pages.try_next().await.unwrap() {
+        items += page.items.len();
+    }
+    assert_eq!(items, 200);
+    assert_eq!(throttled_answers(&fake), 0, "{:?}", fake.requests());
+    assert_eq!(fake.requests().len(), 20);
+}
+
+#[tokio::test]
+async fn an_empty_retry_budget_returns_the_failure_without_another_request() {
+    let fake = start_default().await;
+    fake.inject(Fault::ServiceUnavailable, FaultScope::Always, None);
+    // Room for exactly one retry: 5 tokens, 5 per retry.
+    let budget = RetryBudget::default().with_capacity(5).with_retry_cost(5);
+    let client = builder(&fake)
+        .retry(fast_retry().with_retry_budget(budget))
+        .build()
+        .unwrap();
+    let error = client.images().list().send().await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(
+        fake.requests().len(),
+        2,
+        "the first attempt and the one retry paid for"
+    );
+    fake.clear_requests();
+    let error = client.images().list().send().await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(fake.requests().len(), 1, "the budget is empty: no retry");
+    // Another service has its own budget.
+    fake.clear_requests();
+    client.image_servers().list().send().await.unwrap_err();
+    assert_eq!(fake.requests().len(), 2);
+    // A success refills it, by one token per success: five successes pay for one retry again.
+    fake.clear_faults();
+    for _ in 0..5 {
+        client.images().list().send().await.unwrap();
+    }
+    fake.inject(Fault::ServiceUnavailable, FaultScope::Next(1), None);
+    fake.clear_requests();
+    client.images().list().send().await.unwrap();
+    assert_eq!(fake.requests().len(), 2, "retried once, and succeeded");
+}
