@@ -10,7 +10,7 @@ mod common;
 use std::sync::LazyLock;
 
 use common::*;
-use huaweicloud_images::{Client, Credentials, Error, RetryPolicy};
+use huaweicloud_images::{Client, Credentials, Error, FlowPolicy, RetryPolicy};
 use huaweicloud_images_fake::{
     FAKE_PROJECT_ID, FakeConfig, FakeServer, Fault, FaultScope, Operation,
 };

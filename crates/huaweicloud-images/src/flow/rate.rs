@@ -1,16 +1,19 @@
 //! The request rate of one client to one service: a fixed limit a user sets, an adaptive one
 //! learnt from throttling answers, or both (the lower applies).
 //!
-//! The adaptive limit is off until the first throttling answer (`429`, `503`): the service's
-//! gateway throttles by a token bucket per user and API, and no request rate is known until it
-//! says so. Then:
-//! - at the first throttling answer the rate is set to 90 % of the rate of successful answers in
-//!   the last 250 ms (the bucket's burst was just spent, so this overestimates a little);
+//! The adaptive limit is off until the service throttles (`429`, `503`): its gateway throttles by
+//! a token bucket per user and API, and no request rate is known until it says so. Then:
+//! - at a throttling answer while off, the rate is set to 90 % of the rate of successful answers
+//!   in the last 250 ms (the bucket's burst was just spent, so this overestimates a little);
 //! - at a later one, when at least 500 ms passed since the last change, to 97 % of the rate of
 //!   successful answers since that change — the bucket was empty at both ends of that time, so
 //!   what succeeded in it is what the bucket refilled: the service's rate; sooner, to 80 % of the
 //!   current rate (the evidence is too thin to measure);
-//! - each successful answer raises it by 0.5 %, so that it keeps probing for more;
+//! - a rate is only learnt from at least 2 successful answers: throttling with nothing getting
+//!   through (an outage) is left to the concurrency and the retry budget;
+//! - each successful answer raises it by 0.5 %, so that it keeps probing for more; never below
+//!   1 request per second;
+//! - 5 s without a throttling answer, the limit is off again;
 //! - answers to requests sent before the last change do not change it again (generations, as for
 //!   the concurrency).
 //!
@@ -23,7 +26,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// The least adaptive rate, requests per second.
-const MIN_RATE: f64 = 0.5;
+const MIN_RATE: f64 = 1.0;
+/// The least successful answers a rate is learnt from.
+const MIN_EVIDENCE: u64 = 2;
+/// How long without a throttling answer before the adaptive limit is off again.
+const QUIET: Duration = Duration::from_secs(5);
 
 /// The rate limit of one client for one service.
 #[derive(Debug)]
@@ -70,7 +77,7 @@ impl RateLimiter {
 
     /// The rate that applies now, if any.
     pub(crate) fn rate(&self) -> Option<f64> {
-        let adaptive = self.state().rate;
+        let adaptive = self.state().current(Instant::now());
         match (self.fixed, adaptive) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -82,14 +89,14 @@ impl RateLimiter {
         loop {
             let wait = {
                 let mut state = self.state();
-                let rate = match (self.fixed, state.rate) {
+                let now = Instant::now();
+                let rate = match (self.fixed, state.current(now)) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 };
                 let Some(rate) = rate else {
                     return state.generation;
                 };
-                let now = Instant::now();
                 match state.next {
                     Some(next) if next > now => next - now,
                     _ => {
@@ -136,23 +143,38 @@ impl RateLimiter {
             .iter()
             .filter(|t| now.duration_since(**t) <= Duration::from_millis(250))
             .count() as f64;
-        let rate = match (state.rate, state.last_change) {
-            (None, _) | (_, None) => 0.9 * recent / 0.25,
+        let current = state.current(now);
+        let rate = match (current, state.last_change) {
+            (None, _) | (_, None) => (recent >= MIN_EVIDENCE as f64).then(|| 0.9 * recent / 0.25),
             (Some(rate), Some(changed)) => {
                 let span = now.duration_since(changed).as_secs_f64();
-                if span >= 0.5 {
-                    rate.min(0.97 * state.since_change as f64 / span)
+                if span < 0.5 {
+                    Some(0.8 * rate)
+                } else if state.since_change >= MIN_EVIDENCE {
+                    Some(rate.min(0.97 * state.since_change as f64 / span))
                 } else {
-                    0.8 * rate
+                    Some(rate)
                 }
             }
         };
-        let rate = rate.max(MIN_RATE);
-        state.rate = Some(rate);
+        state.rate = rate.map(|r| r.max(MIN_RATE));
         state.generation += 1;
         state.last_change = Some(now);
         state.since_change = 0;
-        tracing::debug!(rate, "throttled: request rate lowered");
+        tracing::debug!(rate = ?state.rate, "throttled: request rate lowered");
+    }
+}
+
+impl State {
+    /// The adaptive rate, unless a quiet spell turned it off.
+    fn current(&mut self, now: Instant) -> Option<f64> {
+        if self
+            .last_change
+            .is_some_and(|changed| now.duration_since(changed) >= QUIET)
+        {
+            self.rate = None;
+        }
+        self.rate
     }
 }
 
@@ -218,6 +240,26 @@ mod tests {
         tokio::time::advance(Duration::from_millis(100)).await;
         limiter.throttled(limiter.acquire().await);
         assert!((limiter.rate().unwrap() - 0.8 * rate).abs() < 1e-9);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_rate_is_learnt_without_successes_and_a_quiet_spell_forgets_it() {
+        let limiter = RateLimiter::new(None, true);
+        for _ in 0..5 {
+            limiter.throttled(limiter.acquire().await);
+        }
+        assert_eq!(
+            limiter.rate(),
+            None,
+            "nothing got through: nothing to learn from"
+        );
+        for _ in 0..8 {
+            limiter.succeeded();
+        }
+        limiter.throttled(limiter.acquire().await);
+        assert!(limiter.rate().is_some());
+        tokio::time::advance(QUIET).await;
+        assert_eq!(limiter.rate(), None, "5 s without throttling: off again");
     }
 
     #[tokio::test(start_paused = true)]
