@@ -34,8 +34,10 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
     let fake = runtime
         .block_on(FakeServer::start(FakeConfig::default()))
         .unwrap();
+    // Flow control is not the subject here: the answers' 429s and 503s teach it nothing.
     let client = builder(&fake)
         .retry(RetryPolicy::disabled())
+        .flow(FlowPolicy::default().with_adaptive_rate(false))
         .build()
         .unwrap();
     Shared {
