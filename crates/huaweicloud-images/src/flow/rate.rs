@@ -5,13 +5,14 @@
 //! a token bucket per user and API, and no request rate is known until it says so. Then:
 //! - at a throttling answer while off, the rate is set to 90 % of the rate of successful answers
 //!   in the last 250 ms (the bucket's burst was just spent, so this overestimates a little);
-//! - at a later one, when at least 500 ms passed since the last change, to 97 % of the rate of
+//! - at a later one, when at least 500 ms passed since the last change, to 95 % of the rate of
 //!   successful answers since that change — the bucket was empty at both ends of that time, so
 //!   what succeeded in it is what the bucket refilled: the service's rate; sooner, to 80 % of the
 //!   current rate (the evidence is too thin to measure);
 //! - a rate is only learnt from at least 2 successful answers: throttling with nothing getting
 //!   through (an outage) is left to the concurrency and the retry budget;
-//! - each successful answer raises it by 0.5 %, so that it keeps probing for more; never below
+//! - each successful answer raises it by 0.05 % (it crosses back over the measured rate after
+//!   about 100 successes), so that it keeps probing for more; never below
 //!   1 request per second;
 //! - 5 s without a throttling answer, the limit is off again;
 //! - answers to requests sent before the last change do not change it again (generations, as for
@@ -124,7 +125,7 @@ impl RateLimiter {
             state.recent.pop_front();
         }
         if let Some(rate) = &mut state.rate {
-            *rate *= 1.005;
+            *rate *= 1.0005;
         }
     }
 
@@ -151,7 +152,7 @@ impl RateLimiter {
                 if span < 0.5 {
                     Some(0.8 * rate)
                 } else if state.since_change >= MIN_EVIDENCE {
-                    Some(rate.min(0.97 * state.since_change as f64 / span))
+                    Some(rate.min(0.95 * state.since_change as f64 / span))
                 } else {
                     Some(rate)
                 }
@@ -234,7 +235,7 @@ mod tests {
         let before = limiter.rate().unwrap();
         limiter.throttled(limiter.acquire().await);
         let rate = limiter.rate().unwrap();
-        assert!((rate - 0.97 * 20.0).abs() < 0.01, "{rate}");
+        assert!((rate - 0.95 * 20.0).abs() < 0.01, "{rate}");
         assert!(rate < before);
         // Sooner than 500 ms after a change: a fifth less.
         tokio::time::advance(Duration::from_millis(100)).await;
