@@ -121,6 +121,23 @@ fn entries(services: &[Service]) -> Entries {
             }
             let operation = format!("{}.{}", service.name, op.official_name);
             put(format!("operation {operation}"), &attrs);
+            for waiter in &op.waiters {
+                let until = if waiter.deleted {
+                    "deleted".to_string()
+                } else {
+                    waiter.success.join(" ")
+                };
+                put(
+                    format!("waiter {operation}.{}", waiter.method),
+                    &[
+                        ("kind", "waiter".into()),
+                        ("status", waiter.status.clone()),
+                        ("until", until),
+                        ("failure", waiter.failure.join(" ")),
+                        ("description", one_line(&waiter.description)),
+                    ],
+                );
+            }
             for p in &op.parameters {
                 if p.source != Source::Caller {
                     continue;
@@ -321,6 +338,8 @@ fn is_breaking(kind: &str, name: &str, old: &str, new: &str) -> bool {
         // Added: `paginate()` appears (the offset/limit setters' types are reported with them).
         ("operation", "pagination") => new.is_empty(),
         ("operation", _) => true,
+        // A waiter that ends elsewhere changes what the caller's `.wait()` means.
+        ("waiter", _) => true,
         ("parameter", "required") => new == "true",
         ("parameter", "minimum" | "minLength") => match (number(old), number(new)) {
             (_, None) => false,

@@ -606,6 +606,84 @@ fn resource_methods(service: &Service, op: &Operation) -> Result<ResourceMethods
         .map(|p| format!("\n- `{}`: {}", p.rust_name, one_line(&parameter_doc(p))))
         .collect();
     let errors = "\n\n# Errors\n[`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.";
+    let mut waiters = Vec::new();
+    for waiter in &op.waiters {
+        let name = ident(&waiter.method);
+        let status = ident(&waiter.status);
+        let status_type = ident(&waiter.status_type);
+        let output = output_type(op);
+        let targets = &waiter.success;
+        let failures = &waiter.failure;
+        let const_name = ident(&op.const_name());
+        let kind = if waiter.deleted {
+            format!(
+                "Waits until `{}` answers 404 (the resource is gone)",
+                op.official_name
+            )
+        } else {
+            format!(
+                "Waits until `{}` shows `{}` at {}",
+                op.official_name,
+                waiter.status,
+                waiter
+                    .success
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
+        };
+        let failing = if waiter.failure.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; fails at {}",
+                waiter
+                    .failure
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let mut doc_text = format!("{kind}{failing}.{arg_docs}");
+        if !waiter.description.is_empty() {
+            doc_text.push_str(&format!("\n\n{}", waiter.description));
+        }
+        doc_text.push_str(
+            "\n\nConfigure the wait (deadline, interval, observer), then `wait()`: see [`crate::waiter`].",
+        );
+        let doc = docs(&doc_text);
+        let waiter_ty = quote!(crate::waiter::Waiter<#output, api::types::#status_type, F>);
+        let build = quote! {
+            crate::waiter::Waiter::new(
+                self.client.clone(),
+                self.flavour.clone(),
+                crate::waiter::poll_with(#input { #(#inits),* }),
+                crate::waiter::WaitSpec {
+                    operation: &#const_name,
+                    status: |answer| answer.#status.clone(),
+                    targets: vec![#(api::types::#status_type::from(#targets)),*],
+                    failures: vec![#(api::types::#status_type::from(#failures)),*],
+                },
+            )
+        };
+        waiters.push(if waiter.deleted {
+            quote! {
+                #doc
+                pub fn #name(&self, #(#args),*) -> crate::waiter::DeletionWaiter<#output, api::types::#status_type, F> {
+                    crate::waiter::DeletionWaiter::new(#build)
+                }
+            }
+        } else {
+            quote! {
+                #doc
+                pub fn #name(&self, #(#args),*) -> #waiter_ty {
+                    #build
+                }
+            }
+        });
+    }
     if optional_names.is_empty() {
         let output = output_type(op);
         let a_doc = docs(&format!("{intro}{arg_docs}{errors}"));
@@ -627,9 +705,9 @@ fn resource_methods(service: &Service, op: &Operation) -> Result<ResourceMethods
             }
         };
         Ok(ResourceMethods {
+            any: waiters,
             on_async: vec![async_method],
             on_blocking: vec![blocking_method],
-            ..ResourceMethods::default()
         })
     } else {
         let builder = ident(&op.official_name);
@@ -654,8 +732,9 @@ fn resource_methods(service: &Service, op: &Operation) -> Result<ResourceMethods
                 }
             }
         };
+        waiters.insert(0, method);
         Ok(ResourceMethods {
-            any: vec![method],
+            any: waiters,
             ..ResourceMethods::default()
         })
     }

@@ -69,6 +69,26 @@ pub struct Operation {
     /// The first documented example of the 2xx body.
     pub example: Option<Value>,
     pub pagination: Option<Pagination>,
+    /// `x-waiters`: waits polling this operation.
+    pub waiters: Vec<Waiter>,
+}
+
+/// `x-waiters`: a wait that polls an operation until a state (or a 404).
+#[derive(Debug, Clone)]
+pub struct Waiter {
+    /// The resource's method, e.g. `wait_until`.
+    pub method: String,
+    pub description: String,
+    /// The response field holding the state (a named enum).
+    pub status: String,
+    /// The enum's schema name.
+    pub status_type: String,
+    /// States that end the wait well (none for a deletion waiter).
+    pub success: Vec<String>,
+    /// States that end it with a failure.
+    pub failure: Vec<String>,
+    /// Whether it waits for the resource to be gone (`until: deleted`).
+    pub deleted: bool,
 }
 
 impl Operation {
@@ -392,6 +412,14 @@ fn service(spec: &Spec) -> Result<Service, String> {
     for resource in &resources {
         let mut methods = BTreeMap::new();
         for op in operations.iter().filter(|o| o.tag == resource.tag) {
+            for waiter in &op.waiters {
+                if let Some(other) = methods.insert(waiter.method.clone(), op.id.clone()) {
+                    return Err(at(&format!(
+                        "tag {}: `{}` of {} (a waiter) is also the method of `{other}`",
+                        resource.tag, waiter.method, op.id
+                    )));
+                }
+            }
             if let Some(other) = methods.insert(op.facade_method.clone(), op.id.clone()) {
                 return Err(at(&format!(
                     "tag {}: operations `{other}` and `{}` both want the facade method `{}`; give one another `x-facade-method`",
@@ -548,7 +576,10 @@ fn operation(
         )?),
     };
 
+    let waiters = waiters(&at(".x-waiters"), op, response.as_deref(), raw)?;
+
     Ok(Operation {
+        waiters,
         id,
         official_name,
         method: method.to_uppercase(),
@@ -562,6 +593,99 @@ fn operation(
         example,
         pagination,
     })
+}
+
+fn waiters(
+    at: &str,
+    op: &Value,
+    response: Option<&str>,
+    raw: &Value,
+) -> Result<Vec<Waiter>, String> {
+    let Some(list) = op.get("x-waiters") else {
+        return Ok(Vec::new());
+    };
+    let list = list
+        .as_array()
+        .ok_or_else(|| format!("{at}: must be a list of waiters"))?;
+    let mut out = Vec::new();
+    for (index, w) in list.iter().enumerate() {
+        let at = format!("{at}.{index}");
+        let method = text(w, "method")
+            .ok_or_else(|| format!("{at}.method is missing"))?
+            .to_string();
+        if method.to_snake_case() != method || syn::parse_str::<syn::Ident>(&method).is_err() {
+            return Err(format!(
+                "{at}.method: `{method}` must be a snake_case Rust identifier"
+            ));
+        }
+        let status = text(w, "status")
+            .ok_or_else(|| format!("{at}.status is missing (the response field with the state)"))?
+            .to_string();
+        let response = response.ok_or_else(|| {
+            format!("{at}: the operation has no JSON success body to read a state from")
+        })?;
+        let field = raw
+            .pointer(&format!(
+                "/components/schemas/{response}/properties/{status}"
+            ))
+            .ok_or_else(|| format!("{at}.status: `{status}` is not a property of {response}"))?;
+        let status_type = field
+            .get("$ref")
+            .or_else(|| field.pointer("/allOf/0/$ref"))
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .ok_or_else(|| format!("{at}.status: `{status}` of {response} must be a named enum"))?
+            .to_string();
+        let values: Vec<String> = raw
+            .pointer(&format!("/components/schemas/{status_type}/enum"))
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("{at}.status: `{status_type}` is not an enum"))?
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        let states = |key: &str| -> Result<Vec<String>, String> {
+            let states: Vec<String> = w
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            if let Some(bad) = states.iter().find(|s| !values.contains(s)) {
+                return Err(format!(
+                    "{at}.{key}: `{bad}` is not a value of {status_type} ({})",
+                    values.join(", ")
+                ));
+            }
+            Ok(states)
+        };
+        let deleted = match text(w, "until") {
+            None => false,
+            Some("deleted") => true,
+            Some(other) => {
+                return Err(format!("{at}.until: `{other}`: only `deleted` is known"));
+            }
+        };
+        let success = states("success")?;
+        if deleted != success.is_empty() {
+            return Err(format!(
+                "{at}: give either `success` states or `until: deleted`, not both or neither"
+            ));
+        }
+        let failure = states("failure")?;
+        out.push(Waiter {
+            method,
+            description: text(w, "description").unwrap_or_default().trim().into(),
+            status,
+            status_type: status_type.clone(),
+            success,
+            failure,
+            deleted,
+        });
+    }
+    Ok(out)
 }
 
 fn parameter(file: &str, raw: &Value, p: &Value, p_at: &str) -> Result<Parameter, String> {

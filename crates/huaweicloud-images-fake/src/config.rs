@@ -44,6 +44,10 @@ pub struct FakeConfig {
     /// The API gateway's flow control: a token bucket per project and operation; `None` (the
     /// default) lets everything through.
     pub throttle: Option<crate::Throttle>,
+    /// How long the fake waits before handling each request (default none).
+    pub latency: Duration,
+    /// Faults injected from the start (and again after a reset through the control API).
+    pub faults: Vec<crate::FaultSpec>,
 }
 
 impl Default for FakeConfig {
@@ -63,6 +67,8 @@ impl Default for FakeConfig {
             max_clock_skew: Duration::from_secs(15 * 60),
             request_log_capacity: 10_000,
             throttle: None,
+            latency: Duration::ZERO,
+            faults: Vec::new(),
         }
     }
 }
@@ -90,6 +96,8 @@ impl fmt::Debug for FakeConfig {
             .field("max_clock_skew", &self.max_clock_skew)
             .field("request_log_capacity", &self.request_log_capacity)
             .field("throttle", &self.throttle)
+            .field("latency", &self.latency)
+            .field("faults", &self.faults)
             .finish()
     }
 }

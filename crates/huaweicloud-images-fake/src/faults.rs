@@ -91,6 +91,153 @@ pub enum FaultScope {
     Always,
 }
 
+/// A fault as the command line and the control API write it: `KIND[:key=value]…`.
+///
+/// | kind | fault | keys |
+/// |---|---|---|
+/// | `429` | [`Fault::TooManyRequests`] | `retry-after=SECS` (default 1) |
+/// | `500` | [`Fault::InternalServerError`] | |
+/// | `502` | [`Fault::BadGatewayHtml`] | |
+/// | `503` | [`Fault::ServiceUnavailable`] | |
+/// | `reset` | [`Fault::ConnectionReset`] | |
+/// | `malformed` | [`Fault::MalformedJson`] | |
+/// | `slow-body` | [`Fault::SlowBody`] | `chunk=BYTES` (default 256), `delay-ms=MS` (default 10) |
+/// | `oversized` | [`Fault::OversizedBody`] | `bytes=N` (default 16 MiB) |
+/// | `endless` | [`Fault::EndlessBody`] | |
+/// | `respond` | [`Fault::Respond`] | `status=N` (default 200), `body=TEXT` (default `{}`) |
+/// | `raw-total` | [`Fault::RawTotal`] | `value=JSON` |
+/// | `ignore-offset` | [`Fault::IgnoreOffset`] | |
+/// | `total-off-by` | [`Fault::TotalOffBy`] | `by=N` |
+///
+/// And, for any kind, when it fires: `next=N` (the next `N` requests), `rate=P` (with probability
+/// `P`), or `always` (the default); and which operation: `op=ListImages` (default: every one).
+///
+/// ```
+/// use huaweicloud_images_fake::{Fault, FaultScope, FaultSpec, Operation};
+///
+/// let spec: FaultSpec = "429:rate=0.1:retry-after=2:op=ListImages".parse().unwrap();
+/// assert_eq!(spec.fault, Fault::TooManyRequests { retry_after_secs: 2 });
+/// assert_eq!(spec.scope, FaultScope::Rate(0.1));
+/// assert_eq!(spec.operation, Some(Operation::ListImages));
+/// assert!("teapot".parse::<FaultSpec>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultSpec {
+    /// What goes wrong.
+    pub fault: Fault,
+    /// When.
+    pub scope: FaultScope,
+    /// For which operation (`None`: every one).
+    pub operation: Option<Operation>,
+}
+
+impl std::str::FromStr for FaultSpec {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, String> {
+        let mut parts = spec.split(':');
+        let kind = parts.next().unwrap_or_default().trim();
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        let mut scope = FaultScope::Always;
+        let mut operation = None;
+        for part in parts {
+            let (key, value) = part.split_once('=').unwrap_or((part, ""));
+            match key {
+                "always" => scope = FaultScope::Always,
+                "next" => {
+                    scope = FaultScope::Next(
+                        value
+                            .parse()
+                            .map_err(|_| format!("{spec}: next={value} is not a whole number"))?,
+                    )
+                }
+                "rate" => {
+                    let p: f64 = value
+                        .parse()
+                        .map_err(|_| format!("{spec}: rate={value} is not a number"))?;
+                    if !(0.0..=1.0).contains(&p) {
+                        return Err(format!("{spec}: rate={value} is not between 0 and 1"));
+                    }
+                    scope = FaultScope::Rate(p);
+                }
+                "op" => {
+                    operation = Some(
+                        Operation::ALL
+                            .into_iter()
+                            .find(|op| op.name() == value)
+                            .ok_or_else(|| {
+                                format!(
+                                    "{spec}: op={value} is not an operation ({})",
+                                    Operation::ALL.map(Operation::name).join(", ")
+                                )
+                            })?,
+                    )
+                }
+                _ => keys.push((key, value)),
+            }
+        }
+        let mut take = |name: &str| {
+            keys.iter()
+                .position(|(k, _)| *k == name)
+                .map(|i| keys.remove(i).1)
+        };
+        let number = |name: &str, value: Option<&str>, default: u64| -> Result<u64, String> {
+            value.map_or(Ok(default), |v| {
+                v.parse()
+                    .map_err(|_| format!("{spec}: {name}={v} is not a whole number"))
+            })
+        };
+        let fault = match kind {
+            "429" => Fault::TooManyRequests {
+                retry_after_secs: number("retry-after", take("retry-after"), 1)?,
+            },
+            "500" => Fault::InternalServerError,
+            "502" => Fault::BadGatewayHtml,
+            "503" => Fault::ServiceUnavailable,
+            "reset" => Fault::ConnectionReset,
+            "malformed" => Fault::MalformedJson,
+            "slow-body" => Fault::SlowBody {
+                chunk_size: number("chunk", take("chunk"), 256)? as usize,
+                chunk_delay: Duration::from_millis(number("delay-ms", take("delay-ms"), 10)?),
+            },
+            "oversized" => Fault::OversizedBody {
+                bytes: number("bytes", take("bytes"), 16 << 20)? as usize,
+            },
+            "endless" => Fault::EndlessBody,
+            "respond" => Fault::Respond {
+                status: u16::try_from(number("status", take("status"), 200)?)
+                    .map_err(|_| format!("{spec}: status is not an HTTP status"))?,
+                body: take("body").unwrap_or("{}").as_bytes().to_vec(),
+            },
+            "raw-total" => Fault::RawTotal(
+                take("value")
+                    .ok_or_else(|| format!("{spec}: raw-total needs value=JSON"))?
+                    .to_string(),
+            ),
+            "ignore-offset" => Fault::IgnoreOffset,
+            "total-off-by" => Fault::TotalOffBy(
+                take("by")
+                    .ok_or_else(|| format!("{spec}: total-off-by needs by=N"))?
+                    .parse()
+                    .map_err(|_| format!("{spec}: by is not a whole number"))?,
+            ),
+            other => {
+                return Err(format!(
+                    "{spec}: `{other}` is not a fault (429, 500, 502, 503, reset, malformed, slow-body, oversized, endless, respond, raw-total, ignore-offset, total-off-by)"
+                ));
+            }
+        };
+        if let Some((key, _)) = keys.first() {
+            return Err(format!("{spec}: `{key}` is not a setting of {kind}"));
+        }
+        Ok(FaultSpec {
+            fault,
+            scope,
+            operation,
+        })
+    }
+}
+
 #[derive(Debug)]
 struct Rule {
     fault: Fault,
@@ -243,6 +390,42 @@ mod tests {
     use super::*;
 
     const LIST: Operation = Operation::ListImages;
+
+    #[test]
+    fn fault_specs_parse_and_bad_ones_say_why() {
+        let spec: FaultSpec = "reset:next=3".parse().unwrap();
+        assert_eq!(
+            (spec.fault, spec.scope, spec.operation),
+            (Fault::ConnectionReset, FaultScope::Next(3), None)
+        );
+        let spec: FaultSpec = "slow-body:chunk=64:delay-ms=5".parse().unwrap();
+        assert_eq!(
+            spec.fault,
+            Fault::SlowBody {
+                chunk_size: 64,
+                chunk_delay: Duration::from_millis(5)
+            }
+        );
+        assert_eq!(spec.scope, FaultScope::Always);
+        let spec: FaultSpec = "respond:status=418:body=short".parse().unwrap();
+        assert_eq!(
+            spec.fault,
+            Fault::Respond {
+                status: 418,
+                body: b"short".to_vec()
+            }
+        );
+        for (bad, says) in [
+            ("429:rate=2", "between 0 and 1"),
+            ("429:op=Nope", "not an operation"),
+            ("503:colour=red", "not a setting"),
+            ("total-off-by", "needs by"),
+            ("next=1", "is not a fault"),
+        ] {
+            let error = bad.parse::<FaultSpec>().unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
 
     #[test]
     fn next_n_fires_n_times_then_disappears() {

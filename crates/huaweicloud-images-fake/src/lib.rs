@@ -53,6 +53,7 @@
 mod admission;
 pub mod auth;
 mod config;
+pub mod control;
 pub mod data;
 mod doc_examples;
 pub mod errors;
@@ -68,12 +69,14 @@ mod server;
 pub mod signing;
 pub mod spec_table;
 mod state;
+mod statuses;
 mod throttle;
 
 pub use config::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FAKE_TOKEN, FakeConfig};
 pub use data::FakeData;
-pub use faults::{Fault, FaultScope};
+pub use faults::{Fault, FaultScope, FaultSpec};
 pub use log::RecordedRequest;
 pub use operation::{Operation, Service};
 pub use server::FakeServer;
+pub use statuses::StatusStep;
 pub use throttle::Throttle;

@@ -1,63 +1,218 @@
-//! Runs the fake on `127.0.0.1` and prints its base URL on the first line of stdout.
+//! Runs the fake on `127.0.0.1` and prints its base URL on the first line of stdout once it
+//! accepts connections (and, with `--port-file`, writes the port there).
 //!
 //! ```text
-//! cargo run -p huaweicloud-images-fake -- --port 8080 [--ak A --sk S] [--token T] [--seed S] [--exit-after SECS]
+//! huaweicloud-images-fake --port 8080 --image-servers 10000 --latency-ms 20 \
+//!     --fault 429:rate=0.1:retry-after=1 --fault reset:next=3 --throttle 20:10
 //! ```
-//! `--ak`, `--sk` and `--token` may also come from `FAKE_AK`, `FAKE_SK` and `FAKE_TOKEN`; without them
-//! the library's `FAKE_AK`/`FAKE_SK`/`FAKE_TOKEN` constants are accepted. Stops on Ctrl-C, SIGTERM or
-//! after `--exit-after` seconds.
+//! Every setting can also come from a JSON file (`--config fake.json`, the same names with `_` for
+//! `-`, e.g. `{"image_servers": 10000, "faults": ["503:next=2"]}`); the command line wins. `--ak`,
+//! `--sk` and `--token` may also come from `FAKE_AK`, `FAKE_SK` and `FAKE_TOKEN`; without any, the
+//! library's `FAKE_AK`/`FAKE_SK`/`FAKE_TOKEN` are accepted. The control API (`/__fake/…`, see the
+//! library's `control` module) drives a running fake. Stops on Ctrl-C, SIGTERM or after
+//! `--exit-after` seconds.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use huaweicloud_images_fake::{FakeConfig, FakeServer};
+use huaweicloud_images_fake::{FakeConfig, FakeServer, FaultSpec, Throttle};
+use serde::Deserialize;
 
-/// Offline fake of the Huawei Cloud WorkspaceApp, Workspace and ModelArts image APIs.
-#[derive(Parser)]
+/// Offline fake of the Huawei Cloud WorkspaceApp, Workspace and ModelArts image APIs (every
+/// operation of spec/), with signature checks, faults, throttling and a control API under
+/// /__fake/.
+#[derive(Parser, Default)]
 #[command(version, about)]
 struct Args {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 0)]
-    port: u16,
+    /// A JSON file with any of these settings (the command line wins).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Port on 127.0.0.1 (0, the default, picks a free one).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Writes the port to this file once the fake accepts connections.
+    #[arg(long)]
+    port_file: Option<PathBuf>,
     /// Access key to accept (with --sk).
     #[arg(long, env = "FAKE_AK", requires = "sk")]
     ak: Option<String>,
     /// Secret key of --ak.
     #[arg(long, env = "FAKE_SK", requires = "ak", hide_env_values = true)]
     sk: Option<String>,
-    /// IAM token to accept in X-Auth-Token.
-    #[arg(long, env = "FAKE_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// Seed of the generated data.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    /// More access key pairs to accept, as AK:SK (repeatable).
+    #[arg(long = "credential", value_name = "AK:SK")]
+    credentials: Vec<String>,
+    /// IAM token to accept in X-Auth-Token (repeatable).
+    #[arg(long = "token", env = "FAKE_TOKEN", hide_env_values = true)]
+    tokens: Vec<String>,
+    /// Seed of the generated data and of the faults' draws (default 42).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Image servers to generate beside the documents' three (default 25).
+    #[arg(long)]
+    image_servers: Option<usize>,
+    /// Product images to generate beside the documents' two (default 30).
+    #[arg(long)]
+    images: Option<usize>,
+    /// ModelArts Lite Server images to generate (default 10).
+    #[arg(long)]
+    dev_server_images: Option<usize>,
     /// Only accept this project id (others get 403).
     #[arg(long)]
     project_id: Option<String>,
     /// Add objects with enum values no document lists.
     #[arg(long)]
     include_unknown_enum_values: bool,
+    /// Add fields no document lists to every object.
+    #[arg(long)]
+    include_unknown_fields: bool,
+    /// How far X-Sdk-Date may be from the fake's clock, in seconds (default 900).
+    #[arg(long)]
+    max_clock_skew_secs: Option<u64>,
+    /// Requests the log keeps (default 10000).
+    #[arg(long)]
+    request_log_capacity: Option<usize>,
+    /// Milliseconds to wait before handling each request (default 0).
+    #[arg(long)]
+    latency_ms: Option<u64>,
+    /// The gateway's flow control, RATE:BURST requests per second per project and operation.
+    #[arg(long, value_name = "RATE:BURST")]
+    throttle: Option<String>,
+    /// A fault from the start, e.g. 429:rate=0.1:retry-after=1, reset:next=3, 503:op=ListImages
+    /// (repeatable). Kinds: 429, 500, 502, 503, reset, malformed, slow-body (chunk, delay-ms),
+    /// oversized (bytes), endless, respond (status, body), raw-total (value), ignore-offset,
+    /// total-off-by (by); when: next=N, rate=P, always (default); which: op=NAME.
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<String>,
     /// Stop after this many seconds.
     #[arg(long)]
     exit_after: Option<u64>,
 }
 
-fn config(args: &Args) -> FakeConfig {
+/// The settings of a `--config` file.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    port: Option<u16>,
+    port_file: Option<PathBuf>,
+    ak: Option<String>,
+    sk: Option<String>,
+    #[serde(default)]
+    credentials: Vec<String>,
+    #[serde(default)]
+    tokens: Vec<String>,
+    seed: Option<u64>,
+    image_servers: Option<usize>,
+    images: Option<usize>,
+    dev_server_images: Option<usize>,
+    project_id: Option<String>,
+    #[serde(default)]
+    include_unknown_enum_values: bool,
+    #[serde(default)]
+    include_unknown_fields: bool,
+    max_clock_skew_secs: Option<u64>,
+    request_log_capacity: Option<usize>,
+    latency_ms: Option<u64>,
+    throttle: Option<String>,
+    #[serde(default)]
+    faults: Vec<String>,
+    exit_after: Option<u64>,
+}
+
+/// The command line over the file.
+fn merged(mut args: Args) -> Result<Args, String> {
+    let Some(path) = &args.config else {
+        return Ok(args);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let file: FileConfig =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    args.port = args.port.or(file.port);
+    args.port_file = args.port_file.or(file.port_file);
+    if args.ak.is_none() {
+        args.ak = file.ak;
+        args.sk = file.sk;
+    }
+    args.credentials.extend(file.credentials);
+    args.tokens.extend(file.tokens);
+    args.seed = args.seed.or(file.seed);
+    args.image_servers = args.image_servers.or(file.image_servers);
+    args.images = args.images.or(file.images);
+    args.dev_server_images = args.dev_server_images.or(file.dev_server_images);
+    args.project_id = args.project_id.or(file.project_id);
+    args.include_unknown_enum_values |= file.include_unknown_enum_values;
+    args.include_unknown_fields |= file.include_unknown_fields;
+    args.max_clock_skew_secs = args.max_clock_skew_secs.or(file.max_clock_skew_secs);
+    args.request_log_capacity = args.request_log_capacity.or(file.request_log_capacity);
+    args.latency_ms = args.latency_ms.or(file.latency_ms);
+    args.throttle = args.throttle.or(file.throttle);
+    let mut faults = file.faults;
+    faults.append(&mut args.faults);
+    args.faults = faults;
+    args.exit_after = args.exit_after.or(file.exit_after);
+    Ok(args)
+}
+
+fn config(args: &Args) -> Result<FakeConfig, String> {
+    let defaults = FakeConfig::default();
     let mut config = FakeConfig {
-        seed: args.seed,
+        seed: args.seed.unwrap_or(defaults.seed),
+        image_servers: args.image_servers.unwrap_or(defaults.image_servers),
+        images: args.images.unwrap_or(defaults.images),
+        dev_server_images: args.dev_server_images.unwrap_or(defaults.dev_server_images),
         project_id: args.project_id.clone(),
         include_unknown_enum_values: args.include_unknown_enum_values,
+        include_unknown_fields: args.include_unknown_fields,
+        max_clock_skew: args
+            .max_clock_skew_secs
+            .map_or(defaults.max_clock_skew, Duration::from_secs),
+        request_log_capacity: args
+            .request_log_capacity
+            .unwrap_or(defaults.request_log_capacity),
+        latency: Duration::from_millis(args.latency_ms.unwrap_or(0)),
         ..FakeConfig::default()
     };
+    let mut credentials = Vec::new();
     if let (Some(ak), Some(sk)) = (&args.ak, &args.sk) {
-        config.credentials = vec![(ak.clone(), sk.clone())];
+        credentials.push((ak.clone(), sk.clone()));
     }
-    if let Some(token) = &args.token {
-        config.tokens = vec![token.clone()];
+    for pair in &args.credentials {
+        let (ak, sk) = pair
+            .split_once(':')
+            .ok_or_else(|| "--credential takes AK:SK".to_string())?;
+        credentials.push((ak.to_string(), sk.to_string()));
     }
-    config
+    if !credentials.is_empty() {
+        config.credentials = credentials;
+    }
+    if !args.tokens.is_empty() {
+        config.tokens = args.tokens.clone();
+    }
+    if let Some(throttle) = &args.throttle {
+        let parsed = throttle.split_once(':').and_then(|(rate, burst)| {
+            Some(Throttle {
+                rate: rate.parse().ok()?,
+                burst: burst.parse().ok()?,
+            })
+        });
+        config.throttle =
+            Some(parsed.ok_or_else(|| {
+                format!("--throttle {throttle}: expected RATE:BURST, e.g. 20:10")
+            })?);
+    }
+    config.faults = args
+        .faults
+        .iter()
+        .map(|spec| {
+            spec.parse::<FaultSpec>()
+                .map_err(|e| format!("--fault {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(config)
 }
 
 async fn stop_signal(exit_after: Option<u64>) {
@@ -87,14 +242,35 @@ async fn stop_signal(exit_after: Option<u64>) {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let server = match FakeServer::start_on(config(&args), args.port).await {
+    let args = match merged(Args::parse()) {
+        Ok(args) => args,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match config(&args) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let port = args.port.unwrap_or(0);
+    let server = match FakeServer::start_on(config, port).await {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("cannot start the fake on 127.0.0.1:{}: {error}", args.port);
+            eprintln!("cannot start the fake on 127.0.0.1:{port}: {error}");
             return ExitCode::FAILURE;
         }
     };
+    // The listener is bound and its accept loop running: connections are accepted from here on.
+    if let Some(path) = &args.port_file
+        && let Err(error) = std::fs::write(path, server.addr().port().to_string())
+    {
+        eprintln!("cannot write the port to {}: {error}", path.display());
+        return ExitCode::FAILURE;
+    }
     let mut stdout = std::io::stdout();
     if writeln!(stdout, "{}", server.base_url())
         .and_then(|()| stdout.flush())
@@ -105,4 +281,59 @@ async fn main() -> ExitCode {
     stop_signal(args.exit_after).await;
     server.shutdown().await;
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_reaches_the_config_and_the_command_line_wins() {
+        let dir = std::env::temp_dir().join(format!("fake-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("fake.json");
+        std::fs::write(
+            &file,
+            r#"{"image_servers": 7, "images": 3, "latency_ms": 20, "faults": ["503:next=2"], "throttle": "20:10", "seed": 1}"#,
+        )
+        .unwrap();
+        let args = Args::parse_from([
+            "fake",
+            "--config",
+            file.to_str().unwrap(),
+            "--seed",
+            "9",
+            "--fault",
+            "429:rate=0.5",
+            "--credential",
+            "A:B",
+        ]);
+        let config = config(&merged(args).unwrap()).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            (config.image_servers, config.images, config.seed),
+            (7, 3, 9)
+        );
+        assert_eq!(config.latency, Duration::from_millis(20));
+        assert_eq!(config.faults.len(), 2);
+        assert_eq!(
+            config.throttle,
+            Some(Throttle {
+                rate: 20.0,
+                burst: 10.0
+            })
+        );
+        assert_eq!(config.credentials, [("A".to_string(), "B".to_string())]);
+        let bad = Args::parse_from(["fake", "--fault", "teapot"]);
+        assert!(config_error(&bad).contains("teapot"));
+        let bad = Args::parse_from(["fake", "--throttle", "fast"]);
+        assert!(config_error(&bad).contains("RATE:BURST"));
+    }
+
+    fn config_error(args: &Args) -> String {
+        match config(args) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e,
+        }
+    }
 }

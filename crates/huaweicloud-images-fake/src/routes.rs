@@ -29,6 +29,7 @@ use crate::operation::{Operation, Service};
 use crate::query::{Query, QueryError};
 use crate::recording::{RequestId, record};
 use crate::state::SharedState;
+use crate::statuses::Now;
 
 /// Builds the whole application: a route per operation of the spec, admission in front of each,
 /// fallbacks and the recording middleware.
@@ -37,11 +38,13 @@ pub(crate) fn router(state: SharedState) -> Router {
     for operation in Operation::ALL {
         router = router.route(operation.spec().path, operation_route(&state, operation));
     }
-    router
+    let api = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), record))
-        .with_state(state)
+        .with_state(state.clone());
+    // The control API is outside the log and the admission (control.rs).
+    crate::control::router(state).merge(api)
 }
 
 /// The operation's handler for its method only, behind its admission; `HEAD` is refused like any
@@ -207,9 +210,27 @@ async fn list_image_servers(State(state): State<SharedState>, RawQuery(raw): Raw
         Ok(query) => query,
         Err(error) => return bad_query(operation.service(), error),
     };
-    let matching: Vec<&ImageServer> = state
-        .data
-        .image_servers
+    // As their status scripts have them now: deleted ones gone, the others in their state.
+    let scripted: Vec<ImageServer>;
+    let servers: &[ImageServer] = if state.statuses.is_empty() {
+        &state.data.image_servers
+    } else {
+        scripted = state
+            .data
+            .image_servers
+            .iter()
+            .filter_map(|server| match state.statuses.now(&server.id) {
+                Now::Unchanged => Some(server.clone()),
+                Now::Status(status) => Some(ImageServer {
+                    status,
+                    ..server.clone()
+                }),
+                Now::Gone => None,
+            })
+            .collect();
+        &scripted
+    };
+    let matching: Vec<&ImageServer> = servers
         .iter()
         .filter(|server| server_matches(&query, server))
         .collect();
@@ -236,9 +257,15 @@ async fn show_image_server(
     let Ok(Path((_, server_id))) = path else {
         return ApiError::bad_request(service, "invalid path parameters").into_response();
     };
-    match state.data.image_server(&server_id) {
-        Some(server) => Json(server).into_response(),
-        None => ApiError::not_found(
+    let scripted = state.statuses.now(&server_id);
+    match (state.data.image_server(&server_id), scripted) {
+        (Some(server), Now::Unchanged) => Json(server).into_response(),
+        (Some(server), Now::Status(status)) => Json(ImageServer {
+            status,
+            ..server.clone()
+        })
+        .into_response(),
+        (None, _) | (Some(_), Now::Gone) => ApiError::not_found(
             service,
             &format!("The image instance {server_id} does not exist"),
         )

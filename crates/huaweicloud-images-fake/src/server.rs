@@ -74,6 +74,7 @@ impl FakeServer {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(AppState::new(&config));
+        state.reset();
         let router = routes::router(state.clone());
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, router, stopped));
@@ -110,6 +111,20 @@ impl FakeServer {
     /// with `None`; every bucket starts full.
     pub fn set_throttle(&self, throttle: Option<crate::Throttle>) {
         self.state.throttle.set(throttle);
+    }
+
+    /// Makes image server `id` move through `steps` from now on (see [`crate::StatusStep`]):
+    /// ShowImageServer and ListImageServers show its current status, and once a
+    /// [`StatusStep::deleted`](crate::StatusStep::deleted) step is reached it is gone (404). The
+    /// schedule follows tokio's clock (paused time included) and
+    /// [`FakeServer::advance_status_clock`].
+    pub fn script_status(&self, id: &str, steps: impl IntoIterator<Item = crate::StatusStep>) {
+        self.state.statuses.set(id, steps.into_iter().collect());
+    }
+
+    /// Moves every status script on by `by`.
+    pub fn advance_status_clock(&self, by: Duration) {
+        self.state.statuses.advance(by);
     }
 
     /// Removes every injected fault (latency is kept; set it to zero separately).

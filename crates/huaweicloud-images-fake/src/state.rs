@@ -9,10 +9,18 @@ use crate::config::FakeConfig;
 use crate::data::FakeData;
 use crate::faults::FaultBook;
 use crate::log::RequestLog;
+use crate::statuses::Scripts;
 use crate::throttle::Buckets;
 
 /// Shared, cheaply cloned handle to the state.
 pub(crate) type SharedState = Arc<AppState>;
+
+/// The parts of the configuration a reset restores.
+pub(crate) struct Initial {
+    pub(crate) latency: Duration,
+    pub(crate) throttle: Option<crate::Throttle>,
+    pub(crate) faults: Vec<crate::FaultSpec>,
+}
 
 pub(crate) struct AppState {
     pub(crate) project_id: Option<String>,
@@ -21,7 +29,10 @@ pub(crate) struct AppState {
     pub(crate) faults: FaultBook,
     pub(crate) log: RequestLog,
     pub(crate) throttle: Buckets,
+    pub(crate) statuses: Scripts,
     latency_nanos: AtomicU64,
+    /// What a reset through the control API goes back to.
+    pub(crate) initial: Initial,
     request_nonce: u64,
     request_counter: AtomicU64,
 }
@@ -35,7 +46,13 @@ impl AppState {
             faults: FaultBook::new(config.seed),
             log: RequestLog::new(config.request_log_capacity),
             throttle: Buckets::new(config.throttle),
+            statuses: Scripts::default(),
             latency_nanos: AtomicU64::new(0),
+            initial: Initial {
+                latency: config.latency,
+                throttle: config.throttle,
+                faults: config.faults.clone(),
+            },
             request_nonce: rand::random(),
             request_counter: AtomicU64::new(0),
         }
@@ -49,6 +66,20 @@ impl AppState {
 
     pub(crate) fn latency(&self) -> Duration {
         Duration::from_nanos(self.latency_nanos.load(Ordering::Relaxed))
+    }
+
+    /// Back to how the server started: the configured latency, throttle and faults; no status
+    /// scripts, an empty log.
+    pub(crate) fn reset(&self) {
+        self.set_latency(self.initial.latency);
+        self.throttle.set(self.initial.throttle);
+        self.faults.clear();
+        for spec in &self.initial.faults {
+            self.faults
+                .inject(spec.fault.clone(), spec.scope, spec.operation);
+        }
+        self.statuses.clear();
+        self.log.clear();
     }
 
     pub(crate) fn set_latency(&self, latency: Duration) {

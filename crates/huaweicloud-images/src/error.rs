@@ -67,6 +67,11 @@ pub enum Error {
         limit: u64,
     },
 
+    /// A wait ([`crate::waiter`]) ended without reaching its target: a failure state, a 404, or
+    /// its deadline; with the last answer seen.
+    #[error("{0}")]
+    Wait(Box<WaitFailed>),
+
     /// An argument was rejected before any request was sent.
     #[error("invalid {field}: {reason}")]
     InvalidInput {
@@ -116,6 +121,81 @@ pub struct ApiError {
     pub raw_body: Option<String>,
     /// `Retry-After` as sent by the service, if any.
     pub retry_after: Option<Duration>,
+}
+
+/// Why a wait ended without reaching its target ([`Error::Wait`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitReason {
+    /// The resource reached a failure state.
+    FailureState,
+    /// The operation answered 404 while a state was awaited.
+    NotFound,
+    /// The deadline passed first.
+    Deadline,
+}
+
+/// A wait that ended without reaching its target: why, and the last answer seen.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct WaitFailed {
+    /// The operation polled, e.g. `ShowImageServer`.
+    pub operation: &'static str,
+    /// Why the wait ended.
+    pub reason: WaitReason,
+    /// The state of the last answer, as the service spelt it.
+    pub last_status: Option<String>,
+    /// How many polls were made.
+    pub polls: u32,
+    /// How long the wait took.
+    pub elapsed: Duration,
+    last: Option<serde_json::Value>,
+}
+
+impl WaitFailed {
+    pub(crate) fn new(
+        operation: &'static str,
+        reason: WaitReason,
+        last_status: Option<String>,
+        polls: u32,
+        elapsed: Duration,
+        last: Option<serde_json::Value>,
+    ) -> Self {
+        WaitFailed {
+            operation,
+            reason,
+            last_status,
+            polls,
+            elapsed,
+            last,
+        }
+    }
+
+    /// The last answer seen, as `T` (e.g. `ImageServer`), if there was one.
+    pub fn last<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        self.last
+            .clone()
+            .and_then(|value| serde_json::from_value(value).ok())
+    }
+}
+
+impl std::fmt::Display for WaitFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = match self.reason {
+            WaitReason::FailureState => "the resource reached a failure state",
+            WaitReason::NotFound => "the resource is gone (404)",
+            WaitReason::Deadline => "the deadline passed",
+        };
+        write!(
+            f,
+            "waiting with {} ended after {} polls ({:?}): {why}",
+            self.operation, self.polls, self.elapsed
+        )?;
+        if let Some(status) = &self.last_status {
+            write!(f, "; last state {}", Escaped(status))?;
+        }
+        Ok(())
+    }
 }
 
 /// Text from a server as an error message shows it: control characters (ANSI escapes, line

@@ -63,10 +63,11 @@ pub mod retry;
 mod signing;
 mod transport;
 mod validate;
+pub mod waiter;
 
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_SIZE};
 pub use credentials::Credentials;
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, Result, WaitFailed, WaitReason};
 pub use flavour::{Async, Blocking, Flavour};
 pub use flow::{
     DEFAULT_INITIAL_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, FlowPolicy, FlowState, RetryBudget,

@@ -30,6 +30,56 @@ impl<F: crate::flavour::Flavour> ImageServers<'_, F> {
             },
         }
     }
+    /// Waits until `ShowImageServer` shows `status` at `BUILT`; fails at `ERROR`.
+    /// - `server_id`: Unique ID of the image instance.
+    ///
+    /// Waits for the image server to finish: it goes CREATING → ACTIVE → BUILDING → BUILT over minutes.
+    /// Ends at BUILT (or the states given to `until`), fails at ERROR or a 404.
+    ///
+    /// Configure the wait (deadline, interval, observer), then `wait()`: see [`crate::waiter`].
+    pub fn wait_until(
+        &self,
+        server_id: &str,
+    ) -> crate::waiter::Waiter<api::types::ImageServer, api::types::ImageServerStatus, F> {
+        crate::waiter::Waiter::new(
+            self.client.clone(),
+            self.flavour.clone(),
+            crate::waiter::poll_with(ShowImageServerInput {
+                server_id: server_id.to_owned(),
+            }),
+            crate::waiter::WaitSpec {
+                operation: &SHOW_IMAGE_SERVER,
+                status: |answer| answer.status.clone(),
+                targets: vec![api::types::ImageServerStatus::from("BUILT")],
+                failures: vec![api::types::ImageServerStatus::from("ERROR")],
+            },
+        )
+    }
+    /// Waits until `ShowImageServer` answers 404 (the resource is gone); fails at `ERROR`.
+    /// - `server_id`: Unique ID of the image instance.
+    ///
+    /// Waits for the image server to be gone (DELETING, then a 404); fails at ERROR.
+    ///
+    /// Configure the wait (deadline, interval, observer), then `wait()`: see [`crate::waiter`].
+    pub fn wait_until_deleted(
+        &self,
+        server_id: &str,
+    ) -> crate::waiter::DeletionWaiter<api::types::ImageServer, api::types::ImageServerStatus, F>
+    {
+        crate::waiter::DeletionWaiter::new(crate::waiter::Waiter::new(
+            self.client.clone(),
+            self.flavour.clone(),
+            crate::waiter::poll_with(ShowImageServerInput {
+                server_id: server_id.to_owned(),
+            }),
+            crate::waiter::WaitSpec {
+                operation: &SHOW_IMAGE_SERVER,
+                status: |answer| answer.status.clone(),
+                targets: vec![],
+                failures: vec![api::types::ImageServerStatus::from("ERROR")],
+            },
+        ))
+    }
 }
 impl ImageServers<'_, crate::flavour::Async> {
     /// `ShowImageServer` (WorkspaceApp `GET /v1/{project_id}/image-servers/{server_id}`): Querying Specified Image Instances.

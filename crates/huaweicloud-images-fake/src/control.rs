@@ -1,0 +1,228 @@
+//! The control API: a few routes under the reserved prefix `/__fake/` (no real service path
+//! starts so: theirs are `/v1/…`, `/v2/…`), so that tests in any language drive a running fake.
+//! They need no authentication (the fake listens on 127.0.0.1 only), are not recorded in the
+//! request log, and answer JSON.
+//!
+//! | route | body | does |
+//! |---|---|---|
+//! | `GET /__fake/health` | | `{"status":"ok"}` once the fake serves |
+//! | `GET /__fake/requests` | | the request log, oldest first, secrets masked |
+//! | `DELETE /__fake/requests` | | empties the log |
+//! | `POST /__fake/faults` | `{"fault":"503:next=2:op=ListImages"}` | injects a fault ([`crate::FaultSpec`] syntax) |
+//! | `DELETE /__fake/faults` | | removes every fault |
+//! | `PUT /__fake/latency` | `{"ms":20}` | waits that long before each request |
+//! | `PUT /__fake/throttle` | `{"rate":20,"burst":10}` | the gateway's token bucket per project and operation |
+//! | `DELETE /__fake/throttle` | | lifts it |
+//! | `PUT /__fake/servers/{id}/script` | `{"steps":[{"after_ms":0,"status":"BUILDING"},{"after_ms":60000,"deleted":true}]}` | moves an image server through states ([`crate::StatusStep`]) |
+//! | `POST /__fake/clock` | `{"advance_ms":60000}` | moves every status script on |
+//! | `POST /__fake/reset` | | back to the start: the configured latency, throttle and faults; no scripts; an empty log |
+//!
+//! A malformed body is answered 400 with `{"error": …}`.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::faults::FaultSpec;
+use crate::log::RecordedRequest;
+use crate::state::SharedState;
+use crate::statuses::StatusStep;
+use crate::throttle::Throttle;
+
+/// The prefix of every control route.
+pub const PREFIX: &str = "/__fake";
+
+pub(crate) fn router(state: SharedState) -> Router {
+    Router::new()
+        .route("/__fake/health", get(health))
+        .route("/__fake/requests", get(requests).delete(clear_requests))
+        .route("/__fake/faults", post(inject).delete(clear_faults))
+        .route("/__fake/latency", put(latency))
+        .route("/__fake/throttle", put(throttle).delete(lift_throttle))
+        .route("/__fake/servers/{id}/script", put(script))
+        .route("/__fake/clock", post(clock))
+        .route("/__fake/reset", post(reset))
+        .with_state(state)
+}
+
+fn bad(message: impl Into<String>) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": message.into()})),
+    )
+        .into_response()
+}
+
+/// The body as `T`, or why not.
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("the body is not what this route takes: {e}"))
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+fn entry(request: &RecordedRequest) -> Value {
+    json!({
+        "request_id": request.request_id,
+        "method": request.method,
+        "path": request.path,
+        "query": request.query,
+        "headers": request.headers,
+        "operation": request.operation.map(|op| op.name()),
+        "status": request.status,
+        "auth_passed": request.auth_passed,
+        "faults": request.faults.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>(),
+    })
+}
+
+async fn requests(State(state): State<SharedState>) -> Json<Value> {
+    Json(Value::Array(
+        state.log.snapshot().iter().map(entry).collect(),
+    ))
+}
+
+async fn clear_requests(State(state): State<SharedState>) -> StatusCode {
+    state.log.clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct InjectBody {
+    fault: String,
+}
+
+async fn inject(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+    let body: InjectBody = match parse(&body) {
+        Ok(body) => body,
+        Err(error) => return bad(error),
+    };
+    match body.fault.parse::<FaultSpec>() {
+        Ok(spec) => {
+            state
+                .faults
+                .inject(spec.fault.clone(), spec.scope, spec.operation);
+            (
+                StatusCode::CREATED,
+                Json(json!({"fault": format!("{:?}", spec.fault), "scope": format!("{:?}", spec.scope)})),
+            )
+                .into_response()
+        }
+        Err(error) => bad(error),
+    }
+}
+
+async fn clear_faults(State(state): State<SharedState>) -> StatusCode {
+    state.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct LatencyBody {
+    ms: u64,
+}
+
+async fn latency(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+    match parse::<LatencyBody>(&body) {
+        Ok(body) => {
+            state.set_latency(Duration::from_millis(body.ms));
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => bad(error),
+    }
+}
+
+#[derive(Deserialize)]
+struct ThrottleBody {
+    rate: f64,
+    burst: f64,
+}
+
+async fn throttle(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+    match parse::<ThrottleBody>(&body) {
+        Ok(body) if body.rate.is_finite() && body.rate > 0.0 && body.burst.is_finite() => {
+            state.throttle.set(Some(Throttle {
+                rate: body.rate,
+                burst: body.burst,
+            }));
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(_) => bad("rate must be a positive number and burst a number"),
+        Err(error) => bad(error),
+    }
+}
+
+async fn lift_throttle(State(state): State<SharedState>) -> StatusCode {
+    state.throttle.set(None);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct Step {
+    after_ms: u64,
+    status: Option<String>,
+    #[serde(default)]
+    deleted: bool,
+}
+
+#[derive(Deserialize)]
+struct ScriptBody {
+    steps: Vec<Step>,
+}
+
+async fn script(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let body: ScriptBody = match parse(&body) {
+        Ok(body) => body,
+        Err(error) => return bad(error),
+    };
+    let mut steps = Vec::new();
+    for step in body.steps {
+        let after = Duration::from_millis(step.after_ms);
+        steps.push(match (step.status, step.deleted) {
+            (Some(status), false) => StatusStep::status(after, status),
+            (None, true) => StatusStep::deleted(after),
+            _ => return bad("each step has either a status or \"deleted\": true"),
+        });
+    }
+    if state.data.image_server(&id).is_none() {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("no image server {id}")})),
+        )
+            .into_response();
+    }
+    state.statuses.set(&id, steps);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct ClockBody {
+    advance_ms: u64,
+}
+
+async fn clock(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+    match parse::<ClockBody>(&body) {
+        Ok(body) => {
+            state
+                .statuses
+                .advance(Duration::from_millis(body.advance_ms));
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => bad(error),
+    }
+}
+
+async fn reset(State(state): State<SharedState>) -> StatusCode {
+    state.reset();
+    StatusCode::NO_CONTENT
+}

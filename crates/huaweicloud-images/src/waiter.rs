@@ -1,0 +1,448 @@
+//! Waiting for a resource to reach a state, or to be gone: polling with backoff and jitter, an
+//! overall deadline, and an observer of every poll. The waiters of each operation are generated
+//! from its spec's `x-waiters` (e.g. `client.image_servers().wait_until(id)`); this is the engine.
+//!
+//! A wait polls its operation until the status field holds a target state (the answer is
+//! returned), a failure state ([`Error::Wait`] with [`WaitReason::FailureState`]), or, for a
+//! deletion waiter, until the operation answers 404. A 404 while waiting for a state ends the wait
+//! ([`WaitReason::NotFound`]); so does the deadline ([`WaitReason::Deadline`]). Statuses that are
+//! neither (`Unknown(..)` ones included) keep it waiting, and reach the observer. A poll that fails
+//! is retried by the transport as every call is; one that still fails with a retryable error
+//! (a time-out, a 503) is reported to the observer and the wait goes on; any other error ends it.
+//!
+//! Polls start at once, then wait 5 s, growing by half each time up to 60 s (jittered by up to a
+//! quarter either way), for at most 30 minutes in all; every figure can be changed. Dropping the
+//! future stops the polling at once.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::client::Client;
+use crate::error::{Error, Result, WaitFailed, WaitReason};
+use crate::flavour::{Async, Blocking, Flavour};
+use crate::operation::Operation;
+use crate::request::Input;
+
+/// One poll: the operation's call with the waiter's parameters.
+type PollFn<T> = Arc<dyn Fn(Client) -> BoxFuture<'static, Result<T>> + Send + Sync>;
+
+/// A poll of `input`'s operation (for the generated waiters).
+pub(crate) fn poll_with<I: Input>(input: I) -> PollFn<I::Output> {
+    Arc::new(move |client| {
+        let input = input.clone();
+        Box::pin(Input::send(input, client))
+    })
+}
+
+/// What a waiter looks at, as the generated code declares it from `x-waiters`.
+pub(crate) struct WaitSpec<T, S> {
+    pub(crate) operation: &'static Operation,
+    /// The state in an answer.
+    pub(crate) status: fn(&T) -> Option<S>,
+    pub(crate) targets: Vec<S>,
+    pub(crate) failures: Vec<S>,
+}
+
+/// What one poll saw, as an observer ([`Waiter::on_poll`]) is shown it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Observation<'a, T, S> {
+    /// The poll's number, from 1.
+    pub poll: u32,
+    /// Time since the wait started.
+    pub elapsed: Duration,
+    /// The answer, when there was one.
+    pub answer: Option<&'a T>,
+    /// The state in the answer, if any (an `Unknown(..)` one included).
+    pub status: Option<&'a S>,
+    /// Whether the operation answered 404.
+    pub gone: bool,
+    /// The error of a poll that failed after its retries and did not end the wait.
+    pub error: Option<&'a Error>,
+}
+
+/// How a waiter polls.
+#[derive(Clone, Copy, Debug)]
+struct Pace {
+    first: Duration,
+    max: Duration,
+    deadline: Duration,
+    jitter: bool,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace {
+            first: Duration::from_secs(5),
+            max: Duration::from_secs(60),
+            deadline: Duration::from_secs(30 * 60),
+            jitter: true,
+        }
+    }
+}
+
+/// The least wait between two polls, whatever the settings.
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
+type Observer<T, S> = Box<dyn FnMut(&Observation<'_, T, S>) + Send>;
+
+/// A wait for a resource to reach a state; from a generated `wait_until…` method. Configure it,
+/// then `wait()`: a future in the async flavour, a blocking call in the blocking one.
+///
+/// ```
+/// use std::time::Duration;
+/// use huaweicloud_images::models::ImageServerStatus;
+/// # use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer, StatusStep};
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let fake = FakeServer::start(FakeConfig::default()).await?;
+/// # let client = huaweicloud_images::Client::builder()
+/// #     .credentials(huaweicloud_images::Credentials::ak_sk(FAKE_AK, FAKE_SK)?)
+/// #     .project_id(FAKE_PROJECT_ID)
+/// #     .endpoint_for_all(fake.base_url())
+/// #     .build()?;
+/// # let id = "697612196993040384";
+/// # fake.script_status(id, [
+/// #     StatusStep::status(Duration::ZERO, "BUILDING"),
+/// #     StatusStep::status(Duration::from_millis(300), "BUILT"),
+/// # ]);
+/// let built = client
+///     .image_servers()
+///     .wait_until(id)
+///     .interval(Duration::from_millis(100))
+///     .deadline(Duration::from_secs(60))
+///     .on_poll(|poll| println!("poll {}: {:?}", poll.poll, poll.status))
+///     .wait()
+///     .await?;
+/// assert_eq!(built.status, Some(ImageServerStatus::Built));
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "a waiter does nothing until it waits"]
+pub struct Waiter<T, S, F = Async> {
+    client: Client,
+    flavour: F,
+    poll: PollFn<T>,
+    spec: WaitSpec<T, S>,
+    pace: Pace,
+    observer: Option<Observer<T, S>>,
+    until_gone: bool,
+}
+
+impl<T, S, F> fmt::Debug for Waiter<T, S, F>
+where
+    S: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Waiter")
+            .field("operation", &self.spec.operation.name)
+            .field("targets", &self.spec.targets)
+            .field("failures", &self.spec.failures)
+            .field("until_gone", &self.until_gone)
+            .field("pace", &self.pace)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a wait ended well.
+enum Reached<T> {
+    State(T),
+    Gone,
+}
+
+impl<T, S, F> Waiter<T, S, F>
+where
+    T: Serialize + Send + 'static,
+    S: Clone + PartialEq + fmt::Display + Send + Sync + 'static,
+    F: Flavour,
+{
+    pub(crate) fn new(client: Client, flavour: F, poll: PollFn<T>, spec: WaitSpec<T, S>) -> Self {
+        Waiter {
+            client,
+            flavour,
+            poll,
+            spec,
+            pace: Pace::default(),
+            observer: None,
+            until_gone: false,
+        }
+    }
+
+    /// A waiter for the resource to be gone (the operation answering 404).
+    pub(crate) fn until_gone(mut self) -> Self {
+        self.until_gone = true;
+        self.spec.targets.clear();
+        self
+    }
+
+    /// The states that end the wait successfully (instead of the spec's defaults).
+    pub fn until<I: IntoIterator<Item = V>, V: Into<S>>(mut self, states: I) -> Self {
+        self.spec.targets = states.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The states that end the wait with [`WaitReason::FailureState`] (instead of the spec's
+    /// defaults).
+    pub fn failing_on<I: IntoIterator<Item = V>, V: Into<S>>(mut self, states: I) -> Self {
+        self.spec.failures = states.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The longest wait in all (default 30 minutes).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.pace.deadline = deadline;
+        self
+    }
+
+    /// The wait before the second poll (default 5 s; at least 100 ms); it grows by half each
+    /// time.
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.pace.first = interval.max(MIN_INTERVAL);
+        self
+    }
+
+    /// The longest wait between two polls (default 60 s; at least the first interval).
+    pub fn max_interval(mut self, interval: Duration) -> Self {
+        self.pace.max = interval.max(MIN_INTERVAL);
+        self
+    }
+
+    /// Exact intervals, without jitter (for reproducible tests).
+    pub fn without_jitter(mut self) -> Self {
+        self.pace.jitter = false;
+        self
+    }
+
+    /// Calls `observer` after every poll, with what it saw.
+    pub fn on_poll(
+        mut self,
+        observer: impl FnMut(&Observation<'_, T, S>) + Send + 'static,
+    ) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
+    }
+
+    /// The loop itself.
+    async fn run(mut self) -> Result<Reached<T>> {
+        let started = Instant::now();
+        let mut interval = self.pace.first;
+        let mut polls = 0u32;
+        let mut last: Option<T> = None;
+        let mut last_status: Option<S> = None;
+        let operation = self.spec.operation.name;
+        let failed = |reason, polls, last: &Option<T>, last_status: &Option<S>| {
+            Error::Wait(Box::new(WaitFailed::new(
+                operation,
+                reason,
+                last_status.as_ref().map(ToString::to_string),
+                polls,
+                started.elapsed(),
+                last.as_ref().and_then(|t| serde_json::to_value(t).ok()),
+            )))
+        };
+        loop {
+            polls = polls.saturating_add(1);
+            let outcome = (self.poll)(self.client.clone()).await;
+            let elapsed = started.elapsed();
+            match outcome {
+                Ok(answer) => {
+                    let status = (self.spec.status)(&answer);
+                    if let Some(observer) = &mut self.observer {
+                        observer(&Observation {
+                            poll: polls,
+                            elapsed,
+                            answer: Some(&answer),
+                            status: status.as_ref(),
+                            gone: false,
+                            error: None,
+                        });
+                    }
+                    let reached = status
+                        .as_ref()
+                        .is_some_and(|s| self.spec.targets.contains(s));
+                    let failing = status
+                        .as_ref()
+                        .is_some_and(|s| self.spec.failures.contains(s));
+                    if reached && !self.until_gone {
+                        return Ok(Reached::State(answer));
+                    }
+                    last_status = status;
+                    last = Some(answer);
+                    if failing {
+                        return Err(failed(WaitReason::FailureState, polls, &last, &last_status));
+                    }
+                }
+                Err(error) if error.status() == Some(404) => {
+                    if let Some(observer) = &mut self.observer {
+                        observer(&Observation {
+                            poll: polls,
+                            elapsed,
+                            answer: None,
+                            status: None,
+                            gone: true,
+                            error: None,
+                        });
+                    }
+                    if self.until_gone {
+                        return Ok(Reached::Gone);
+                    }
+                    return Err(failed(WaitReason::NotFound, polls, &last, &last_status));
+                }
+                Err(error) if error.is_retryable() => {
+                    tracing::debug!(operation, polls, error = %error, "poll failed; waiting on");
+                    if let Some(observer) = &mut self.observer {
+                        observer(&Observation {
+                            poll: polls,
+                            elapsed,
+                            answer: None,
+                            status: None,
+                            gone: false,
+                            error: Some(&error),
+                        });
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+            let left = self.pace.deadline.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(failed(WaitReason::Deadline, polls, &last, &last_status));
+            }
+            tokio::time::sleep(jittered(interval, self.pace.jitter).min(left)).await;
+            interval = interval
+                .mul_f64(1.5)
+                .min(self.pace.max.max(self.pace.first));
+        }
+    }
+}
+
+/// `interval`, up to a quarter more or less at random.
+fn jittered(interval: Duration, jitter: bool) -> Duration {
+    if !jitter {
+        return interval;
+    }
+    let factor = 0.75 + rand::random::<f64>() * 0.5;
+    interval.mul_f64(factor).max(MIN_INTERVAL)
+}
+
+impl<T, S> Waiter<T, S, Async>
+where
+    T: Serialize + Send + 'static,
+    S: Clone + PartialEq + fmt::Display + Send + Sync + 'static,
+{
+    /// Polls until the resource reaches a target state, and returns that answer.
+    ///
+    /// # Errors
+    /// [`Error::Wait`] for a failure state, a 404 or the deadline (with the last answer seen);
+    /// otherwise a poll's error that retrying cannot cure (e.g. 403).
+    pub async fn wait(self) -> Result<T> {
+        match self.run().await? {
+            Reached::State(answer) => Ok(answer),
+            Reached::Gone => Err(Error::config("a state waiter ended as gone")),
+        }
+    }
+}
+
+impl<T, S> Waiter<T, S, Blocking>
+where
+    T: Serialize + Send + 'static,
+    S: Clone + PartialEq + fmt::Display + Send + Sync + 'static,
+{
+    /// Polls until the resource reaches a target state, blocking; see the async `wait`.
+    ///
+    /// # Errors
+    /// As for the async `wait`.
+    pub fn wait(self) -> Result<T> {
+        let flavour = self.flavour.clone();
+        match flavour.run(self.run())?? {
+            Reached::State(answer) => Ok(answer),
+            Reached::Gone => Err(Error::config("a state waiter ended as gone")),
+        }
+    }
+}
+
+/// A wait for a resource to be gone (its operation answering 404); from a generated
+/// `wait_until_deleted`-style method. The same settings as [`Waiter`].
+#[must_use = "a waiter does nothing until it waits"]
+pub struct DeletionWaiter<T, S, F = Async>(Waiter<T, S, F>);
+
+impl<T, S: fmt::Debug, F> fmt::Debug for DeletionWaiter<T, S, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T, S, F> DeletionWaiter<T, S, F>
+where
+    T: Serialize + Send + 'static,
+    S: Clone + PartialEq + fmt::Display + Send + Sync + 'static,
+    F: Flavour,
+{
+    pub(crate) fn new(waiter: Waiter<T, S, F>) -> Self {
+        DeletionWaiter(waiter.until_gone())
+    }
+
+    /// The states that end the wait with [`WaitReason::FailureState`] (instead of the spec's).
+    pub fn failing_on<I: IntoIterator<Item = V>, V: Into<S>>(self, states: I) -> Self {
+        DeletionWaiter(self.0.failing_on(states))
+    }
+
+    /// See [`Waiter::deadline`].
+    pub fn deadline(self, deadline: Duration) -> Self {
+        DeletionWaiter(self.0.deadline(deadline))
+    }
+
+    /// See [`Waiter::interval`].
+    pub fn interval(self, interval: Duration) -> Self {
+        DeletionWaiter(self.0.interval(interval))
+    }
+
+    /// See [`Waiter::max_interval`].
+    pub fn max_interval(self, interval: Duration) -> Self {
+        DeletionWaiter(self.0.max_interval(interval))
+    }
+
+    /// See [`Waiter::without_jitter`].
+    pub fn without_jitter(self) -> Self {
+        DeletionWaiter(self.0.without_jitter())
+    }
+
+    /// See [`Waiter::on_poll`].
+    pub fn on_poll(self, observer: impl FnMut(&Observation<'_, T, S>) + Send + 'static) -> Self {
+        DeletionWaiter(self.0.on_poll(observer))
+    }
+}
+
+impl<T, S> DeletionWaiter<T, S, Async>
+where
+    T: Serialize + Send + 'static,
+    S: Clone + PartialEq + fmt::Display + Send + Sync + 'static,
+{
+    /// Polls until the operation answers 404.
+    ///
+    /// # Errors
+    /// [`Error::Wait`] for a failure state or the deadline; otherwise a poll's error that
+    /// retrying cannot cure.
+    pub async fn wait(self) -> Result<()> {
+        self.0.run().await.map(drop)
+    }
+}
+
+impl<T, S> DeletionWaiter<T, S, Blocking>
+where
+    T: Serialize + Send + 'static,
+    S: Clone + PartialEq + fmt::Display + Send + Sync + 'static,
+{
+    /// Polls until the operation answers 404, blocking; see the async `wait`.
+    ///
+    /// # Errors
+    /// As for the async `wait`.
+    pub fn wait(self) -> Result<()> {
+        let flavour = self.0.flavour.clone();
+        flavour.run(self.0.run())?.map(drop)
+    }
+}
