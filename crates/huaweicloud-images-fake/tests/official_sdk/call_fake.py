@@ -6,10 +6,12 @@ Prints one line per check and exits non-zero on the first failure. Run by .ci/ru
 fake's binary; the Rust tests verify the official signer's vectors offline as well.
 """
 
+import json
 import sys
+import urllib.request
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException, ServerResponseException
 from huaweicloudsdkmodelarts.v1 import GetDevServerImageRequest, ModelArtsClient
 from huaweicloudsdkworkspace.v2 import ListImagesRequest, WorkspaceClient
 from huaweicloudsdkworkspaceapp.v1 import (
@@ -17,6 +19,15 @@ from huaweicloudsdkworkspaceapp.v1 import (
     ShowImageServerRequest,
     WorkspaceAppClient,
 )
+
+
+def control(base_url, method, path, body=None):
+    """The fake's control API (no authentication; JSON in and out)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{base_url}/__fake{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        return response.status
 
 
 def build(client_class, base_url, credentials):
@@ -79,6 +90,16 @@ def main():
     if len(sys.argv) > 5:
         image = modelarts.get_dev_server_image(GetDevServerImageRequest(id=sys.argv[5]))
         check("GetDevServerImage", image.image_id == sys.argv[5], image.name)
+
+    # A fault injected through the control API reaches the official SDK (which does not retry).
+    check("the control API injects a fault", control(base_url, "POST", "/faults",
+                                                       {"fault": "503:next=1:op=ListImages"}) == 201)
+    try:
+        workspace.list_images(ListImagesRequest(limit=1))
+        check("the injected 503 reaches the official SDK", False)
+    except ServerResponseException as e:
+        check("the injected 503 reaches the official SDK", e.status_code == 503, e.error_code)
+    check("the next call is answered again", len(workspace.list_images(ListImagesRequest(limit=1)).images) == 1)
 
     wrong = BasicCredentials(ak, sk + "x", project_id)
     try:
