@@ -258,7 +258,7 @@ async fn the_project_id_variable_applies_to_credentials_from_the_profile_file() 
         .retry(fast_retry())
         .build()
         .unwrap();
-    assert_eq!(client.project_id(), ENV_PROJECT);
+    assert_eq!(client.project_id(), Some(ENV_PROJECT));
 
     client.images().list().send().await.unwrap();
     let requests = fake.requests();

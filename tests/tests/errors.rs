@@ -390,10 +390,17 @@ async fn bad_configuration_is_refused_at_build() {
         .project_id(PROJECT)
         .endpoint_for_all(fake.base_url());
     assert!(matches!(no_credentials.build(), Err(Error::Config(_))));
+    // No project id: IAM is asked at the first call (tests/parity.rs), and a bad IAM endpoint
+    // is refused at build.
     let no_project = Client::builder()
         .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
         .endpoint_for_all(fake.base_url());
-    assert!(matches!(no_project.build(), Err(Error::Config(_))));
+    assert!(no_project.build().is_ok());
+    let bad_iam = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .endpoint_for_all(fake.base_url())
+        .iam_endpoint("ftp://iam");
+    assert!(matches!(bad_iam.build(), Err(Error::Config(_))));
     for endpoint in [
         "ftp://127.0.0.1",
         "not a url",

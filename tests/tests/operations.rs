@@ -626,7 +626,7 @@ async fn ids_with_reserved_characters_travel_as_one_path_segment() {
 async fn the_client_reports_its_configuration() {
     let fake = start_default().await;
     let client = client(&fake);
-    assert_eq!(client.project_id(), PROJECT);
+    assert_eq!(client.project_id(), Some(PROJECT));
     assert_eq!(client.region().as_str(), "cn-north-4");
     for service in Service::ALL {
         let endpoint = client.endpoint(service);

@@ -830,7 +830,7 @@ fn operation_items(
                     service,
                     op,
                     p,
-                    quote!(client.project_id().to_owned()),
+                    quote!(client.resolved_project_id().await?),
                     target,
                     patterns,
                 )?;

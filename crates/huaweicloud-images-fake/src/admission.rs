@@ -13,7 +13,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use http::{HeaderValue, StatusCode, header};
-use time::OffsetDateTime;
 
 use crate::auth::AuthRequest;
 use crate::errors::{APIGW_THROTTLED, ApiError};
@@ -72,7 +71,7 @@ pub(crate) async fn admit(
         return with_outcome(error.into_response(), operation, false, Vec::new());
     };
 
-    let auth = state.verifier.verify(
+    let auth = state.verifier.verify_with(
         &AuthRequest {
             method: parts.method.as_str(),
             raw_path: parts.uri.path(),
@@ -80,7 +79,8 @@ pub(crate) async fn admit(
             headers: &parts.headers,
             body: &body,
         },
-        OffsetDateTime::now_utc(),
+        state.identity.now(),
+        &|access| state.identity.temporary(access),
     );
     if let Err(error) = auth {
         let message = error.to_string();

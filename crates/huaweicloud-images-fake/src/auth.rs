@@ -58,6 +58,10 @@ pub enum AuthError {
     BadSignature,
     /// The token is not configured.
     BadToken,
+    /// Temporary credentials without their security token, or with another one.
+    BadSecurityToken,
+    /// Temporary credentials past their `expires_at`.
+    ExpiredSecurityToken,
 }
 
 impl AuthError {
@@ -87,6 +91,8 @@ impl fmt::Display for AuthError {
             AuthError::SignedHeader(name) => write!(f, "signed header {name} missing or repeated"),
             AuthError::BadSignature => f.write_str("verify aksk signature fail"),
             AuthError::BadToken => f.write_str("decrypt token fail"),
+            AuthError::BadSecurityToken => f.write_str("security token missing or not valid"),
+            AuthError::ExpiredSecurityToken => f.write_str("the security token has expired"),
         }
     }
 }
@@ -147,12 +153,23 @@ impl Verifier {
         request: &AuthRequest<'_>,
         now: OffsetDateTime,
     ) -> Result<Authenticated, AuthError> {
+        self.verify_with(request, now, &|_| None)
+    }
+
+    /// [`Verifier::verify`], also accepting the temporary pairs `temporary` knows (with their
+    /// security token, until they expire).
+    pub(crate) fn verify_with(
+        &self,
+        request: &AuthRequest<'_>,
+        now: OffsetDateTime,
+        temporary: &dyn Fn(&str) -> Option<crate::identity::Temporary>,
+    ) -> Result<Authenticated, AuthError> {
         if let Some(value) = request.headers.get(http::header::AUTHORIZATION) {
             let value = std::str::from_utf8(value.as_bytes())
                 .map_err(|_| AuthError::MalformedAuthorization)?;
             let authorization =
                 Authorization::parse(value).ok_or(AuthError::MalformedAuthorization)?;
-            return self.verify_signature(&authorization, request, now);
+            return self.verify_signature(&authorization, request, now, temporary);
         }
         match request.headers.get("x-auth-token") {
             Some(token) => match std::str::from_utf8(token.as_bytes()) {
@@ -168,12 +185,19 @@ impl Verifier {
         authorization: &Authorization,
         request: &AuthRequest<'_>,
         now: OffsetDateTime,
+        temporary: &dyn Fn(&str) -> Option<crate::identity::Temporary>,
     ) -> Result<Authenticated, AuthError> {
         let access = &authorization.access;
-        let secret_key = self
-            .secret_keys
-            .get(access)
-            .ok_or_else(|| AuthError::UnknownAccessKey(access.clone()))?;
+        let issued = match self.secret_keys.get(access) {
+            Some(_) => None,
+            None => {
+                Some(temporary(access).ok_or_else(|| AuthError::UnknownAccessKey(access.clone()))?)
+            }
+        };
+        let secret_key = match &issued {
+            Some(pair) => &pair.secret,
+            None => &self.secret_keys[access],
+        };
         let sdk_date = single_header(request.headers, "x-sdk-date").ok_or(AuthError::BadDate)?;
         let signed_at = parse_sdk_date(sdk_date).ok_or(AuthError::BadDate)?;
         if (now - signed_at).unsigned_abs() > self.max_clock_skew {
@@ -197,11 +221,18 @@ impl Verifier {
             payload_hash: &payload_hash,
         });
         let string_to_sign = signing::string_to_sign(sdk_date, &canonical);
-        if signing::verify(secret_key, &string_to_sign, &authorization.signature) {
-            Ok(Authenticated::AccessKey(access.clone()))
-        } else {
-            Err(AuthError::BadSignature)
+        if !signing::verify(secret_key, &string_to_sign, &authorization.signature) {
+            return Err(AuthError::BadSignature);
         }
+        if let Some(pair) = issued {
+            if single_header(request.headers, "x-security-token") != Some(&pair.security_token) {
+                return Err(AuthError::BadSecurityToken);
+            }
+            if now >= pair.expires_at {
+                return Err(AuthError::ExpiredSecurityToken);
+            }
+        }
+        Ok(Authenticated::AccessKey(access.clone()))
     }
 }
 

@@ -48,11 +48,20 @@ pub struct FakeConfig {
     pub latency: Duration,
     /// Faults injected from the start (and again after a reset through the control API).
     pub faults: Vec<crate::FaultSpec>,
+    /// How long the temporary credentials of the metadata service live (see
+    /// [`crate::identity`]).
+    pub temporary_credential_lifetime: Duration,
+    /// How many seconds the gateway's clock is ahead of this machine's (negative: behind).
+    pub clock_offset_secs: i64,
+    /// The `(region, project id)` pairs IAM's `GET /v3/projects?name=` answers; empty (the
+    /// default): every region has one project, [`FakeConfig::project_id`] or [`FAKE_PROJECT_ID`].
+    pub iam_projects: Vec<(String, String)>,
 }
 
 impl Default for FakeConfig {
     /// Seed 42; 25 image servers, 30 images, 10 dev-server images; accepts `FAKE_AK`/`FAKE_SK` and
-    /// `FAKE_TOKEN`; any project id; no unknown values; 15 minutes of clock skew; 10 000 logged requests.
+    /// `FAKE_TOKEN`; any project id; no unknown values; 15 minutes of clock skew; 10 000 logged
+    /// requests; temporary credentials living 6 hours; the clock on time; one project per region.
     fn default() -> Self {
         FakeConfig {
             seed: 42,
@@ -69,6 +78,9 @@ impl Default for FakeConfig {
             throttle: None,
             latency: Duration::ZERO,
             faults: Vec::new(),
+            temporary_credential_lifetime: Duration::from_secs(6 * 3600),
+            clock_offset_secs: 0,
+            iam_projects: Vec::new(),
         }
     }
 }
@@ -98,6 +110,12 @@ impl fmt::Debug for FakeConfig {
             .field("throttle", &self.throttle)
             .field("latency", &self.latency)
             .field("faults", &self.faults)
+            .field(
+                "temporary_credential_lifetime",
+                &self.temporary_credential_lifetime,
+            )
+            .field("clock_offset_secs", &self.clock_offset_secs)
+            .field("iam_projects", &self.iam_projects)
             .finish()
     }
 }

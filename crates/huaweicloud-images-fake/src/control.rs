@@ -15,6 +15,9 @@
 //! | `DELETE /__fake/throttle` | | lifts it |
 //! | `PUT /__fake/servers/{id}/script` | `{"steps":[{"after_ms":0,"status":"BUILDING"},{"after_ms":60000,"deleted":true}]}` | moves an image server through states ([`crate::StatusStep`]) |
 //! | `POST /__fake/clock` | `{"advance_ms":60000}` | moves every status script on |
+//! | `PUT /__fake/gateway-clock` | `{"offset_secs":-600}` | sets the gateway's clock off this machine's ([`crate::identity`]) |
+//! | `POST /__fake/credentials/rotate` | | the metadata service hands out new temporary credentials next |
+//! | `PUT /__fake/credentials/lifetime` | `{"ms":2000}` | how long newly issued temporary credentials live |
 //! | `POST /__fake/reset` | | back to the start: the configured latency, throttle and faults; no scripts; an empty log |
 //!
 //! A malformed body is answered 400 with `{"error": …}`.
@@ -47,6 +50,9 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/__fake/throttle", put(throttle).delete(lift_throttle))
         .route("/__fake/servers/{id}/script", put(script))
         .route("/__fake/clock", post(clock))
+        .route("/__fake/gateway-clock", put(gateway_clock))
+        .route("/__fake/credentials/rotate", post(rotate_credentials))
+        .route("/__fake/credentials/lifetime", put(credential_lifetime))
         .route("/__fake/reset", post(reset))
         .with_state(state)
 }
@@ -218,6 +224,49 @@ async fn clock(State(state): State<SharedState>, body: axum::body::Bytes) -> Res
                 .advance(Duration::from_millis(body.advance_ms));
             StatusCode::NO_CONTENT.into_response()
         }
+        Err(error) => bad(error),
+    }
+}
+
+/// The furthest the gateway's clock may be set off (ten years).
+const MAX_CLOCK_OFFSET_SECS: i64 = 10 * 365 * 24 * 3600;
+
+#[derive(Deserialize)]
+struct GatewayClockBody {
+    offset_secs: i64,
+}
+
+async fn gateway_clock(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+    match parse::<GatewayClockBody>(&body) {
+        Ok(body) if body.offset_secs.abs() <= MAX_CLOCK_OFFSET_SECS => {
+            state.identity.set_clock_offset(body.offset_secs);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(_) => bad(format!(
+            "offset_secs must be within ±{MAX_CLOCK_OFFSET_SECS}"
+        )),
+        Err(error) => bad(error),
+    }
+}
+
+async fn rotate_credentials(State(state): State<SharedState>) -> StatusCode {
+    state.identity.rotate();
+    StatusCode::NO_CONTENT
+}
+
+/// The longest lifetime of temporary credentials (a week).
+const MAX_LIFETIME_MS: u64 = 7 * 24 * 3600 * 1000;
+
+async fn credential_lifetime(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
+    match parse::<LatencyBody>(&body) {
+        Ok(body) if (1..=MAX_LIFETIME_MS).contains(&body.ms) => {
+            state.identity.set_lifetime(Duration::from_millis(body.ms));
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(_) => bad(format!("ms must be 1 to {MAX_LIFETIME_MS}")),
         Err(error) => bad(error),
     }
 }

@@ -83,5 +83,10 @@ pub(crate) async fn record(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
+    // The gateway's own time, which may be set off (crate::identity).
+    let now = std::time::SystemTime::from(state.identity.now());
+    if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        response.headers_mut().insert(header::DATE, value);
+    }
     response
 }

@@ -39,6 +39,15 @@ pub(crate) fn router(state: SharedState) -> Router {
         router = router.route(operation.spec().path, operation_route(&state, operation));
     }
     let api = router
+        .route(
+            "/meta-data/latest/api/token",
+            axum::routing::put(crate::identity::session_token),
+        )
+        .route(
+            "/openstack/latest/securitykey",
+            get(crate::identity::security_key),
+        )
+        .route("/v3/projects", get(crate::identity::projects))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), record))

@@ -50,6 +50,7 @@ impl std::error::Error for ConnectionDropped {}
 /// open connections to finish.
 pub struct FakeServer {
     addr: SocketAddr,
+    scheme: &'static str,
     state: SharedState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -71,25 +72,43 @@ impl FakeServer {
 
     /// Starts a server on `127.0.0.1:port` (`0` picks a free port).
     pub async fn start_on(config: FakeConfig, port: u16) -> io::Result<FakeServer> {
+        FakeServer::start_with(config, port, None).await
+    }
+
+    /// Starts a server on `127.0.0.1` and a free port that speaks HTTPS with `identity` (see
+    /// [`TlsIdentity::test_localhost`] for one signed by [`TEST_CA_PEM`]). A
+    /// [`Fault::ConnectionReset`] closes the connection with a TLS close, not a TCP reset.
+    pub async fn start_tls(config: FakeConfig, identity: &TlsIdentity) -> io::Result<FakeServer> {
+        FakeServer::start_with(config, 0, Some(identity.acceptor()?)).await
+    }
+
+    async fn start_with(
+        config: FakeConfig,
+        port: u16,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> io::Result<FakeServer> {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(AppState::new(&config));
         state.reset();
         let router = routes::router(state.clone());
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, router, stopped));
-        tracing::debug!(%addr, "fake server started");
+        let task = tokio::spawn(accept_loop(listener, router, stopped, tls));
+        tracing::debug!(%addr, scheme, "fake server started");
         Ok(FakeServer {
             addr,
+            scheme,
             state,
             stop: Some(stop),
             task: Some(task),
         })
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:40123` (no trailing slash).
+    /// The base URL, e.g. `http://127.0.0.1:40123` (`https://` when started with TLS; no
+    /// trailing slash).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The bound address.
@@ -125,6 +144,23 @@ impl FakeServer {
     /// Moves every status script on by `by`.
     pub fn advance_status_clock(&self, by: Duration) {
         self.state.statuses.advance(by);
+    }
+
+    /// Sets the gateway's clock `seconds` ahead of this machine's (negative: behind): it judges
+    /// `X-Sdk-Date` by it and sends it as `Date` (see [`crate::identity`]).
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.state.identity.set_clock_offset(seconds);
+    }
+
+    /// The metadata service hands out new temporary credentials at the next request; the old
+    /// ones stay accepted until they expire.
+    pub fn rotate_temporary_credentials(&self) {
+        self.state.identity.rotate();
+    }
+
+    /// How long temporary credentials issued from now on live.
+    pub fn set_temporary_credential_lifetime(&self, lifetime: Duration) {
+        self.state.identity.set_lifetime(lifetime);
     }
 
     /// Removes every injected fault (latency is kept; set it to zero separately).
@@ -168,13 +204,21 @@ impl Drop for FakeServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, router: Router, mut stopped: oneshot::Receiver<()>) {
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    mut stopped: oneshot::Receiver<()>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let graceful = GracefulShutdown::new();
     loop {
         tokio::select! {
             _ = &mut stopped => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => serve_connection(stream, router.clone(), &graceful),
+                Ok((stream, _)) => match &tls {
+                    Some(acceptor) => serve_tls_connection(stream, acceptor.clone(), router.clone(), &graceful),
+                    None => serve_connection(stream, router.clone(), &graceful),
+                },
                 Err(error) => {
                     tracing::warn!(%error, "accept failed");
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -229,6 +273,98 @@ fn serve_connection(stream: TcpStream, router: Router, graceful: &GracefulShutdo
     let connection = graceful.watch(connection);
     tokio::spawn(async move {
         if let Err(error) = connection.await {
+            tracing::debug!(%error, "connection ended with an error");
+        }
+    });
+}
+
+/// The test CA that signed [`TlsIdentity::test_localhost`] (PEM): trust it to reach a fake started
+/// with [`FakeServer::start_tls`]. Test material only, public on purpose; never trust it anywhere
+/// else.
+pub const TEST_CA_PEM: &str = include_str!("../tls/ca.pem");
+
+/// A certificate chain and its private key (PEM) for [`FakeServer::start_tls`].
+#[derive(Clone)]
+pub struct TlsIdentity {
+    cert_chain_pem: Vec<u8>,
+    key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIdentity").finish_non_exhaustive()
+    }
+}
+
+impl TlsIdentity {
+    /// From PEM text: the certificate chain (leaf first) and a PKCS#8 private key.
+    pub fn from_pem(cert_chain_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        TlsIdentity {
+            cert_chain_pem: cert_chain_pem.into(),
+            key_pem: key_pem.into(),
+        }
+    }
+
+    /// A certificate for `localhost` and `127.0.0.1`, signed by [`TEST_CA_PEM`] and valid for a
+    /// century (test material, checked in under `tls/`).
+    pub fn test_localhost() -> Self {
+        TlsIdentity::from_pem(
+            include_bytes!("../tls/server.pem").as_slice(),
+            include_bytes!("../tls/server-key.pem").as_slice(),
+        )
+    }
+
+    fn acceptor(&self) -> io::Result<tokio_rustls::TlsAcceptor> {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+        let chain = CertificateDer::pem_slice_iter(&self.cert_chain_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(format!("certificate chain: {e}")))?;
+        let key = PrivateKeyDer::from_pem_slice(&self.key_pem)
+            .map_err(|e| invalid(format!("private key: {e}")))?;
+        let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
+            tokio_rustls::rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(format!("TLS versions: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| invalid(format!("certificate and key: {e}")))?;
+        Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+    }
+}
+
+fn serve_tls_connection(
+    stream: TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    router: Router,
+    graceful: &GracefulShutdown,
+) {
+    let watcher = graceful.watcher();
+    tokio::spawn(async move {
+        let stream = match acceptor.accept(stream).await {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::debug!(%error, "TLS handshake failed");
+                return;
+            }
+        };
+        let service = service_fn(move |request: hyper::Request<Incoming>| {
+            let router = router.clone();
+            async move {
+                let response = router
+                    .oneshot(request)
+                    .await
+                    .unwrap_or_else(|never: Infallible| match never {});
+                if response.extensions().get::<DropConnection>().is_some() {
+                    return Err(ConnectionDropped);
+                }
+                Ok(response)
+            }
+        });
+        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        if let Err(error) = watcher.watch(connection).await {
             tracing::debug!(%error, "connection ended with an error");
         }
     });

@@ -30,6 +30,8 @@ pub(crate) struct AppState {
     pub(crate) log: RequestLog,
     pub(crate) throttle: Buckets,
     pub(crate) statuses: Scripts,
+    pub(crate) identity: crate::identity::Identity,
+    iam_projects: Vec<(String, String)>,
     latency_nanos: AtomicU64,
     /// What a reset through the control API goes back to.
     pub(crate) initial: Initial,
@@ -47,6 +49,21 @@ impl AppState {
             log: RequestLog::new(config.request_log_capacity),
             throttle: Buckets::new(config.throttle),
             statuses: Scripts::default(),
+            identity: crate::identity::Identity::new(
+                config.temporary_credential_lifetime,
+                config.clock_offset_secs,
+            ),
+            iam_projects: if config.iam_projects.is_empty() {
+                vec![(
+                    String::new(),
+                    config
+                        .project_id
+                        .clone()
+                        .unwrap_or_else(|| crate::FAKE_PROJECT_ID.to_owned()),
+                )]
+            } else {
+                config.iam_projects.clone()
+            },
             latency_nanos: AtomicU64::new(0),
             initial: Initial {
                 latency: config.latency,
@@ -79,7 +96,23 @@ impl AppState {
                 .inject(spec.fault.clone(), spec.scope, spec.operation);
         }
         self.statuses.clear();
+        self.identity.clear();
         self.log.clear();
+    }
+
+    /// The `(region, project id)` pairs IAM answers for `name` (every region has the one default
+    /// project unless [`FakeConfig::iam_projects`] lists them).
+    pub(crate) fn iam_projects(&self, name: Option<&str>) -> Vec<(String, String)> {
+        self.iam_projects
+            .iter()
+            .filter_map(|(region, id)| match (region.is_empty(), name) {
+                (true, Some(name)) => Some((name.to_owned(), id.clone())),
+                (true, None) => Some(("cn-north-4".to_owned(), id.clone())),
+                (false, Some(name)) if region == name => Some((region.clone(), id.clone())),
+                (false, None) => Some((region.clone(), id.clone())),
+                _ => None,
+            })
+            .collect()
     }
 
     pub(crate) fn set_latency(&self, latency: Duration) {

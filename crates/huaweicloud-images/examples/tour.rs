@@ -117,7 +117,7 @@ async fn real_services(server_id: Option<String>, dev_image_id: Option<String>) 
     println!(
         "Calling the real services in {} (project {})",
         client.region(),
-        client.project_id()
+        client.project_id().unwrap_or("from IAM at the first call")
     );
     for service in huaweicloud_images::Service::ALL {
         println!("  {service}: {}", client.endpoint(service));

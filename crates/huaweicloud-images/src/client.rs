@@ -12,9 +12,11 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::credentials::Credentials;
+use crate::credentials::provider::{CredentialCache, ProvideCredentials};
 use crate::error::{Error, Result};
 use crate::error_mapping::map_error;
 use crate::flow::{FlowPolicy, ServiceFlow};
+use crate::network::{NetworkOptions, ProxyConfig};
 use crate::operation::Operation;
 use crate::region::{self, Endpoint, Region, Service};
 use crate::retry::RetryPolicy;
@@ -57,7 +59,9 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     shared: Arc<Shared>,
-    project_id: String,
+    /// The project id and its header: given, or resolved once through IAM at the first call.
+    project: tokio::sync::OnceCell<(String, HeaderValue)>,
+    iam_endpoint: String,
     region: Region,
     /// One per service, at [`Service::index`].
     endpoints: Vec<Endpoint>,
@@ -67,7 +71,7 @@ struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("project_id", &self.inner.project_id)
+            .field("project_id", &self.project_id())
             .field("region", &self.inner.region)
             .field("endpoints", &self.inner.endpoints)
             .field("credentials", &self.inner.shared.credentials)
@@ -94,9 +98,41 @@ impl Client {
         ClientBuilder::from_env()?.build()
     }
 
-    /// The project every call is made in.
-    pub fn project_id(&self) -> &str {
-        &self.inner.project_id
+    /// The project every call is made in: the one given, or, without one, the one IAM named at
+    /// the first call (`None` until then; see [`ClientBuilder::build`]).
+    pub fn project_id(&self) -> Option<&str> {
+        self.inner.project.get().map(|(id, _)| id.as_str())
+    }
+
+    /// How far the gateway's clock was found to be from this machine's (zero until a clock-skew
+    /// refusal taught otherwise); requests are signed with this machine's time plus this.
+    pub fn clock_offset(&self) -> time::Duration {
+        self.inner.shared.clock.offset()
+    }
+
+    /// The project id, resolved through IAM once per client when none was given (concurrent
+    /// first calls share one IAM request; a failure is not kept, the next call asks again).
+    async fn project(&self) -> Result<&(String, HeaderValue)> {
+        self.inner
+            .project
+            .get_or_try_init(|| async {
+                let id = crate::iam::project_id(
+                    &self.inner.http,
+                    &self.inner.shared,
+                    &self.inner.iam_endpoint,
+                    &self.inner.region,
+                )
+                .await?;
+                let header = HeaderValue::from_str(&id)
+                    .map_err(|_| Error::invalid("project_id", "must be printable ASCII"))?;
+                Ok((id, header))
+            })
+            .await
+    }
+
+    /// The project id for a call's path (generated code).
+    pub(crate) async fn resolved_project_id(&self) -> Result<String> {
+        Ok(self.project().await?.0.clone())
     }
 
     /// The region the endpoints were resolved for.
@@ -147,6 +183,7 @@ impl Client {
             record: Arc::clone(&record),
             operation,
             flow: Arc::clone(self.flow(operation.service)),
+            project_id: self.project().await?.1.clone(),
         };
         let span = tracing::info_span!(
             "huaweicloud_images.call",
@@ -213,12 +250,10 @@ fn is_cleartext_to_another_host(endpoint: &Endpoint) -> bool {
 
 /// Plain `http://` to another host: refused for credentials that carry a token (a bearer secret)
 /// unless `allowed`; for AK/SK alone (only a signature travels) a warning.
-fn check_cleartext(endpoint: &Endpoint, credentials: &Credentials, allowed: bool) -> Result<()> {
+fn check_cleartext(endpoint: &Endpoint, carries_token: bool, allowed: bool) -> Result<()> {
     if !is_cleartext_to_another_host(endpoint) {
         return Ok(());
     }
-    let carries_token =
-        credentials.auth_token().is_some() || credentials.security_token().is_some();
     if carries_token && !allowed {
         return Err(Error::config(format!(
             "the endpoint {} is plain http:// to another host, and the credentials carry a token \
@@ -243,11 +278,12 @@ fn check_cleartext(endpoint: &Endpoint, credentials: &Credentials, allowed: bool
 /// [`ClientBuilder::load_env`] (or [`Client::from_env`]).
 #[must_use]
 pub struct ClientBuilder {
-    credentials: Option<Credentials>,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
     project_id: Option<String>,
     region: Option<String>,
     endpoints: Vec<(Service, String)>,
-    connect_timeout: Duration,
+    iam_endpoint: Option<String>,
+    network: NetworkOptions,
     request_timeout: Option<Duration>,
     total_timeout: Option<Duration>,
     retry: RetryPolicy,
@@ -266,7 +302,8 @@ impl Default for ClientBuilder {
             project_id: None,
             region: None,
             endpoints: Vec::new(),
-            connect_timeout: Duration::from_secs(10),
+            iam_endpoint: None,
+            network: NetworkOptions::default(),
             request_timeout: Some(Duration::from_secs(30)),
             total_timeout: None,
             retry: RetryPolicy::default(),
@@ -287,7 +324,8 @@ impl fmt::Debug for ClientBuilder {
             .field("project_id", &self.project_id)
             .field("region", &self.region)
             .field("endpoints", &self.endpoints)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("iam_endpoint", &self.iam_endpoint)
+            .field("network", &self.network)
             .field("request_timeout", &self.request_timeout)
             .field("total_timeout", &self.total_timeout)
             .field("retry", &self.retry)
@@ -320,17 +358,32 @@ impl ClientBuilder {
     }
 
     /// Fills credentials, project id and region from the builder's environment (see
-    /// [`ClientBuilder::with_env`]).
+    /// [`ClientBuilder::with_env`]), in the official SDKs' order: the `HUAWEICLOUD_SDK_AK`/`_SK`
+    /// variables, then the profile file, then the instance metadata service
+    /// ([`MetadataProvider`](crate::credentials::MetadataProvider), asked at the first call; off
+    /// ECS that call fails within a second with [`Error::Credentials`] naming every source tried).
     ///
     /// # Errors
-    /// [`Error::Config`] when no credentials are found or they are incomplete.
+    /// [`Error::Config`] when a source is broken (half-set variables, an unreadable profile file,
+    /// a bad `HUAWEICLOUD_SDK_METADATA_ENDPOINT`).
     pub fn load_env(mut self) -> Result<Self> {
         let env = Arc::clone(&self.env);
-        let profile = Credentials::discover_with(&*env)?;
-        self.credentials = Some(profile.credentials);
+        let mut project_id = None;
+        match Credentials::find_with(&*env)? {
+            Ok(profile) => {
+                self.credentials = Some(Arc::new(profile.credentials));
+                project_id = profile.project_id;
+            }
+            Err(tried) => {
+                let metadata = crate::credentials::MetadataProvider::from_env_with(&*env)?;
+                self.credentials = Some(Arc::new(
+                    crate::credentials::metadata::AfterEnvironmentAndProfile { metadata, tried },
+                ));
+            }
+        }
         // The variable wins over the profile file, wherever the credentials came from.
         if let Some(project_id) =
-            region::non_empty(&*env, crate::credentials::PROJECT_ID_VARIABLE).or(profile.project_id)
+            region::non_empty(&*env, crate::credentials::PROJECT_ID_VARIABLE).or(project_id)
         {
             self.project_id = Some(project_id);
         }
@@ -340,13 +393,41 @@ impl ClientBuilder {
         Ok(self)
     }
 
-    /// AK/SK (optionally temporary) or IAM-token credentials.
+    /// AK/SK (optionally temporary) or IAM-token credentials, fixed for the client's life.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
+        self.credentials = Some(Arc::new(credentials));
         self
     }
 
-    /// The project id (1 to 64 letters, digits and `-`).
+    /// Credentials from `provider`, cached and refreshed ahead of their expiry (see
+    /// [`crate::credentials::provider`]): for example
+    /// [`MetadataProvider`](crate::credentials::MetadataProvider) on ECS, or your own.
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self
+    }
+
+    /// The project id (1 to 64 letters, digits and `-`). Without one, the client asks IAM for the
+    /// project of its region at its first call (see [`ClientBuilder::iam_endpoint`]).
+    ///
+    /// ```
+    /// # use huaweicloud_images::{Client, Credentials};
+    /// # use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer};
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let fake = FakeServer::start(FakeConfig::default()).await?;
+    /// let client = Client::builder()
+    ///     .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK)?)
+    ///     .region("cn-north-4")
+    ///     .endpoint_for_all(fake.base_url())
+    ///     .iam_endpoint(fake.base_url())
+    ///     .build()?;
+    /// assert_eq!(client.project_id(), None, "not asked yet");
+    /// client.image_servers().get("697612196993040384").await?;
+    /// assert_eq!(client.project_id(), Some(FAKE_PROJECT_ID));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
         self
@@ -376,9 +457,50 @@ impl ClientBuilder {
         self
     }
 
+    /// Where IAM is asked for the project id when none is given: default the official variable
+    /// `HUAWEICLOUD_SDK_IAM_ENDPOINT`, else `https://iam.<region>.myhuaweicloud.com`.
+    pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.iam_endpoint = Some(url.into());
+        self
+    }
+
     /// How long to wait for a connection (ignored with [`ClientBuilder::http_client`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.network.connect_timeout = timeout;
+        self
+    }
+
+    /// Sends every request through this proxy instead of the one the standard variables
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, read through the builder's
+    /// environment) name; see [`crate::network`]. Ignored with [`ClientBuilder::http_client`].
+    ///
+    /// ```
+    /// # use huaweicloud_images::{Client, Credentials, ProxyConfig};
+    /// let client = Client::builder()
+    ///     .credentials(Credentials::ak_sk("AK", "SK")?)
+    ///     .project_id("a4da8115c9d8464ead3a38309130523f")
+    ///     .proxy(ProxyConfig::new("http://proxy.corp.example:3128").credentials("alice", "s3cret"))
+    ///     .build()?;
+    /// # Ok::<(), huaweicloud_images::Error>(())
+    /// ```
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.network.proxy = Some(proxy);
+        self
+    }
+
+    /// Also trusts the CA certificates of this PEM bundle (a corporate CA, a test server's own);
+    /// the built-in roots stay trusted. [`ClientBuilder::build`] refuses a bundle with no
+    /// certificate. Ignored with [`ClientBuilder::http_client`].
+    pub fn add_ca_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.network.extra_roots.push(pem.into());
+        self
+    }
+
+    /// **Dangerous:** accepts any TLS certificate, so anyone on the path can read and change the
+    /// requests. For test environments only; off by default, and the client logs a warning when it
+    /// is built with it. Prefer [`ClientBuilder::add_ca_certificates_pem`].
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.network.accept_invalid_certs = accept;
         self
     }
 
@@ -440,10 +562,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks every setting and builds the client. No request is made.
+    /// Checks every setting and builds the client. No request is made: without a project id,
+    /// IAM is asked for it at the first call; credentials from a provider are fetched then too.
     ///
     /// # Errors
-    /// [`Error::Config`] for missing credentials or project id, or a bad endpoint;
+    /// [`Error::Config`] for missing credentials, a bad endpoint, proxy or CA bundle;
     /// [`Error::InvalidInput`] for a malformed project id, region or user agent.
     pub fn build(self) -> Result<Client> {
         let credentials = self.credentials.ok_or_else(|| {
@@ -452,16 +575,18 @@ impl ClientBuilder {
                  HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK set",
             )
         })?;
-        let project_id = self.project_id.ok_or_else(|| {
-            Error::config(
-                "no project id: call ClientBuilder::project_id or set HUAWEICLOUD_SDK_PROJECT_ID",
-            )
-        })?;
-        validate::project_id(&project_id)?;
+        let project = tokio::sync::OnceCell::new();
+        if let Some(project_id) = self.project_id {
+            validate::project_id(&project_id)?;
+            let header = HeaderValue::from_str(&project_id)
+                .map_err(|_| Error::invalid("project_id", "must be printable ASCII"))?;
+            let _ = project.set((project_id, header));
+        }
         let region = match self.region.as_deref() {
             Some(region) => Region::new(region)?,
             None => region::default_region(&*self.env)?.unwrap_or(Region::CN_NORTH_4),
         };
+        let regions_file = region::RegionsFile::discover(&*self.env)?;
         let mut endpoints = Vec::with_capacity(Service::ALL.len());
         for service in Service::ALL {
             let explicit = self
@@ -469,12 +594,28 @@ impl ClientBuilder {
                 .iter()
                 .find(|(s, _)| *s == service)
                 .map(|(_, url)| url.as_str());
-            endpoints.push(region::resolve_endpoint(
-                service, &region, explicit, &*self.env,
+            endpoints.push(region::resolve_endpoint_with_file(
+                service,
+                &region,
+                explicit,
+                &*self.env,
+                regions_file.as_ref(),
             )?);
         }
+        let iam_endpoint = match self.iam_endpoint.as_deref() {
+            Some(url) => region::parse_override(url, "the IAM endpoint override")?,
+            None => match region::non_empty(&*self.env, crate::iam::IAM_ENDPOINT_VARIABLE) {
+                Some(url) => region::parse_override(&url, crate::iam::IAM_ENDPOINT_VARIABLE)?,
+                None => crate::iam::default_iam_endpoint(&region),
+            },
+        };
+        let carries_token = credentials.may_carry_token();
         for endpoint in &endpoints {
-            check_cleartext(endpoint, &credentials, self.allow_tokens_over_http)?;
+            check_cleartext(endpoint, carries_token, self.allow_tokens_over_http)?;
+        }
+        if project.get().is_none() {
+            let iam = Endpoint::new(iam_endpoint.clone(), region::EndpointSource::Override);
+            check_cleartext(&iam, carries_token, self.allow_tokens_over_http)?;
         }
         let user_agent = self
             .user_agent
@@ -483,33 +624,26 @@ impl ClientBuilder {
             .map_err(|_| Error::invalid("user_agent", "must be printable ASCII"))?;
         let http = match self.http_client {
             Some(client) => client,
-            // Never follow redirects: a signed request cannot pass elsewhere anyway, and reqwest
-            // would carry X-Auth-Token and X-Security-Token to the other host.
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
+            None => self.network.build(&*self.env)?,
         };
         let flows = Service::ALL
             .iter()
             .map(|_| Arc::new(ServiceFlow::new(&self.flow, self.retry.retry_budget())))
             .collect();
-        let project_header = HeaderValue::from_str(&project_id)
-            .map_err(|_| Error::invalid("project_id", "must be printable ASCII"))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 shared: Arc::new(Shared {
-                    credentials,
-                    project_id: project_header,
+                    credentials: CredentialCache::new(credentials),
+                    clock: crate::clock::Clock::default(),
                     user_agent,
                     retry: self.retry,
                     request_timeout: self.request_timeout,
                     max_body: self.max_body,
                     flows,
                 }),
-                project_id,
+                project,
+                iam_endpoint,
                 region,
                 endpoints,
                 total_timeout: self.total_timeout,

@@ -12,15 +12,20 @@
 //! the functions without `_with` read it through [`crate::region::process_env`].
 
 mod from_env;
+pub mod metadata;
 mod profile;
+pub mod provider;
 
 use std::fmt;
 use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
 
+pub use self::metadata::MetadataProvider;
 use self::profile::HOME_VARIABLE;
 pub use self::profile::profile_path;
+pub use self::provider::{CredentialsFuture, ProvideCredentials};
 use crate::env_vars::process_env;
 use crate::{Error, Result};
 
@@ -42,6 +47,8 @@ pub const CREDENTIALS_FILE_VARIABLE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 #[derive(Clone)]
 pub struct Credentials {
     inner: Inner,
+    /// When temporary credentials stop being accepted; `None` for permanent ones.
+    expires_at: Option<OffsetDateTime>,
 }
 
 #[derive(Clone)]
@@ -71,6 +78,7 @@ impl Credentials {
                 sk,
                 security_token: None,
             },
+            expires_at: None,
         })
     }
 
@@ -89,6 +97,7 @@ impl Credentials {
                     sk,
                     security_token: Some(token),
                 },
+                expires_at: self.expires_at,
             }),
             Inner::Token(_) => Err(Error::invalid(
                 "security_token",
@@ -107,7 +116,21 @@ impl Credentials {
         check(token.expose_secret()).map_err(|reason| Error::invalid("auth_token", reason))?;
         Ok(Credentials {
             inner: Inner::Token(token),
+            expires_at: None,
         })
+    }
+
+    /// The same credentials, stopping being accepted at `expires_at` (temporary credentials). A
+    /// client refreshes them through their [`ProvideCredentials`] before then, and never sends a
+    /// request with them once that time has passed.
+    pub fn with_expiry(mut self, expires_at: OffsetDateTime) -> Credentials {
+        self.expires_at = Some(expires_at);
+        self
+    }
+
+    /// When these credentials stop being accepted, if they are temporary.
+    pub fn expires_at(&self) -> Option<OffsetDateTime> {
+        self.expires_at
     }
 
     /// The access key id, for AK/SK credentials.
@@ -177,13 +200,26 @@ impl Credentials {
     /// [`Error::Config`] listing what was looked at when neither has credentials, and any error of
     /// the two sources (a broken source is reported, not skipped).
     pub fn discover_with(env: &dyn Fn(&str) -> Option<String>) -> Result<Profile> {
+        Credentials::find_with(env)?.map_err(|tried| {
+            Error::config(format!(
+                "no credentials found; looked at {tried}. Set those variables, write the profile \
+                 file, or pass credentials in code"
+            ))
+        })
+    }
+
+    /// The environment, then the profile file: what they hold, or a description of what was
+    /// looked at (for the error of whatever comes next).
+    pub(crate) fn find_with(
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<std::result::Result<Profile, String>> {
         let found = match Credentials::from_env_with(env)? {
             Some(profile) => Some(profile),
             None => Credentials::from_default_profile_with(env)?,
         };
         if let Some(profile) = found {
             tracing::debug!(source = %profile.source, "using credentials");
-            return Ok(profile);
+            return Ok(Ok(profile));
         }
         let file = match profile_path(env) {
             Some(path) => format!("the profile file {} (does not exist)", path.display()),
@@ -191,10 +227,8 @@ impl Credentials {
                 format!("no profile file ({CREDENTIALS_FILE_VARIABLE} and {HOME_VARIABLE} unset)")
             }
         };
-        Err(Error::config(format!(
-            "no credentials found; looked at the environment variables {AK_VARIABLE} and \
-             {SK_VARIABLE} (unset) and {file}. Set those variables, write the profile file, or \
-             pass credentials in code"
+        Ok(Err(format!(
+            "the environment variables {AK_VARIABLE} and {SK_VARIABLE} (unset) and {file}"
         )))
     }
 }
@@ -209,6 +243,7 @@ impl fmt::Debug for Credentials {
                 .field("ak", &mask_ak(ak))
                 .field("sk", &"***")
                 .field("security_token", &security_token.as_ref().map(|_| "***"))
+                .field("expires_at", &self.expires_at)
                 .finish(),
             Inner::Token(_) => f
                 .debug_struct("Credentials::Token")

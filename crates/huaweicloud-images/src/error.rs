@@ -85,6 +85,13 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(String),
 
+    /// No usable credentials at the time of a call: the credentials provider (for example the
+    /// instance metadata service) failed and no unexpired credentials were cached, or, for an
+    /// automatic project id, IAM did not name exactly one project. The message names every source
+    /// tried and never contains a secret.
+    #[error("credentials unavailable: {0}")]
+    Credentials(String),
+
     /// Pagination stopped because the service did not make progress (it repeated a page or ignored
     /// the offset); continuing would loop forever.
     #[error("pagination of {operation} stopped at offset {offset}: {reason}")]
@@ -256,6 +263,11 @@ impl Error {
     /// A configuration error with a message a person can act on.
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error::Config(message.into())
+    }
+
+    /// No usable credentials (or project) at call time.
+    pub(crate) fn credentials(message: impl Into<String>) -> Self {
+        Error::Credentials(message.into())
     }
 
     /// An input validation error, raised before any I/O.

@@ -47,6 +47,7 @@
 
 pub mod blocking;
 mod client;
+mod clock;
 mod conveniences;
 pub mod credentials;
 mod env_vars;
@@ -55,6 +56,8 @@ mod error_mapping;
 mod flavour;
 mod flow;
 mod generated;
+mod iam;
+pub mod network;
 mod operation;
 pub mod paginate;
 pub mod region;
@@ -73,6 +76,8 @@ pub use flow::{
     DEFAULT_INITIAL_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, FlowPolicy, FlowState, RetryBudget,
 };
 pub use generated::*;
+pub use iam::IAM_ENDPOINT_VARIABLE;
+pub use network::ProxyConfig;
 pub use operation::{Operation, Parameter};
 pub use paginate::{Page, Paginator};
 pub use region::{Region, Service};

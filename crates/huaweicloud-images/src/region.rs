@@ -15,8 +15,10 @@
 //! 1. an explicit override given to the client builder;
 //! 2. the official environment variable `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`
 //!    (e.g. `HUAWEICLOUD_SDK_REGION_WORKSPACEAPP_CN_NORTH_4`), see [`Service::override_variable`];
-//! 3. the official table;
-//! 4. the host pattern.
+//! 3. the official regions file (`HUAWEICLOUD_SDK_REGIONS_FILE` or `~/.huaweicloud/regions.yaml`,
+//!    see [`REGIONS_FILE_VARIABLE`]);
+//! 4. the official table;
+//! 5. the host pattern.
 //!
 //! Environment access is passed in as a function (`&dyn Fn(&str) -> Option<String>`), so tests
 //! and embedding applications can supply their own; [`process_env`] reads the process environment.
@@ -25,6 +27,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+pub use self::file::REGIONS_FILE_VARIABLE;
+pub(crate) use self::file::RegionsFile;
 pub(crate) use crate::env_vars::non_empty;
 pub use crate::env_vars::process_env;
 use crate::{Error, Result};
@@ -177,6 +181,8 @@ pub enum EndpointSource {
     Override,
     /// The official override environment variable of that name.
     Environment(String),
+    /// The official regions file at this path.
+    File(std::path::PathBuf),
     /// The official SDK's static table.
     Table,
     /// Not in the table: the service's usual host pattern.
@@ -188,6 +194,7 @@ impl fmt::Display for EndpointSource {
         match self {
             EndpointSource::Override => f.write_str("explicit override"),
             EndpointSource::Environment(variable) => write!(f, "environment variable {variable}"),
+            EndpointSource::File(path) => write!(f, "regions file {}", path.display()),
             EndpointSource::Table => f.write_str("official region table"),
             EndpointSource::Pattern => f.write_str("default host pattern (region not in table)"),
         }
@@ -202,6 +209,10 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    pub(crate) fn new(url: String, source: EndpointSource) -> Endpoint {
+        Endpoint { url, source }
+    }
+
     /// The base URL without a trailing `/`, e.g. `https://appstream.cn-north-4.myhuaweicloud.com`.
     /// It may carry a path prefix when it comes from an override.
     pub fn url(&self) -> &str {
@@ -258,6 +269,17 @@ pub fn resolve_endpoint(
     override_url: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Endpoint> {
+    resolve_endpoint_with_file(service, region, override_url, env, None)
+}
+
+/// [`resolve_endpoint`] with the regions file between the variable and the table.
+pub(crate) fn resolve_endpoint_with_file(
+    service: Service,
+    region: &Region,
+    override_url: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    file: Option<&RegionsFile>,
+) -> Result<Endpoint> {
     let resolved = if let Some(value) = override_url {
         let url = parse_override(value, &format!("the endpoint override for {service}"))?;
         Endpoint {
@@ -271,7 +293,13 @@ pub fn resolve_endpoint(
                 url: parse_env_override(&value, &variable)?,
                 source: EndpointSource::Environment(variable),
             },
-            None => endpoint(service, region),
+            None => match file.and_then(|f| f.endpoint(service, region).map(|url| (f, url))) {
+                Some((file, url)) => Endpoint {
+                    url: url.to_owned(),
+                    source: EndpointSource::File(file.path().to_owned()),
+                },
+                None => endpoint(service, region),
+            },
         }
     };
     tracing::debug!(
@@ -308,7 +336,7 @@ fn parse_env_override(value: &str, variable: &str) -> Result<String> {
 
 /// Validates one override URL. Errors name `what` and never repeat the value (it could hold a
 /// password in its user info).
-fn parse_override(value: &str, what: &str) -> Result<String> {
+pub(crate) fn parse_override(value: &str, what: &str) -> Result<String> {
     let fail = |reason: &str| Err(Error::config(format!("{what} is not usable: {reason}")));
     if value.is_empty() {
         return fail("it is empty");
@@ -339,6 +367,7 @@ fn parse_override(value: &str, what: &str) -> Result<String> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+mod file;
 mod tables;
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,9 @@ use bytes::Bytes;
 use huaweicloud_images_api::{BoxFuture, Transport};
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 
+use crate::clock::Clock;
 use crate::credentials::Credentials;
+use crate::credentials::provider::CredentialCache;
 use crate::error::Error;
 use crate::flow::{ServiceFlow, is_throttling};
 use crate::operation::Operation;
@@ -32,8 +34,9 @@ const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 /// What every call of one client shares.
 pub(crate) struct Shared {
-    pub(crate) credentials: Credentials,
-    pub(crate) project_id: HeaderValue,
+    pub(crate) credentials: CredentialCache,
+    /// The time requests are signed with (corrected after a clock-skew refusal).
+    pub(crate) clock: Clock,
     pub(crate) user_agent: HeaderValue,
     pub(crate) retry: RetryPolicy,
     pub(crate) request_timeout: Option<Duration>,
@@ -64,6 +67,8 @@ pub(crate) struct CallTransport {
     pub(crate) operation: &'static Operation,
     /// The client's flow toward the operation's service.
     pub(crate) flow: Arc<ServiceFlow>,
+    /// `X-Project-Id`.
+    pub(crate) project_id: HeaderValue,
 }
 
 impl CallTransport {
@@ -80,13 +85,7 @@ impl CallTransport {
         headers.insert(USER_AGENT, shared.user_agent.clone());
         // The official SDKs send (and sign) it on every request; 002 lists it as mandatory.
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(X_PROJECT_ID, shared.project_id.clone());
-        if let Some(token) = shared.credentials.auth_token().and_then(sensitive) {
-            headers.insert(X_AUTH_TOKEN, token);
-        }
-        if let Some(token) = shared.credentials.security_token().and_then(sensitive) {
-            headers.insert(X_SECURITY_TOKEN, token);
-        }
+        headers.insert(X_PROJECT_ID, self.project_id.clone());
         // What is sent is the canonical query (space as %20, never '+'), with or without a
         // signature: the gateway reads '+' as a plus sign.
         if let Some(query) = request.url().query() {
@@ -100,56 +99,74 @@ impl CallTransport {
         }
     }
 
-    /// One attempt: a fresh `X-Sdk-Date` and signature on a copy of the prepared request, and the
-    /// whole body read, so that a connection that breaks mid-body is retried like any other.
+    /// One attempt: credentials as of now, a fresh `X-Sdk-Date` and signature on a copy of the
+    /// prepared request, and the whole body read, so that a connection that breaks mid-body is
+    /// retried like any other. A clock-skew refusal is signed again once, with the gateway's time
+    /// (see [`crate::clock`]).
     async fn attempt(
         &self,
         client: &reqwest::Client,
         prepared: &reqwest::Request,
     ) -> Result<http::Response<Bytes>, Attempt> {
-        let Some(mut request) = prepared.try_clone() else {
-            self.record().failure = Some(Error::config(
-                "the request cannot be copied for a new attempt",
-            ));
-            return Err(Attempt::Unsendable);
-        };
         // The client's pace toward the service: the rate limit waits here.
         let rate_generation = self.flow.rate.acquire().await;
         let concurrency_generation = self.flow.concurrency.generation();
-        let attempt = {
-            let mut record = self.record();
-            record.attempts += 1;
-            record.attempts
+        // After any wait, so that what is signed is fresh when it leaves.
+        let credentials = match self.shared.credentials.get().await {
+            Ok(credentials) => credentials,
+            Err(e) => {
+                self.record().failure = Some(e);
+                return Err(Attempt::Unsendable);
+            }
         };
-        if let (Some(ak), Some(sk)) = (
-            self.shared.credentials.ak(),
-            self.shared.credentials.expose_sk(),
-        ) && let Err(e) = sign_request(&mut request, ak, sk, time::OffsetDateTime::now_utc())
-        {
-            self.record().failure = Some(e);
-            return Err(Attempt::Unsendable);
-        }
-        let response = client.execute(request).await.map_err(|error| {
-            tracing::debug!(attempt, error = %error, "request failed");
-            Attempt::Transport(error)
-        })?;
-        let status = response.status();
-        if is_throttling(status.as_u16()) {
-            self.flow.concurrency.throttled(concurrency_generation);
-            self.flow.rate.throttled(rate_generation);
-        } else if status.is_success() {
-            self.flow.concurrency.succeeded();
-            self.flow.rate.succeeded();
-        }
-        let headers = response.headers().clone();
-        let version = response.version();
-        let body = self.read_body(response, attempt).await?;
-        tracing::debug!(
-            attempt,
-            status = status.as_u16(),
-            bytes = body.len(),
-            "response"
-        );
+        let mut signed_again = false;
+        let (status, headers, version, body) = loop {
+            let Some(mut request) = prepared.try_clone() else {
+                self.record().failure = Some(Error::config(
+                    "the request cannot be copied for a new attempt",
+                ));
+                return Err(Attempt::Unsendable);
+            };
+            let attempt = {
+                let mut record = self.record();
+                record.attempts += 1;
+                record.attempts
+            };
+            if let Err(e) = authenticate(&mut request, &credentials, self.shared.clock.now()) {
+                self.record().failure = Some(e);
+                return Err(Attempt::Unsendable);
+            }
+            let response = client.execute(request).await.map_err(|error| {
+                tracing::debug!(attempt, error = %error, "request failed");
+                Attempt::Transport(error)
+            })?;
+            let status = response.status();
+            if is_throttling(status.as_u16()) {
+                self.flow.concurrency.throttled(concurrency_generation);
+                self.flow.rate.throttled(rate_generation);
+            } else if status.is_success() {
+                self.flow.concurrency.succeeded();
+                self.flow.rate.succeeded();
+            }
+            let headers = response.headers().clone();
+            let version = response.version();
+            let body = self.read_body(response, attempt).await?;
+            tracing::debug!(
+                attempt,
+                status = status.as_u16(),
+                bytes = body.len(),
+                "response"
+            );
+            if status == http::StatusCode::UNAUTHORIZED
+                && !signed_again
+                && credentials.ak().is_some()
+                && self.shared.clock.learn_from_refusal(&headers, &body)
+            {
+                signed_again = true;
+                continue;
+            }
+            break (status, headers, version, body);
+        };
         // A JSON answer that does not parse (truncated, garbled, or empty) is malformed.
         let malformed = status.is_success() && self.operation.json_answer && !is_json(&body);
         let mut buffered = http::Response::new(body);
@@ -157,7 +174,7 @@ impl CallTransport {
         *buffered.headers_mut() = headers;
         *buffered.version_mut() = version;
         if malformed {
-            tracing::debug!(attempt, "the body is not well-formed JSON");
+            tracing::debug!("the body is not well-formed JSON");
             Err(Attempt::MalformedBody(buffered))
         } else if Failure::Status(status.as_u16()).is_retryable() {
             Err(Attempt::RetryableStatus(buffered))
@@ -343,6 +360,28 @@ impl std::fmt::Display for Attempt {
             Attempt::BodyTooLarge => f.write_str("body too large"),
         }
     }
+}
+
+/// Puts `credentials` on `request`: `X-Auth-Token` for an IAM token, else `X-Security-Token` for
+/// temporary AK/SK and a signature made at `at`.
+pub(crate) fn authenticate(
+    request: &mut reqwest::Request,
+    credentials: &Credentials,
+    at: time::OffsetDateTime,
+) -> crate::Result<()> {
+    let headers = request.headers_mut();
+    headers.remove(X_AUTH_TOKEN);
+    headers.remove(X_SECURITY_TOKEN);
+    if let Some(token) = credentials.auth_token().and_then(sensitive) {
+        headers.insert(X_AUTH_TOKEN, token);
+    }
+    if let Some(token) = credentials.security_token().and_then(sensitive) {
+        headers.insert(X_SECURITY_TOKEN, token);
+    }
+    if let (Some(ak), Some(sk)) = (credentials.ak(), credentials.expose_sk()) {
+        sign_request(request, ak, sk, at)?;
+    }
+    Ok(())
 }
 
 /// A header value that is never printed by `Debug` of the request.

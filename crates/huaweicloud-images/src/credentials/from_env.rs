@@ -61,6 +61,7 @@ impl Credentials {
                     sk,
                     security_token: token,
                 },
+                expires_at: None,
             },
             project_id,
             source: CredentialSource::Environment,

@@ -204,6 +204,7 @@ fn parse_profile(text: &str, path: &Path) -> Result<Profile> {
                 sk: SecretString::from(sk),
                 security_token: get("security_token")?.map(SecretString::from),
             },
+            expires_at: None,
         },
         project_id: get("project_id")?.map(str::to_owned),
         source: CredentialSource::File(path.to_owned()),

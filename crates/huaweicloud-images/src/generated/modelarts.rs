@@ -95,7 +95,7 @@ impl crate::request::Input for GetDevServerImageInput {
             value
         };
         let param_project_id = {
-            let value: String = client.project_id().to_owned();
+            let value: String = client.resolved_project_id().await?;
             crate::validate::path_id("project_id", &value)?;
             crate::validate::length("project_id", &value, 1usize, Some(64usize))?;
             GET_DEV_SERVER_IMAGE_PROJECT_ID_PATTERN.check("project_id", &value)?;

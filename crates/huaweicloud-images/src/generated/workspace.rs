@@ -124,7 +124,7 @@ impl crate::request::Input for ListImagesInput {
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGES;
     async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
         let param_project_id = {
-            let value: String = client.project_id().to_owned();
+            let value: String = client.resolved_project_id().await?;
             crate::validate::path_id("project_id", &value)?;
             value
         };

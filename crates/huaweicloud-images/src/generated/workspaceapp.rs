@@ -174,7 +174,7 @@ impl crate::request::Input for ListImageServersInput {
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGE_SERVERS;
     async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
         let param_project_id = {
-            let value: String = client.project_id().to_owned();
+            let value: String = client.resolved_project_id().await?;
             crate::validate::path_id("project_id", &value)?;
             value
         };
@@ -387,7 +387,7 @@ impl crate::request::Input for ShowImageServerInput {
     const OPERATION: &'static crate::operation::Operation = &SHOW_IMAGE_SERVER;
     async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
         let param_project_id = {
-            let value: String = client.project_id().to_owned();
+            let value: String = client.resolved_project_id().await?;
             crate::validate::path_id("project_id", &value)?;
             value
         };

@@ -1,0 +1,89 @@
+//! The automatic project id: with no project id given, IAM names the project of the client's
+//! region, as in the official SDKs: `GET {iam}/v3/projects?name=<region>`, signed with the
+//! client's credentials. Exactly one project must answer; anything else is a clear error.
+//!
+//! The IAM endpoint is, highest first: [`ClientBuilder::iam_endpoint`](crate::ClientBuilder::iam_endpoint),
+//! the official variable [`IAM_ENDPOINT_VARIABLE`], then `https://iam.<region>.myhuaweicloud.com`.
+
+use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
+use serde::Deserialize;
+
+use crate::region::Region;
+use crate::transport::{Shared, authenticate};
+use crate::{Error, Result};
+
+/// The official environment variable naming the IAM endpoint.
+pub const IAM_ENDPOINT_VARIABLE: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+
+/// The IAM endpoint of `region` when nothing overrides it.
+pub(crate) fn default_iam_endpoint(region: &Region) -> String {
+    format!("https://iam.{}.myhuaweicloud.com", region.as_str())
+}
+
+#[derive(Deserialize)]
+struct Projects {
+    projects: Vec<Project>,
+}
+
+#[derive(Deserialize)]
+struct Project {
+    id: String,
+}
+
+/// The id of the one project IAM names for `region`.
+pub(crate) async fn project_id(
+    http: &reqwest::Client,
+    shared: &Shared,
+    iam_endpoint: &str,
+    region: &Region,
+) -> Result<String> {
+    let url = format!("{iam_endpoint}/v3/projects");
+    let fail = |what: String| {
+        Error::credentials(format!(
+            "no project id was given, and IAM at {iam_endpoint} {what} for region {region}; pass \
+             ClientBuilder::project_id or set HUAWEICLOUD_SDK_PROJECT_ID"
+        ))
+    };
+    let mut request = http
+        .get(&url)
+        .query(&[("name", region.as_str())])
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header(USER_AGENT, shared.user_agent.clone())
+        .build()
+        .map_err(|e| fail(format!("cannot be asked ({e})")))?;
+    if let Some(timeout) = shared.request_timeout {
+        *request.timeout_mut() = Some(timeout);
+    }
+    let credentials = shared.credentials.get().await?;
+    authenticate(&mut request, &credentials, shared.clock.now())?;
+    let response = http.execute(request).await.map_err(|e| {
+        let what = if e.is_timeout() {
+            "did not answer in time"
+        } else {
+            "cannot be reached"
+        };
+        fail(what.to_owned())
+    })?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|_| fail("broke off its answer".to_owned()))?;
+    if status != 200 {
+        let excerpt = crate::error::Escaped(&String::from_utf8_lossy(&body[..body.len().min(200)]))
+            .to_string();
+        return Err(fail(format!("answered HTTP {status} ({excerpt})")));
+    }
+    let Projects { projects } = serde_json::from_slice(&body)
+        .map_err(|e| fail(format!("answered a body that is not a project list ({e})")))?;
+    match projects.as_slice() {
+        [project] => {
+            crate::validate::project_id(&project.id)
+                .map_err(|e| fail(format!("named a project id that is not usable ({e})")))?;
+            tracing::debug!(project_id = %project.id, region = %region, "project id from IAM");
+            Ok(project.id.clone())
+        }
+        [] => Err(fail("names no project".to_owned())),
+        many => Err(fail(format!("names {} projects, not one", many.len()))),
+    }
+}

@@ -1,0 +1,208 @@
+//! The official regions file: `HUAWEICLOUD_SDK_REGIONS_FILE`, else `~/.huaweicloud/regions.yaml`.
+//!
+//! Its shape is the official SDKs': service names (as in the override variables, e.g.
+//! `WORKSPACEAPP`, any case) mapping to a list of `{id, endpoint}` or `{id, endpoints: [...]}`
+//! (the first of `endpoints` is used). It sits between the environment overrides and the built-in
+//! tables. Services this crate does not call may be in the file; they are checked for shape only.
+//! A malformed file is an [`Error::Config`] naming the file and the entry, never a panic.
+
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+use super::{Region, Service, non_empty, parse_override};
+use crate::{Error, Result};
+
+/// The official environment variable naming the regions file.
+pub const REGIONS_FILE_VARIABLE: &str = "HUAWEICLOUD_SDK_REGIONS_FILE";
+
+#[cfg(windows)]
+const HOME_VARIABLE: &str = "USERPROFILE";
+#[cfg(not(windows))]
+const HOME_VARIABLE: &str = "HOME";
+
+/// The largest regions file read (a file this large is not a regions file).
+const MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
+
+/// A parsed regions file: `(service name, region id, endpoint)` per entry.
+#[derive(Clone, Debug)]
+pub(crate) struct RegionsFile {
+    path: PathBuf,
+    entries: Vec<(String, String, String)>,
+}
+
+impl RegionsFile {
+    /// The file named by [`REGIONS_FILE_VARIABLE`] (which must exist), else
+    /// `~/.huaweicloud/regions.yaml` when it exists, else none.
+    pub(crate) fn discover(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<RegionsFile>> {
+        if let Some(named) = non_empty(env, REGIONS_FILE_VARIABLE) {
+            return RegionsFile::read(Path::new(&named)).map(Some);
+        }
+        let Some(home) = non_empty(env, HOME_VARIABLE) else {
+            return Ok(None);
+        };
+        let path = Path::new(&home).join(".huaweicloud").join("regions.yaml");
+        if !path.is_file() {
+            return Ok(None);
+        }
+        RegionsFile::read(&path).map(Some)
+    }
+
+    /// Reads and checks the file at `path`.
+    pub(crate) fn read(path: &Path) -> Result<RegionsFile> {
+        let shown = path.display();
+        let fail = |what: String| Error::config(format!("regions file {shown}: {what}"));
+        let size = std::fs::metadata(path)
+            .map_err(|e| fail(format!("cannot be read ({e})")))?
+            .len();
+        if size > MAX_FILE_SIZE {
+            return Err(fail(format!(
+                "is {size} bytes, larger than {MAX_FILE_SIZE}"
+            )));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| fail(format!("cannot be read as UTF-8 text ({e})")))?;
+        RegionsFile::parse(&text, path)
+    }
+
+    fn parse(text: &str, path: &Path) -> Result<RegionsFile> {
+        let shown = path.display();
+        let fail = |what: String| Error::config(format!("regions file {shown}: {what}"));
+        let document: Value =
+            serde_yaml::from_str(text).map_err(|e| fail(format!("is not YAML ({e})")))?;
+        let services = match document {
+            Value::Mapping(map) => map,
+            Value::Null => serde_yaml::Mapping::new(),
+            _ => return Err(fail("must map service names to lists of regions".into())),
+        };
+        let mut entries = Vec::new();
+        for (name, list) in services {
+            let Value::String(name) = name else {
+                return Err(fail("a service name is not a string".into()));
+            };
+            let ours = Service::ALL
+                .iter()
+                .any(|s| s.env_name().eq_ignore_ascii_case(&name));
+            let Value::Sequence(list) = list else {
+                return Err(fail(format!(
+                    "{name}: must be a list of {{id, endpoint}} entries"
+                )));
+            };
+            for (index, entry) in list.iter().enumerate() {
+                let at = format!("{name} entry {}", index + 1);
+                let field = |key: &str| entry.get(key);
+                let Some(Value::String(id)) = field("id") else {
+                    return Err(fail(format!("{at}: has no string `id`")));
+                };
+                let endpoint = match (field("endpoint"), field("endpoints")) {
+                    (Some(Value::String(url)), None) => url.clone(),
+                    (None, Some(Value::Sequence(urls))) => match urls.first() {
+                        Some(Value::String(url))
+                            if urls.iter().all(|u| matches!(u, Value::String(_))) =>
+                        {
+                            url.clone()
+                        }
+                        _ => {
+                            return Err(fail(format!(
+                                "{at} ({id}): `endpoints` must be a non-empty list of URLs"
+                            )));
+                        }
+                    },
+                    _ => {
+                        return Err(fail(format!(
+                            "{at} ({id}): needs exactly one of `endpoint` (a URL) or `endpoints` \
+                             (a list of URLs)"
+                        )));
+                    }
+                };
+                if ours {
+                    let what = format!("regions file {shown}: {at} ({id})");
+                    let url = parse_override(&endpoint, &what)?;
+                    entries.push((name.to_ascii_uppercase(), id.clone(), url));
+                }
+            }
+        }
+        Ok(RegionsFile {
+            path: path.to_owned(),
+            entries,
+        })
+    }
+
+    /// The file's endpoint of `service` in `region`.
+    pub(crate) fn endpoint(&self, service: Service, region: &Region) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(name, id, _)| name == service.env_name() && id == region.as_str())
+            .map(|(_, _, url)| url.as_str())
+    }
+
+    /// Where the file is.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<RegionsFile> {
+        RegionsFile::parse(text, Path::new("/x/regions.yaml"))
+    }
+
+    #[test]
+    fn entries_of_our_services_are_found_in_any_case() {
+        let file = parse(
+            "workspaceapp:\n  - id: cn-north-4\n    endpoint: https://a.example/\n\
+             MODELARTS:\n  - id: cn-north-4\n    endpoints: [https://b.example, https://c.example]\n\
+             ECS:\n  - id: cn-north-4\n    endpoint: whatever\n",
+        )
+        .unwrap();
+        let region = Region::CN_NORTH_4;
+        assert_eq!(
+            file.endpoint(Service::WorkspaceApp, &region),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            file.endpoint(Service::ModelArts, &region),
+            Some("https://b.example")
+        );
+        assert_eq!(file.endpoint(Service::Workspace, &region), None);
+    }
+
+    #[test]
+    fn malformed_files_name_the_file_and_the_entry() {
+        for (text, expected) in [
+            ("[1, 2]", "must map service names"),
+            ("WORKSPACEAPP: 3", "WORKSPACEAPP: must be a list"),
+            (
+                "WORKSPACEAPP:\n  - endpoint: https://a\n",
+                "WORKSPACEAPP entry 1: has no string `id`",
+            ),
+            ("ECS:\n  - id: r\n", "ECS entry 1 (r): needs exactly one"),
+            (
+                "WORKSPACEAPP:\n  - id: r\n    endpoints: []\n",
+                "non-empty list",
+            ),
+            (
+                "WORKSPACEAPP:\n  - id: r\n    endpoint: ftp://a\n",
+                "WORKSPACEAPP entry 1 (r)",
+            ),
+            ("a: [: :", "is not YAML"),
+        ] {
+            let error = parse(text).unwrap_err().to_string();
+            assert!(error.contains("/x/regions.yaml"), "{error}");
+            assert!(error.contains(expected), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn an_empty_file_has_no_entries_and_a_named_missing_file_is_an_error() {
+        assert!(parse("").unwrap().entries.is_empty());
+        let env = |name: &str| {
+            (name == REGIONS_FILE_VARIABLE).then(|| "/nonexistent/regions.yaml".to_owned())
+        };
+        let error = RegionsFile::discover(&env).unwrap_err().to_string();
+        assert!(error.contains("/nonexistent/regions.yaml"), "{error}");
+    }
+}
