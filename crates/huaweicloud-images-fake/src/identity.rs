@@ -5,12 +5,12 @@
 //! - `PUT /meta-data/latest/api/token` with `X-Metadata-Token-Ttl-Seconds` (1 to 21600) answers a
 //!   session token; `GET /openstack/latest/securitykey` with it in `X-Metadata-Token` answers
 //!   `{"credential": {"access", "secret", "securitytoken", "expires_at"}}`. The same credentials
-//!   are answered until less than half their lifetime remains (or [`Identity::rotate`]), then new
+//!   are answered until less than half their lifetime remains (or [`crate::FakeServer::rotate_temporary_credentials`]), then new
 //!   ones. Every pair issued is accepted, with its security token, until its `expires_at`; after
 //!   that the gateway refuses it (401 `APIGW.0301`, "security token expired").
 //! - `GET /v3/projects?name=<region>`, signed, answers the projects of that region
 //!   ([`crate::FakeConfig::iam_projects`]).
-//! - The gateway's clock is this machine's plus [`Identity::set_clock_offset`]; it judges
+//! - The gateway's clock is this machine's plus [`crate::FakeServer::set_clock_offset`]; it judges
 //!   `X-Sdk-Date` by it and sends it as `Date`.
 
 use std::collections::HashSet;

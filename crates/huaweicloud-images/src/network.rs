@@ -1,7 +1,7 @@
 //! The HTTP client a [`Client`](crate::Client) builds for itself: connect time-out, proxies, extra
 //! CA certificates, and (for test environments only) skipping certificate checks.
 //!
-//! Proxies, highest first: the one given to the builder ([`NetworkOptions::proxy`]); else the
+//! Proxies, highest first: the one given to the builder ([`ClientBuilder::proxy`](crate::ClientBuilder::proxy)); else the
 //! standard variables read through the builder's environment function: `HTTPS_PROXY` for `https://`
 //! URLs, `HTTP_PROXY` for `http://` ones, `ALL_PROXY` for both (each also in lower case, which wins,
 //! as in curl), with `NO_PROXY` (`no_proxy`) exceptions: a comma-separated list of hosts, domains

@@ -1,6 +1,6 @@
 //! Where a client gets credentials each time it signs: a [`ProvideCredentials`] behind a cache.
 //!
-//! The cache ([`CredentialCache`]) asks its provider only when it holds nothing, or when what it
+//! The client's cache asks its provider only when it holds nothing, or when what it
 //! holds is near its expiry: when less than [`DEFAULT_REFRESH_AHEAD`] (40 minutes, as the official
 //! SDK) remains, or less than half the credentials' lifetime for short-lived ones, so that
 //! credentials valid for 15 minutes are not fetched again on every call. One caller refreshes at a
