@@ -129,3 +129,34 @@ async fn an_empty_retry_budget_returns_the_failure_without_another_request() {
     client.images().list().send().await.unwrap();
     assert_eq!(fake.requests().len(), 2, "retried once, and succeeded");
 }
+
+#[tokio::test]
+async fn retries_that_succeed_do_not_drain_the_retry_budget() {
+    // Three calls in ten need a retry (and some of those another): the AWS-style budget gives a
+    // successful retry's cost back, so a long run of calls keeps its retries.
+    let fake = start_default().await;
+    fake.inject(Fault::ServiceUnavailable, FaultScope::Rate(0.3), None);
+    let client = builder(&fake)
+        .retry(
+            fast_retry()
+                .with_max_attempts(8)
+                .with_retry_budget(RetryBudget::default().with_capacity(100)),
+        )
+        .build()
+        .unwrap();
+    for call in 0..300 {
+        let outcome = client.images().list().limit(1).send().await;
+        assert!(outcome.is_ok(), "call {call}: {outcome:?}");
+    }
+    let unavailable = fake
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(503))
+        .count();
+    assert!(unavailable > 60, "the fault fired: {unavailable}");
+    assert_eq!(
+        client.flow_state(Service::Workspace).rate,
+        None,
+        "503s teach no request rate: a sequential caller is not slowed down"
+    );
+}

@@ -3,7 +3,8 @@
 //! ([`budget`]). Every call of the client to a service shares that service's flow: several
 //! listings on one client share its concurrency, and every request its rate and its budget.
 //!
-//! The transport feeds each answer back (successful, or throttling: `429` and `503`); the
+//! The transport feeds each answer back (successful, or throttling: `429` and `503` for the
+//! concurrency, `429` alone for the rate); the
 //! paginator takes a concurrency permit for each page request, unless the listing pinned its
 //! concurrency ([`crate::Paginator::concurrency`]).
 
@@ -13,8 +14,8 @@ mod rate;
 
 use std::sync::Arc;
 
-pub(crate) use budget::Budget;
 pub use budget::RetryBudget;
+pub(crate) use budget::{Budget, Permit};
 pub(crate) use concurrency::AdaptiveConcurrency;
 pub(crate) use rate::RateLimiter;
 

@@ -143,7 +143,11 @@ impl CallTransport {
             let status = response.status();
             if is_throttling(status.as_u16()) {
                 self.flow.concurrency.throttled(concurrency_generation);
-                self.flow.rate.throttled(rate_generation);
+                // Only the gateway's explicit throttling says a rate is exceeded; a 503 (an
+                // overload or an outage) is left to the concurrency, the backoff and the budget.
+                if status == http::StatusCode::TOO_MANY_REQUESTS {
+                    self.flow.rate.throttled(rate_generation);
+                }
             } else if status.is_success() {
                 self.flow.concurrency.succeeded();
                 self.flow.rate.succeeded();
@@ -231,6 +235,9 @@ impl CallTransport {
         self.prepare(&mut request);
         let policy = &self.shared.retry;
         let mut waited = Duration::ZERO;
+        // What the retry in flight paid the budget: given back if it succeeds or the call is
+        // dropped, lost if it fails again.
+        let mut permit = None;
         let outcome = (|| self.attempt(client, &request))
             .retry(policy.backoff())
             .sleep(TokioSleeper)
@@ -238,10 +245,16 @@ impl CallTransport {
             .adjust(|attempt, backoff| {
                 let wait = policy.next_delay(attempt.retry_after(), backoff, waited)?;
                 if let Some(budget) = &self.flow.budget {
+                    if let Some(failed) = permit.take() {
+                        crate::flow::Permit::forfeit(failed);
+                    }
                     let no_answer = matches!(attempt, Attempt::Transport(_));
-                    if !budget.try_spend(no_answer) {
-                        tracing::debug!(reason = %attempt, "retry budget empty: not retrying");
-                        return None;
+                    match budget.try_spend(no_answer) {
+                        Some(paid) => permit = Some(paid),
+                        None => {
+                            tracing::debug!(reason = %attempt, "retry budget empty: not retrying");
+                            return None;
+                        }
                     }
                 }
                 waited += wait;
@@ -256,17 +269,27 @@ impl CallTransport {
             // The last attempt's answer goes to the generated code: an error status is mapped, a
             // malformed body becomes `Error::Decode` with its excerpt.
             Ok(response) => {
-                if response.status().is_success()
-                    && let Some(budget) = &self.flow.budget
-                {
-                    budget.refill();
+                if let Some(budget) = &self.flow.budget {
+                    if response.status().is_success() {
+                        budget.succeeded(permit.take());
+                    } else if let Some(failed) = permit.take() {
+                        failed.forfeit();
+                    }
                 }
                 Ok(self.finish(response))
             }
             Err(Attempt::RetryableStatus(response)) | Err(Attempt::MalformedBody(response)) => {
+                if let Some(failed) = permit.take() {
+                    failed.forfeit();
+                }
                 Ok(self.finish(response))
             }
-            Err(Attempt::Transport(error)) => Err(error),
+            Err(Attempt::Transport(error)) => {
+                if let Some(failed) = permit.take() {
+                    failed.forfeit();
+                }
+                Err(error)
+            }
             // reqwest errors cannot be made by hand: answer with a placeholder response, not
             // recorded as a status. It never reaches the user: the error mapping reports
             // `CallRecord::failure` first.

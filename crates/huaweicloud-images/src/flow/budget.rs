@@ -1,9 +1,11 @@
 //! The retry budget: a token bucket shared by every call of one client to one service. A retry
-//! spends from it (a time-out or a lost connection more than an error answer, since it held a
-//! connection for longer), a successful answer refills it; when it cannot pay for a retry, the
-//! failure is returned at once instead of adding load to a service that is struggling. The
-//! defaults are those of the AWS SDKs' standard retry mode: 500 tokens, 5 per retry, 10 per retry
-//! after a time-out or lost connection, 1 back per success.
+//! takes a permit from it (a time-out or a lost connection costs more than an error answer, since
+//! it held a connection for longer); when it cannot pay for a retry, the failure is returned at
+//! once instead of adding load to a service that is struggling. Tokens are lost only for retries
+//! that fail again: a retry that succeeds gives its cost back, and so does one whose call is
+//! dropped before it is answered; a call that succeeds at the first try adds one. The sizes are
+//! those of the AWS SDKs' standard retry mode: 500 tokens, 5 per retry, 10 per retry after a
+//! time-out or lost connection, 1 back per first-try success.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -85,8 +87,9 @@ impl Budget {
         self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Pays for a retry (after no answer at all when `no_answer`); `false` when the budget cannot.
-    pub(crate) fn try_spend(&self, no_answer: bool) -> bool {
+    /// Pays for a retry (after no answer at all when `no_answer`); `None` when the budget cannot.
+    /// The permit gives its cost back when dropped, unless [`Permit::forfeit`]ed.
+    pub(crate) fn try_spend(&self, no_answer: bool) -> Option<Permit<'_>> {
         let cost = if no_answer {
             self.config.no_answer_cost
         } else {
@@ -94,24 +97,57 @@ impl Budget {
         };
         let mut tokens = self.tokens();
         if *tokens < cost {
-            return false;
+            return None;
         }
         *tokens -= cost;
-        true
+        Some(Permit {
+            budget: self,
+            cost,
+            forfeited: false,
+        })
     }
 
-    /// A successful answer.
-    pub(crate) fn refill(&self) {
-        let mut tokens = self.tokens();
-        *tokens = tokens
-            .saturating_add(self.config.success_refill)
-            .min(self.config.capacity);
+    /// A call succeeded: after a retry (`permit`), that retry's cost comes back; at the first try,
+    /// one token is added.
+    pub(crate) fn succeeded(&self, permit: Option<Permit<'_>>) {
+        match permit {
+            Some(permit) => drop(permit),
+            None => self.give_back(self.config.success_refill),
+        }
+    }
+
+    fn give_back(&self, tokens: u32) {
+        let mut left = self.tokens();
+        *left = left.saturating_add(tokens).min(self.config.capacity);
     }
 
     /// Tokens left.
     #[cfg(test)]
     pub(crate) fn left(&self) -> u32 {
         *self.tokens()
+    }
+}
+
+/// What one retry paid; given back on drop unless forfeited.
+#[derive(Debug)]
+pub(crate) struct Permit<'a> {
+    budget: &'a Budget,
+    cost: u32,
+    forfeited: bool,
+}
+
+impl Permit<'_> {
+    /// The retry failed again: its cost is spent for good.
+    pub(crate) fn forfeit(mut self) {
+        self.forfeited = true;
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if !self.forfeited {
+            self.budget.give_back(self.cost);
+        }
     }
 }
 
@@ -122,15 +158,36 @@ mod tests {
     #[test]
     fn retries_spend_successes_refill_and_an_empty_budget_refuses() {
         let budget = Budget::new(RetryBudget::default().with_capacity(20));
-        assert!(budget.try_spend(false));
-        assert!(budget.try_spend(true));
+        let spend = |no_answer| budget.try_spend(no_answer).map(Permit::forfeit).is_some();
+        assert!(spend(false));
+        assert!(spend(true));
         assert_eq!(budget.left(), 5);
-        assert!(!budget.try_spend(true), "10 > 5 left");
-        assert!(budget.try_spend(false));
-        assert!(!budget.try_spend(false), "empty");
+        assert!(!spend(true), "10 > 5 left");
+        assert!(spend(false));
+        assert!(!spend(false), "empty");
         for _ in 0..30 {
-            budget.refill();
+            budget.succeeded(None);
         }
         assert_eq!(budget.left(), 20, "never above the capacity");
+    }
+
+    #[test]
+    fn retries_that_succeed_give_their_cost_back() {
+        let budget = Budget::new(RetryBudget::default());
+        for call in 0..1000 {
+            let permit = budget.try_spend(false);
+            assert!(permit.is_some(), "call {call}: the budget ran dry");
+            budget.succeeded(permit);
+        }
+        assert_eq!(budget.left(), 500);
+    }
+
+    #[test]
+    fn a_cancelled_retry_gives_its_cost_back_and_a_failed_one_does_not() {
+        let budget = Budget::new(RetryBudget::default().with_capacity(20));
+        drop(budget.try_spend(true));
+        assert_eq!(budget.left(), 20, "dropped before it was answered");
+        budget.try_spend(true).unwrap().forfeit();
+        assert_eq!(budget.left(), 10, "the retry failed too");
     }
 }

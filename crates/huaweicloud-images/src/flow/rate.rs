@@ -1,8 +1,10 @@
 //! The request rate of one client to one service: a fixed limit a user sets, an adaptive one
 //! learnt from throttling answers, or both (the lower applies).
 //!
-//! The adaptive limit is off until the service throttles (`429`, `503`): its gateway throttles by
-//! a token bucket per user and API, and no request rate is known until it says so. Then:
+//! The adaptive limit is off until the service throttles (`429`; a `503` is an overload or an
+//! outage, left to the concurrency, the backoff and the retry budget, since a rate measured from a
+//! caller's own pace says nothing about it): the gateway throttles by a token bucket per user and
+//! API, and no request rate is known until it says so. Then:
 //! - at a throttling answer while off, the rate is set to 90 % of the rate of successful answers
 //!   in the last 250 ms (the bucket's burst was just spent, so this overestimates a little);
 //! - at a later one, when at least 500 ms passed since the last change, to 95 % of the rate of
@@ -14,7 +16,9 @@
 //! - each successful answer raises it by 0.05 % (it crosses back over the measured rate after
 //!   about 100 successes), so that it keeps probing for more; never below
 //!   1 request per second;
-//! - 5 s without a throttling answer, the limit is off again;
+//! - 5 s without a throttling answer and without a request having waited for the limit, it is off
+//!   again (a limit that keeps requests back is what keeps the service from throttling, so it
+//!   stays; it keeps probing upwards);
 //! - answers to requests sent before the last change do not change it again (generations, as for
 //!   the concurrency).
 //!
@@ -28,6 +32,8 @@ use tokio::time::Instant;
 
 /// The least adaptive rate, requests per second.
 const MIN_RATE: f64 = 1.0;
+/// The least fixed rate, requests per second (one request a day); lower ones are raised to it.
+const MIN_FIXED_RATE: f64 = 1.0 / 86_400.0;
 /// The least successful answers a rate is learnt from.
 const MIN_EVIDENCE: u64 = 2;
 /// How long without a throttling answer before the adaptive limit is off again.
@@ -50,6 +56,8 @@ struct State {
     next: Option<Instant>,
     generation: u64,
     last_change: Option<Instant>,
+    /// When a request last waited for the rate.
+    last_held_back: Option<Instant>,
     /// Successful answers since the last change.
     since_change: u64,
     /// When the recent successful answers came (the last second).
@@ -59,13 +67,16 @@ struct State {
 impl RateLimiter {
     pub(crate) fn new(fixed: Option<f64>, adaptive: bool) -> Self {
         RateLimiter {
-            fixed: fixed.filter(|r| r.is_finite() && *r > 0.0),
+            fixed: fixed
+                .filter(|r| r.is_finite() && *r > 0.0)
+                .map(|r| r.max(MIN_FIXED_RATE)),
             adaptive,
             state: Mutex::new(State {
                 rate: None,
                 next: None,
                 generation: 0,
                 last_change: None,
+                last_held_back: None,
                 since_change: 0,
                 recent: VecDeque::new(),
             }),
@@ -99,10 +110,16 @@ impl RateLimiter {
                     return state.generation;
                 };
                 match state.next {
-                    Some(next) if next > now => next - now,
+                    Some(next) if next > now => {
+                        state.last_held_back = Some(now);
+                        next - now
+                    }
                     _ => {
-                        let spacing = Duration::from_secs_f64(1.0 / rate);
-                        state.next = Some(now + spacing);
+                        // At most a day apart (a rate is at least MIN_FIXED_RATE).
+                        let spacing = Duration::try_from_secs_f64(1.0 / rate)
+                            .unwrap_or(Duration::MAX)
+                            .min(Duration::from_secs(86_400));
+                        state.next = Some(now.checked_add(spacing).unwrap_or(now));
                         return state.generation;
                     }
                 }
@@ -167,12 +184,11 @@ impl RateLimiter {
 }
 
 impl State {
-    /// The adaptive rate, unless a quiet spell turned it off.
+    /// The adaptive rate, unless a quiet spell turned it off: no throttling answer and no request
+    /// held back by it for [`QUIET`].
     fn current(&mut self, now: Instant) -> Option<f64> {
-        if self
-            .last_change
-            .is_some_and(|changed| now.duration_since(changed) >= QUIET)
-        {
+        let quiet = |at: Option<Instant>| at.is_none_or(|at| now.duration_since(at) >= QUIET);
+        if self.last_change.is_some() && quiet(self.last_change) && quiet(self.last_held_back) {
             self.rate = None;
         }
         self.rate
@@ -273,5 +289,39 @@ mod tests {
         limiter.throttled(limiter.acquire().await);
         let learnt: f64 = 0.9 * 2.0 / 0.25;
         assert_eq!(limiter.rate(), Some(learnt.min(5.0)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_that_is_holding_requests_back_is_not_forgotten() {
+        let limiter = RateLimiter::new(None, true);
+        for _ in 0..5 {
+            limiter.succeeded();
+        }
+        limiter.throttled(limiter.acquire().await);
+        let learnt = limiter.rate().expect("learnt");
+        // Requests keep coming faster than the rate for longer than the quiet spell: it is what
+        // keeps the service from throttling, so it stays.
+        let started = Instant::now();
+        for _ in 0..(learnt * 8.0) as usize {
+            limiter.acquire().await;
+            limiter.succeeded();
+        }
+        assert!(started.elapsed() > QUIET, "{:?}", started.elapsed());
+        assert!(limiter.rate().is_some(), "still pacing at about {learnt}/s");
+        // Once nothing waits for it any more, a quiet spell turns it off.
+        tokio::time::advance(QUIET).await;
+        assert_eq!(limiter.rate(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn extreme_fixed_rates_neither_panic_nor_overflow() {
+        for rate in [1e-300, 1e-20, f64::MIN_POSITIVE, 1e300] {
+            let limiter = RateLimiter::new(Some(rate), false);
+            limiter.acquire().await;
+            let second = tokio::time::timeout(Duration::from_millis(10), limiter.acquire()).await;
+            if rate < 1.0 {
+                assert!(second.is_err(), "{rate}: the second request waits");
+            }
+        }
     }
 }
