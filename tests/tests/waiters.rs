@@ -272,3 +272,107 @@ async fn dropping_the_wait_stops_polling_at_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(fake.requests().len(), polls, "no poll after the drop");
 }
+
+#[tokio::test]
+async fn the_deadline_bounds_a_poll_that_hangs() {
+    let fake = start_default().await;
+    fake.set_latency(Duration::from_secs(20));
+    let client = builder(&fake)
+        .request_timeout(Some(Duration::from_secs(30)))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = client
+        .image_servers()
+        .wait_until(ID)
+        .interval(FAST)
+        .deadline(Duration::from_millis(300))
+        .wait()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Wait(f) if f.reason == WaitReason::Deadline),
+        "{error:?}"
+    );
+    // The bound tells "stopped at the deadline" from "waited for the 20 s answer".
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_404_is_not_taken_for_a_deletion() {
+    let fake = start_default().await;
+    fake.inject(
+        Fault::Respond {
+            status: 404,
+            body: br#"{"error_code":"APIGW.0101","error_msg":"The API does not exist"}"#.to_vec(),
+        },
+        FaultScope::Always,
+        Some(Operation::ShowImageServer),
+    );
+    let outcome = client(&fake)
+        .image_servers()
+        .wait_until_deleted(ID)
+        .interval(FAST)
+        .deadline(Duration::from_secs(1))
+        .wait()
+        .await;
+    let error = outcome.expect_err("a wrong path is not a deleted server");
+    assert_eq!(error.status(), Some(404), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_poll_answered_with_retry_after_waits_that_long() {
+    let fake = start_default().await;
+    fake.inject(
+        Fault::TooManyRequests {
+            retry_after_secs: 3,
+        },
+        FaultScope::Always,
+        Some(Operation::ShowImageServer),
+    );
+    let error = client_without_retries(&fake)
+        .image_servers()
+        .wait_until(ID)
+        .interval(FAST)
+        .deadline(Duration::from_millis(1500))
+        .wait()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Wait(f) if f.reason == WaitReason::Deadline),
+        "{error:?}"
+    );
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "the next poll was not before Retry-After"
+    );
+}
+
+#[tokio::test]
+async fn huge_intervals_reach_the_deadline_without_panicking() {
+    let fake = start_default().await;
+    script(&fake, &["ACTIVE"]);
+    for jitter in [false, true] {
+        let waiter = client(&fake)
+            .image_servers()
+            .wait_until(ID)
+            .interval(Duration::MAX)
+            .max_interval(Duration::MAX)
+            .deadline(Duration::from_millis(200));
+        let waiter = if jitter {
+            waiter
+        } else {
+            waiter.without_jitter()
+        };
+        let error = waiter.wait().await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Wait(f) if f.reason == WaitReason::Deadline),
+            "{error:?}"
+        );
+    }
+}

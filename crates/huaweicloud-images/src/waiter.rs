@@ -4,11 +4,14 @@
 //!
 //! A wait polls its operation until the status field holds a target state (the answer is
 //! returned), a failure state ([`Error::Wait`] with [`WaitReason::FailureState`]), or, for a
-//! deletion waiter, until the operation answers 404. A 404 while waiting for a state ends the wait
-//! ([`WaitReason::NotFound`]); so does the deadline ([`WaitReason::Deadline`]). Statuses that are
-//! neither (`Unknown(..)` ones included) keep it waiting, and reach the observer. A poll that fails
-//! is retried by the transport as every call is; one that still fails with a retryable error
-//! (a time-out, a 503) is reported to the observer and the wait goes on; any other error ends it.
+//! deletion waiter, until the operation answers 404. Only the service's own 404 counts: the
+//! gateway's (`APIGW.*`, a wrong endpoint or path) ends the wait with that error, as does a 404
+//! whose body cannot be read. A 404 while waiting for a state ends the wait
+//! ([`WaitReason::NotFound`]); so does the deadline ([`WaitReason::Deadline`]), which also bounds
+//! a poll in flight. Statuses that are neither (`Unknown(..)` ones included) keep it waiting, and
+//! reach the observer. A poll that fails is retried by the transport as every call is; one that
+//! still fails with a retryable error (a time-out, a 503) is reported to the observer and the wait
+//! goes on, no sooner than its `Retry-After`; any other error ends it.
 //!
 //! Polls start at once, then wait 5 s, growing by half each time up to 60 s (jittered by up to a
 //! quarter either way), for at most 30 minutes in all; every figure can be changed. Dropping the
@@ -247,8 +250,14 @@ where
         };
         loop {
             polls = polls.saturating_add(1);
-            let outcome = (self.poll)(self.client.clone()).await;
+            // A poll that hangs (or waits out its retries) does not outlast the deadline.
+            let left = self.pace.deadline.saturating_sub(started.elapsed());
+            let Ok(outcome) = tokio::time::timeout(left, (self.poll)(self.client.clone())).await
+            else {
+                return Err(failed(WaitReason::Deadline, polls, &last, &last_status));
+            };
             let elapsed = started.elapsed();
+            let mut not_before = Duration::ZERO;
             match outcome {
                 Ok(answer) => {
                     let status = (self.spec.status)(&answer);
@@ -277,7 +286,7 @@ where
                         return Err(failed(WaitReason::FailureState, polls, &last, &last_status));
                     }
                 }
-                Err(error) if error.status() == Some(404) => {
+                Err(error) if is_gone(&error) => {
                     if let Some(observer) = &mut self.observer {
                         observer(&Observation {
                             poll: polls,
@@ -295,6 +304,9 @@ where
                 }
                 Err(error) if error.is_retryable() => {
                     tracing::debug!(operation, polls, error = %error, "poll failed; waiting on");
+                    if let Error::Api(api) = &error {
+                        not_before = api.retry_after.unwrap_or_default();
+                    }
                     if let Some(observer) = &mut self.observer {
                         observer(&Observation {
                             poll: polls,
@@ -312,10 +324,9 @@ where
             if left.is_zero() {
                 return Err(failed(WaitReason::Deadline, polls, &last, &last_status));
             }
-            tokio::time::sleep(jittered(interval, self.pace.jitter).min(left)).await;
-            interval = interval
-                .mul_f64(1.5)
-                .min(self.pace.max.max(self.pace.first));
+            let pause = jittered(interval, self.pace.jitter).max(not_before);
+            tokio::time::sleep(pause.min(left)).await;
+            interval = scaled(interval, 1.5).min(self.pace.max.max(self.pace.first));
         }
     }
 }
@@ -326,7 +337,28 @@ fn jittered(interval: Duration, jitter: bool) -> Duration {
         return interval;
     }
     let factor = 0.75 + rand::random::<f64>() * 0.5;
-    interval.mul_f64(factor).max(MIN_INTERVAL)
+    scaled(interval, factor).max(MIN_INTERVAL)
+}
+
+/// `interval × factor`, saturating instead of overflowing.
+fn scaled(interval: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(Duration::MAX)
+}
+
+/// Whether `error` says the resource is gone: the service's own 404, not the gateway's (an
+/// `APIGW.*` code means the request did not reach a service: a wrong endpoint or path), and not a
+/// 404 whose body could not be read.
+fn is_gone(error: &Error) -> bool {
+    match error {
+        Error::Api(api) => {
+            api.status == 404
+                && !api
+                    .error_code
+                    .as_deref()
+                    .is_some_and(|code| code.starts_with("APIGW."))
+        }
+        _ => false,
+    }
 }
 
 impl<T, S> Waiter<T, S, Async>
