@@ -120,7 +120,11 @@ pub(crate) async fn admit(
         .into_response();
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+            // Whole seconds, rounded up: a client that waits that long finds a token back.
+            .insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
+            );
         return with_outcome(response, operation, true, Vec::new());
     }
 
@@ -252,7 +256,13 @@ async fn padded(response: Response, bytes: usize) -> Response {
     if let Some(object) = value.as_object_mut() {
         object.insert(
             "x_fake_padding".to_string(),
-            serde_json::Value::String("x".repeat(bytes.saturating_sub(body.len()))),
+            serde_json::Value::String(
+                "x".repeat(
+                    bytes
+                        .min(crate::faults::MAX_OVERSIZED)
+                        .saturating_sub(body.len()),
+                ),
+            ),
         );
     }
     let body = serde_json::to_vec(&value).unwrap_or_default();

@@ -152,14 +152,17 @@ struct ThrottleBody {
 
 async fn throttle(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
     match parse::<ThrottleBody>(&body) {
-        Ok(body) if body.rate.is_finite() && body.rate > 0.0 && body.burst.is_finite() => {
-            state.throttle.set(Some(Throttle {
+        Ok(body) => {
+            let throttle = Throttle {
                 rate: body.rate,
                 burst: body.burst,
-            }));
+            };
+            if let Err(reason) = throttle.check() {
+                return bad(reason);
+            }
+            state.throttle.set(Some(throttle));
             StatusCode::NO_CONTENT.into_response()
         }
-        Ok(_) => bad("rate must be a positive number and burst a number"),
         Err(error) => bad(error),
     }
 }

@@ -104,7 +104,7 @@ pub enum FaultScope {
 /// | `slow-body` | [`Fault::SlowBody`] | `chunk=BYTES` (default 256), `delay-ms=MS` (default 10) |
 /// | `oversized` | [`Fault::OversizedBody`] | `bytes=N` (default 16 MiB) |
 /// | `endless` | [`Fault::EndlessBody`] | |
-/// | `respond` | [`Fault::Respond`] | `status=N` (default 200), `body=TEXT` (default `{}`) |
+/// | `respond` | [`Fault::Respond`] | `status=N` (default 200), `body=TEXT` (last: the rest of the spec, colons included; default `{}`) |
 /// | `raw-total` | [`Fault::RawTotal`] | `value=JSON` |
 /// | `ignore-offset` | [`Fault::IgnoreOffset`] | |
 /// | `total-off-by` | [`Fault::TotalOffBy`] | `by=N` |
@@ -131,13 +131,24 @@ pub struct FaultSpec {
     pub operation: Option<Operation>,
 }
 
+/// The largest padded body [`Fault::OversizedBody`] makes (1 GiB).
+pub const MAX_OVERSIZED: usize = 1 << 30;
+
 impl std::str::FromStr for FaultSpec {
     type Err = String;
 
     fn from_str(spec: &str) -> Result<Self, String> {
-        let mut parts = spec.split(':');
+        // `body=` takes the rest of the spec, colons included (a JSON body has them).
+        let (head, body) = match spec.find(":body=") {
+            Some(at) => (&spec[..at], Some(&spec[at + ":body=".len()..])),
+            None => (spec, None),
+        };
+        let mut parts = head.split(':');
         let kind = parts.next().unwrap_or_default().trim();
         let mut keys: Vec<(&str, &str)> = Vec::new();
+        if let Some(body) = body {
+            keys.push(("body", body));
+        }
         let mut scope = FaultScope::Always;
         let mut operation = None;
         for part in parts {
@@ -200,9 +211,17 @@ impl std::str::FromStr for FaultSpec {
                 chunk_size: number("chunk", take("chunk"), 256)? as usize,
                 chunk_delay: Duration::from_millis(number("delay-ms", take("delay-ms"), 10)?),
             },
-            "oversized" => Fault::OversizedBody {
-                bytes: number("bytes", take("bytes"), 16 << 20)? as usize,
-            },
+            "oversized" => {
+                let bytes = number("bytes", take("bytes"), 16 << 20)?;
+                if bytes > MAX_OVERSIZED as u64 {
+                    return Err(format!(
+                        "{spec}: bytes={bytes} is more than {MAX_OVERSIZED}"
+                    ));
+                }
+                Fault::OversizedBody {
+                    bytes: bytes as usize,
+                }
+            }
             "endless" => Fault::EndlessBody,
             "respond" => Fault::Respond {
                 status: u16::try_from(number("status", take("status"), 200)?)
@@ -407,6 +426,21 @@ mod tests {
             }
         );
         assert_eq!(spec.scope, FaultScope::Always);
+        let spec: FaultSpec =
+            r#"respond:status=404:op=ShowImageServer:body={"error_code":"APIGW.0101","x":"a:b"}"#
+                .parse()
+                .unwrap();
+        assert_eq!(
+            spec.fault,
+            Fault::Respond {
+                status: 404,
+                body: br#"{"error_code":"APIGW.0101","x":"a:b"}"#.to_vec()
+            },
+            "a JSON body keeps its colons"
+        );
+        assert_eq!(spec.operation, Some(Operation::ShowImageServer));
+        let too_big = "oversized:bytes=100000000000000".parse::<FaultSpec>();
+        assert!(too_big.unwrap_err().contains("bytes="));
         let spec: FaultSpec = "respond:status=418:body=short".parse().unwrap();
         assert_eq!(
             spec.fault,

@@ -199,10 +199,12 @@ fn config(args: &Args) -> Result<FakeConfig, String> {
                 burst: burst.parse().ok()?,
             })
         });
-        config.throttle =
-            Some(parsed.ok_or_else(|| {
-                format!("--throttle {throttle}: expected RATE:BURST, e.g. 20:10")
-            })?);
+        let parsed = parsed
+            .ok_or_else(|| format!("--throttle {throttle}: expected RATE:BURST, e.g. 20:10"))?;
+        parsed
+            .check()
+            .map_err(|reason| format!("--throttle {throttle}: {reason}"))?;
+        config.throttle = Some(parsed);
     }
     config.faults = args
         .faults
@@ -328,6 +330,11 @@ mod tests {
         assert!(config_error(&bad).contains("teapot"));
         let bad = Args::parse_from(["fake", "--throttle", "fast"]);
         assert!(config_error(&bad).contains("RATE:BURST"));
+        // Parsed but not usable: refused, not silently dropped (no throttling at all).
+        for throttle in ["0:10", "-5:10", "NaN:10", "1e-300:0", "20:-1e21"] {
+            let bad = Args::parse_from(["fake".to_owned(), format!("--throttle={throttle}")]);
+            assert!(config_error(&bad).contains(throttle), "{throttle}");
+        }
     }
 
     fn config_error(args: &Args) -> String {

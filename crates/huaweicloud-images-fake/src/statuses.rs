@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// How far the status clock may be moved on (a century): past that, `Instant` could overflow.
+const MAX_OFFSET: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// One step of a server's script.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusStep {
@@ -64,7 +67,8 @@ impl Scripts {
     pub(crate) fn set(&self, id: &str, mut steps: Vec<StatusStep>) {
         steps.sort_by_key(|step| step.after);
         // On the virtual clock: real time plus what was advanced.
-        let started = Instant::now() + *self.offset();
+        let now = Instant::now();
+        let started = now.checked_add(*self.offset()).unwrap_or(now);
         self.lock()
             .insert(id.to_string(), Script { started, steps });
     }
@@ -72,7 +76,7 @@ impl Scripts {
     /// Moves the clock on by `by`.
     pub(crate) fn advance(&self, by: Duration) {
         let mut offset = self.offset();
-        *offset = offset.saturating_add(by);
+        *offset = offset.saturating_add(by).min(MAX_OFFSET);
     }
 
     /// Forgets every script and the clock's offset.
@@ -93,7 +97,11 @@ impl Scripts {
         let Some(script) = scripts.get(id) else {
             return Now::Unchanged;
         };
-        let elapsed = (Instant::now() + offset).saturating_duration_since(script.started);
+        let now = Instant::now();
+        let elapsed = now
+            .checked_add(offset)
+            .unwrap_or(now)
+            .saturating_duration_since(script.started);
         match script.steps.iter().rev().find(|step| step.after <= elapsed) {
             None => Now::Unchanged,
             Some(StatusStep {
@@ -116,6 +124,18 @@ impl Scripts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_clock_moved_on_without_bound_saturates() {
+        let scripts = Scripts::default();
+        scripts.set("s", vec![StatusStep::status(Duration::ZERO, "A")]);
+        for _ in 0..3 {
+            scripts.advance(Duration::MAX);
+        }
+        scripts.set("t", vec![StatusStep::status(Duration::ZERO, "B")]);
+        assert!(matches!(scripts.now("s"), Now::Status(_)));
+        assert!(matches!(scripts.now("t"), Now::Status(_)));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn a_script_moves_on_with_the_clock_and_with_advance() {

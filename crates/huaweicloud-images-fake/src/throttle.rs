@@ -71,20 +71,60 @@ impl Buckets {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - bucket.tokens) / throttle.rate,
-            ))
+            Err(
+                Duration::try_from_secs_f64((1.0 - bucket.tokens) / throttle.rate)
+                    .unwrap_or(Duration::MAX),
+            )
         }
     }
 }
 
 fn usable(throttle: &Throttle) -> bool {
-    throttle.rate.is_finite() && throttle.rate > 0.0 && throttle.burst.is_finite()
+    throttle.check().is_ok()
+}
+
+/// The least rate a throttle takes (one request in about 17 minutes).
+const MIN_RATE: f64 = 1e-3;
+/// The largest rate or burst a throttle takes.
+const MAX_AMOUNT: f64 = 1e9;
+
+impl Throttle {
+    /// Why this throttle is not usable: a rate outside 0.001 to 10⁹ per second, or a burst
+    /// outside 0 to 10⁹ (or either not a number).
+    ///
+    /// # Errors
+    /// The reason, for a person.
+    pub fn check(&self) -> Result<(), String> {
+        if !(MIN_RATE..=MAX_AMOUNT).contains(&self.rate) {
+            return Err(format!(
+                "rate {} must be {MIN_RATE} to {MAX_AMOUNT} requests per second",
+                self.rate
+            ));
+        }
+        if !(0.0..=MAX_AMOUNT).contains(&self.burst) {
+            return Err(format!("burst {} must be 0 to {MAX_AMOUNT}", self.burst));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unusable_throttles_are_named_and_never_panic() {
+        for (rate, burst) in [(0.0, 10.0), (f64::NAN, 1.0), (1e-300, 0.0), (20.0, -1e21)] {
+            let throttle = Throttle { rate, burst };
+            assert!(throttle.check().is_err(), "{throttle:?}");
+        }
+        // The least usable rate still answers with a wait, not a panic.
+        let buckets = Buckets::new(Some(Throttle {
+            rate: MIN_RATE,
+            burst: 0.0,
+        }));
+        assert!(buckets.take("p", Operation::ListImages).unwrap_err() > Duration::from_secs(60));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn a_bucket_lets_its_burst_through_then_its_rate() {

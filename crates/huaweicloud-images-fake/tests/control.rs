@@ -288,3 +288,37 @@ fn bad_settings_are_refused_with_exit_code_2() {
         assert!(help.contains(flag), "--help documents {flag}");
     }
 }
+
+#[tokio::test]
+async fn unusable_values_are_refused_and_the_fake_keeps_serving() {
+    let fake = spawn("extremes", &[]);
+    for body in [
+        json!({"rate": 1e-300, "burst": 0}),
+        json!({"rate": 20, "burst": -1e21}),
+    ] {
+        assert_eq!(fake.control("PUT", "/throttle", Some(body)).await.0, 400);
+    }
+    let oversized = json!({"fault": "oversized:bytes=100000000000000"});
+    assert_eq!(
+        fake.control("POST", "/faults", Some(oversized)).await.0,
+        400
+    );
+    let far = json!({"advance_ms": u64::MAX});
+    for _ in 0..3 {
+        assert_eq!(
+            fake.control("POST", "/clock", Some(far.clone())).await.0,
+            204
+        );
+    }
+    assert_eq!(
+        fake.control(
+            "PUT",
+            "/gateway-clock",
+            Some(json!({"offset_secs": i64::MAX}))
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(fake.api("/image-servers").await.0, 200, "still serving");
+}

@@ -518,3 +518,20 @@ async fn shutdown_and_drop_stop_the_server() {
     }
     assert!(stopped, "the dropped server still answers");
 }
+
+#[tokio::test]
+async fn the_gateway_retry_after_is_rounded_up_to_when_a_token_is_back() {
+    let server = start(FakeConfig {
+        throttle: Some(huaweicloud_images_fake::Throttle {
+            rate: 0.5,
+            burst: 1.0,
+        }),
+        ..FakeConfig::default()
+    })
+    .await;
+    assert_eq!(token_get(&server, &images_path()).await.status(), 200);
+    let throttled = token_get(&server, &images_path()).await;
+    assert_eq!(throttled.status(), 429);
+    // A token is back in just under 2 s: "1" would send the client back too early.
+    assert_eq!(throttled.headers()["retry-after"], "2");
+}
