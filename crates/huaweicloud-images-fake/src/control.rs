@@ -1,7 +1,9 @@
 //! The control API: a few routes under the reserved prefix `/__fake/` (no real service path
 //! starts so: theirs are `/v1/…`, `/v2/…`), so that tests in any language drive a running fake.
 //! They need no authentication (the fake listens on 127.0.0.1 only), are not recorded in the
-//! request log, and answer JSON.
+//! request log, and answer JSON. A request with a `Host` that is not a loopback name, or with an
+//! `Origin` header from elsewhere (a web page), is refused with 403, so a page open in a browser
+//! cannot drive a fake running on the same machine.
 //!
 //! | route | body | does |
 //! |---|---|---|
@@ -54,7 +56,59 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/__fake/credentials/rotate", post(rotate_credentials))
         .route("/__fake/credentials/lifetime", put(credential_lifetime))
         .route("/__fake/reset", post(reset))
+        .layer(axum::middleware::from_fn(only_from_this_machine))
         .with_state(state)
+}
+
+/// Whether `value` (a `Host` or the host of an `Origin`) names this machine.
+fn is_loopback_name(host: &str) -> bool {
+    let host = host.trim();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                name
+            } else {
+                host
+            }
+        })
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The control API answers programs on this machine, not web pages: a request whose `Host` is not
+/// a loopback name (DNS rebinding) or that carries a foreign `Origin` (a page's cross-origin
+/// `fetch`, which browsers mark so) is refused with 403. curl, scripts and test code send no
+/// `Origin`.
+async fn only_from_this_machine(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    let host_ok = headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(is_loopback_name);
+    let origin_ok = headers
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|origin| {
+            origin
+                .split_once("://")
+                .is_some_and(|(_, host)| is_loopback_name(host.trim_end_matches('/')))
+        });
+    if !(host_ok && origin_ok) {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({"error": "the control API answers only requests from this machine (Host and Origin must be loopback)"})),
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 fn bad(message: impl Into<String>) -> Response {

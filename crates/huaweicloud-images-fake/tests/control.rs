@@ -322,3 +322,22 @@ async fn unusable_values_are_refused_and_the_fake_keeps_serving() {
     );
     assert_eq!(fake.api("/image-servers").await.0, 200, "still serving");
 }
+
+#[tokio::test]
+async fn web_pages_cannot_drive_the_control_api() {
+    let fake = spawn("origin", &[]);
+    let url = format!("{}/__fake/reset", fake.url);
+    let send = |headers: &'static [(&'static str, &'static str)]| {
+        let mut request = common::client()
+            .post(&url)
+            .header("content-type", "text/plain");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(send(&[("origin", "https://evil.example")]).await, 403);
+    assert_eq!(send(&[("host", "rebound.evil.example:8080")]).await, 403);
+    assert_eq!(send(&[("origin", "http://localhost:3000")]).await, 204);
+    assert_eq!(send(&[]).await, 204, "curl and scripts send no Origin");
+}
