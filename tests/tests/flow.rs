@@ -160,3 +160,19 @@ async fn retries_that_succeed_do_not_drain_the_retry_budget() {
         "503s teach no request rate: a sequential caller is not slowed down"
     );
 }
+
+#[tokio::test]
+async fn calls_outside_listings_do_not_grow_the_listing_concurrency() {
+    let fake = start_default().await;
+    let client = client(&fake);
+    for _ in 0..12 {
+        client
+            .image_servers()
+            .get("697612196993040384")
+            .await
+            .unwrap();
+    }
+    // Twelve answers to requests that held no page permit say nothing about how many pages
+    // may be in flight: the next listing still starts at 4.
+    assert_eq!(client.flow_state(Service::WorkspaceApp).concurrency, 4);
+}

@@ -1,7 +1,9 @@
 //! Adaptive concurrency: how many page requests of one client may be in flight to one service.
 //!
 //! Additive increase, multiplicative decrease, with a slow start: the limit starts at an initial
-//! value and grows by one per successful answer (doubling per round trip) until the first
+//! value and grows by one per successful answer while the limit is in use (doubling per round
+//! trip; answers to calls outside listings, or to listings using less, do not grow it) until the
+//! first
 //! throttling answer (`429`, `503`), then by one per round trip's worth of answers (`1/limit`
 //! each); each throttling answer halves it, at least 1, at most the configured maximum. Answers to
 //! requests sent before the last decrease do not decrease it again (they carry an older
@@ -86,9 +88,17 @@ impl AdaptiveConcurrency {
         }
     }
 
-    /// An answer came back fine: the limit grows.
+    /// An answer came back fine: the limit grows, if it is what bounds the requests in flight
+    /// (at least all but one of its permits held). Answers to calls that hold no permit, or to a
+    /// listing that uses fewer than its limit, say nothing about a larger limit, so they leave it
+    /// (as TCP leaves an application-limited window).
     pub(crate) fn succeeded(&self) {
         let mut state = self.state();
+        let effective = state.permits.saturating_sub(state.debt);
+        let in_use = effective.saturating_sub(self.semaphore.available_permits());
+        if in_use + 1 < effective {
+            return;
+        }
         let step = if state.slow_start {
             1.0
         } else {
@@ -156,24 +166,54 @@ mod tests {
     #[test]
     fn slow_start_grows_by_one_per_success_then_halving_ends_it() {
         let limit = AdaptiveConcurrency::new(4, 16);
+        let mut held = Vec::new();
+        // Every success here comes while the limit is fully used.
+        let succeed = |held: &mut Vec<Permit>| {
+            saturate(&limit, held);
+            limit.succeeded();
+        };
         assert_eq!(limit.limit(), 4);
         for _ in 0..4 {
-            limit.succeeded();
+            succeed(&mut held);
         }
         assert_eq!(limit.limit(), 8, "doubling per round trip");
         limit.throttled(limit.generation());
         assert_eq!(limit.limit(), 4);
         // Additive now: four more successes (one round trip) add one.
         for _ in 0..4 {
-            limit.succeeded();
+            succeed(&mut held);
         }
         assert_eq!(limit.limit(), 4, "4 + 4 × 1/4 ≈ 4.9, still 4 in flight");
-        limit.succeeded();
+        succeed(&mut held);
         assert_eq!(limit.limit(), 5);
         for _ in 0..200 {
-            limit.succeeded();
+            succeed(&mut held);
         }
         assert_eq!(limit.limit(), 16, "never past the maximum");
+    }
+
+    /// Takes every free permit.
+    fn saturate(limit: &Arc<AdaptiveConcurrency>, held: &mut Vec<Permit>) {
+        while let Ok(permit) = Arc::clone(&limit.semaphore).try_acquire_owned() {
+            held.push(Permit {
+                permit: Some(permit),
+                owner: Arc::clone(limit),
+            });
+        }
+    }
+
+    #[test]
+    fn answers_while_the_limit_is_not_used_leave_it() {
+        let limit = AdaptiveConcurrency::new(4, 16);
+        for _ in 0..20 {
+            limit.succeeded();
+        }
+        assert_eq!(limit.limit(), 4, "nothing held: no evidence for more");
+        let mut held = Vec::new();
+        saturate(&limit, &mut held);
+        held.pop();
+        limit.succeeded();
+        assert_eq!(limit.limit(), 5, "all but one in use: the limit binds");
     }
 
     #[test]
