@@ -118,13 +118,15 @@ pub(crate) async fn admit(
             &request_id,
         )
         .into_response();
-        response
-            .headers_mut()
-            // Whole seconds, rounded up: a client that waits that long finds a token back.
-            .insert(
+        // `Retry-After` has whole seconds: rounded up, so that a client waiting that long finds a
+        // token back; a wait under a second is not sent (rounding it up would hold a client back
+        // up to 20 times too long; the message says it in milliseconds).
+        if wait >= Duration::from_secs(1) {
+            response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
             );
+        }
         return with_outcome(response, operation, true, Vec::new());
     }
 

@@ -1,6 +1,7 @@
 //! The API gateway's flow control: a token bucket per project and operation (the real gateway
 //! throttles per user and API). A request that finds its bucket empty is answered `429` with
-//! `Retry-After` (the whole seconds until a token is back, so `0` when it is less than one) and
+//! `Retry-After` (the seconds until a token is back, rounded up; none when that is under a second,
+//! since rounding it up would hold a client back far too long) and
 //! the gateway's body (`APIGW.0308`), before the handler and the injected faults.
 
 use std::collections::HashMap;
