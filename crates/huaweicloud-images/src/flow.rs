@@ -111,16 +111,45 @@ pub struct FlowState {
 #[derive(Debug)]
 pub(crate) struct ServiceFlow {
     pub(crate) concurrency: Arc<AdaptiveConcurrency>,
-    pub(crate) rate: RateLimiter,
+    /// The user's fixed limit, for every request to the service.
+    pub(crate) fixed: RateLimiter,
+    /// The learnt rate of each operation: the gateway throttles per user and API, so a listing
+    /// that meets its bucket does not slow the service's other operations.
+    learnt: std::sync::Mutex<std::collections::HashMap<&'static str, Arc<RateLimiter>>>,
+    adaptive: bool,
     pub(crate) budget: Option<Budget>,
 }
 
 impl ServiceFlow {
     pub(crate) fn state(&self) -> FlowState {
+        let learnt = self
+            .learnt
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .filter_map(|rate| rate.rate())
+            .reduce(f64::min);
+        let rate = match (self.fixed.rate(), learnt) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         FlowState {
             concurrency: self.concurrency.limit(),
-            rate: self.rate.rate(),
+            rate,
         }
+    }
+
+    /// The learnt rate of `operation` (created on first use).
+    pub(crate) fn learnt_rate(&self, operation: &'static str) -> Arc<RateLimiter> {
+        let mut learnt = self
+            .learnt
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(
+            learnt
+                .entry(operation)
+                .or_insert_with(|| Arc::new(RateLimiter::new(None, self.adaptive))),
+        )
     }
 
     pub(crate) fn new(policy: &FlowPolicy, budget: Option<RetryBudget>) -> Self {
@@ -129,9 +158,34 @@ impl ServiceFlow {
                 policy.initial_concurrency,
                 policy.max_concurrency,
             ),
-            rate: RateLimiter::new(policy.rate_limit, policy.adaptive_rate),
+            fixed: RateLimiter::new(policy.rate_limit, false),
+            learnt: std::sync::Mutex::default(),
+            adaptive: policy.adaptive_rate,
             budget: budget.map(Budget::new),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_learnt_for_one_operation_does_not_pace_another() {
+        let flow = ServiceFlow::new(&FlowPolicy::default().with_rate_limit(50.0), None);
+        let listing = flow.learnt_rate("ListImageServers");
+        for _ in 0..5 {
+            listing.succeeded();
+        }
+        listing.throttled(listing.acquire().await);
+        assert!(listing.rate().is_some());
+        assert_eq!(flow.learnt_rate("ShowImageServer").rate(), None);
+        assert_eq!(flow.state().rate, listing.rate().map(|r| r.min(50.0)));
+        assert_eq!(
+            flow.fixed.rate(),
+            Some(50.0),
+            "the user's limit is per service"
+        );
     }
 }
 

@@ -109,7 +109,9 @@ impl CallTransport {
         prepared: &reqwest::Request,
     ) -> Result<http::Response<Bytes>, Attempt> {
         // The client's pace toward the service: the rate limit waits here.
-        let rate_generation = self.flow.rate.acquire().await;
+        self.flow.fixed.acquire().await;
+        let learnt = self.flow.learnt_rate(self.operation.name);
+        let rate_generation = learnt.acquire().await;
         let concurrency_generation = self.flow.concurrency.generation();
         // After any wait, so that what is signed is fresh when it leaves.
         let credentials = match self.shared.credentials.get().await {
@@ -146,11 +148,11 @@ impl CallTransport {
                 // Only the gateway's explicit throttling says a rate is exceeded; a 503 (an
                 // overload or an outage) is left to the concurrency, the backoff and the budget.
                 if status == http::StatusCode::TOO_MANY_REQUESTS {
-                    self.flow.rate.throttled(rate_generation);
+                    learnt.throttled(rate_generation);
                 }
             } else if status.is_success() {
                 self.flow.concurrency.succeeded();
-                self.flow.rate.succeeded();
+                learnt.succeeded();
             }
             let headers = response.headers().clone();
             let version = response.version();
