@@ -166,6 +166,11 @@ impl ServiceFlow {
     }
 }
 
+/// Whether an answer with this status is the service throttling.
+pub(crate) fn is_throttling(status: u16) -> bool {
+    matches!(status, 429 | 503)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,9 +192,4 @@ mod tests {
             "the user's limit is per service"
         );
     }
-}
-
-/// Whether an answer with this status is the service throttling.
-pub(crate) fn is_throttling(status: u16) -> bool {
-    matches!(status, 429 | 503)
 }
