@@ -119,11 +119,9 @@ async fn two_hundred_concurrent_calls_at_refresh_time_make_one_metadata_request(
                 .access
         })
         .collect();
-    assert_eq!(
-        keys.len(),
-        1,
-        "every call used the refreshed pair: {keys:?}"
-    );
+    // While one call refreshed, the others used the still-valid pair: the old or the new one.
+    assert!(keys.len() <= 2, "{keys:?}");
+    assert!(api_requests(&fake).iter().all(|r| r.status == Some(200)));
 }
 
 /// A TCP listener that accepts connections and never answers (like a firewall that swallows).
@@ -169,10 +167,10 @@ async fn off_ecs_the_default_chain_fails_fast_naming_every_source() {
     ] {
         assert!(message.contains(source), "names {source}: {message}");
     }
-    // Not a speed goal: the bound tells "gave up after the metadata time-outs (under a
-    // second)" from "waited for the API time-outs (10 s connect, 30 s request)".
+    // Not a speed goal: the bound tells "gave up after the metadata time-out (800 ms)" from
+    // "waited for the API time-outs (10 s connect, 30 s request)", with room for a loaded machine.
     eprintln!("off-ECS chain failed after {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
 }
 
 #[tokio::test]
@@ -454,4 +452,104 @@ async fn a_gateway_clock_ten_minutes_off_costs_one_extra_request_once() {
     let error = client.image_servers().get(SERVER_ID).await.unwrap_err();
     assert_eq!(error.status(), Some(401), "{error:?}");
     assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_in_flight_together_all_recover_from_a_skewed_clock() {
+    let fake = start(FakeConfig {
+        max_clock_skew: Duration::from_secs(5 * 60),
+        clock_offset_secs: 600,
+        latency: Duration::from_millis(100),
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = common::client(&fake);
+    let calls = (0..10).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.image_servers().get(SERVER_ID).await })
+    });
+    for call in futures::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+    let refused = fake
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(401))
+        .count();
+    assert!(refused <= 10, "at most one refusal per call: {refused}");
+}
+
+#[tokio::test]
+async fn the_project_lookup_recovers_from_a_skewed_clock() {
+    let fake = start(FakeConfig {
+        max_clock_skew: Duration::from_secs(5 * 60),
+        clock_offset_secs: 600,
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .region("cn-north-4")
+        .endpoint_for_all(fake.base_url())
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    client.image_servers().get(SERVER_ID).await.unwrap();
+    assert_eq!(client.project_id(), Some(FAKE_PROJECT_ID));
+    let iam: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v3/projects")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        iam,
+        [Some(401), Some(200)],
+        "refused once, signed again with its time"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_calls_share_a_failed_project_lookup() {
+    let fake = start(FakeConfig {
+        iam_projects: vec![("somewhere-else".into(), "aaaa1111".into())],
+        latency: Duration::from_millis(50),
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .region("cn-north-4")
+        .endpoint_for_all(fake.base_url())
+        .build()
+        .unwrap();
+    let calls = (0..50).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.image_servers().get(SERVER_ID).await })
+    });
+    for call in futures::future::join_all(calls).await {
+        let error = call.unwrap().unwrap_err();
+        assert!(error.to_string().contains("names no project"), "{error}");
+    }
+    assert_eq!(
+        count_path(&fake, "/v3/projects"),
+        1,
+        "one lookup, one error for all"
+    );
+}
+
+#[tokio::test]
+async fn the_project_lookup_is_bounded_by_the_total_timeout() {
+    let (silent, listener) = silent_listener().await;
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .region("cn-north-4")
+        .endpoint_for_all("http://127.0.0.1:9")
+        .iam_endpoint(&silent)
+        .total_timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let error = client.image_servers().get(SERVER_ID).await.unwrap_err();
+    listener.abort();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
 }

@@ -295,7 +295,7 @@ struct GatewayClockBody {
 
 async fn gateway_clock(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
     match parse::<GatewayClockBody>(&body) {
-        Ok(body) if body.offset_secs.abs() <= MAX_CLOCK_OFFSET_SECS => {
+        Ok(body) if body.offset_secs.unsigned_abs() <= MAX_CLOCK_OFFSET_SECS.unsigned_abs() => {
             state.identity.set_clock_offset(body.offset_secs);
             StatusCode::NO_CONTENT.into_response()
         }

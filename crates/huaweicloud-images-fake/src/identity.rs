@@ -50,7 +50,12 @@ pub(crate) struct Identity {
     sessions: Mutex<HashSet<String>>,
     counter: AtomicU64,
     nonce: u64,
+    /// What a reset goes back to.
+    initial: (Duration, i64),
 }
+
+/// How many metadata session tokens are remembered (then the set starts over).
+const MAX_SESSIONS: usize = 1024;
 
 impl Identity {
     pub(crate) fn new(lifetime: Duration, clock_offset_secs: i64) -> Self {
@@ -64,6 +69,7 @@ impl Identity {
             sessions: Mutex::new(HashSet::new()),
             counter: AtomicU64::new(0),
             nonce: rand::random(),
+            initial: (lifetime, clock_offset_secs),
         }
     }
 
@@ -92,8 +98,10 @@ impl Identity {
         self.rotate.store(true, Ordering::Relaxed);
     }
 
-    /// Forgets every issued pair and session (a reset).
+    /// Back to the start (a reset): the configured lifetime and clock, no pair or session.
     pub(crate) fn clear(&self) {
+        self.set_lifetime(self.initial.0);
+        self.set_clock_offset(self.initial.1);
         self.issued
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -165,11 +173,15 @@ pub(crate) async fn session_token(
     let identity = &state.identity;
     let n = identity.counter.fetch_add(1, Ordering::Relaxed);
     let token = format!("metadataSession{:016x}{n:08}", identity.nonce);
-    identity
+    let mut sessions = identity
         .sessions
         .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(token.clone());
+        .unwrap_or_else(PoisonError::into_inner);
+    if sessions.len() >= MAX_SESSIONS {
+        sessions.clear();
+    }
+    sessions.insert(token.clone());
+    drop(sessions);
     token.into_response()
 }
 

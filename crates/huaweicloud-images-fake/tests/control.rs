@@ -320,6 +320,13 @@ async fn unusable_values_are_refused_and_the_fake_keeps_serving() {
         .0,
         400
     );
+    for offset in [i64::MAX, i64::MIN] {
+        let body = json!({ "offset_secs": offset });
+        assert_eq!(
+            fake.control("PUT", "/gateway-clock", Some(body)).await.0,
+            400
+        );
+    }
     assert_eq!(fake.api("/image-servers").await.0, 200, "still serving");
 }
 
@@ -340,4 +347,36 @@ async fn web_pages_cannot_drive_the_control_api() {
     assert_eq!(send(&[("host", "rebound.evil.example:8080")]).await, 403);
     assert_eq!(send(&[("origin", "http://localhost:3000")]).await, 204);
     assert_eq!(send(&[]).await, 204, "curl and scripts send no Origin");
+}
+
+#[tokio::test]
+async fn a_reset_puts_the_gateway_clock_back() {
+    let fake = spawn("clock-reset", &[]);
+    let date = || async {
+        let response = common::client()
+            .get(format!("{}/v1/{PROJECT}/image-servers", fake.url))
+            .header("X-Auth-Token", TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let date = response.headers()["date"].to_str().unwrap().to_owned();
+        httpdate::parse_http_date(&date).unwrap()
+    };
+    let off_by = |at: std::time::SystemTime| {
+        let now = std::time::SystemTime::now();
+        now.duration_since(at)
+            .unwrap_or_else(|e| e.duration())
+            .as_secs()
+    };
+    let body = json!({"offset_secs": -86_400});
+    assert_eq!(
+        fake.control("PUT", "/gateway-clock", Some(body)).await.0,
+        204
+    );
+    assert!(
+        off_by(date().await) > 86_000,
+        "the Date is the gateway's, a day behind"
+    );
+    assert_eq!(fake.control("POST", "/reset", None).await.0, 204);
+    assert!(off_by(date().await) < 60, "back on time after a reset");
 }

@@ -61,6 +61,11 @@ struct Inner {
     shared: Arc<Shared>,
     /// The project id and its header: given, or resolved once through IAM at the first call.
     project: tokio::sync::OnceCell<(String, HeaderValue)>,
+    /// Held during an IAM lookup, with the last one's failure (shared with the callers that
+    /// waited for it).
+    project_lookup: tokio::sync::Mutex<Option<String>>,
+    /// How many IAM lookups finished.
+    project_asked: std::sync::atomic::AtomicU64,
     iam_endpoint: String,
     region: Region,
     /// One per service, at [`Service::index`].
@@ -110,24 +115,63 @@ impl Client {
         self.inner.shared.clock.offset()
     }
 
-    /// The project id, resolved through IAM once per client when none was given (concurrent
-    /// first calls share one IAM request; a failure is not kept, the next call asks again).
+    /// The project id, resolved through IAM once per client when none was given: concurrent
+    /// first calls share one IAM request and its outcome, a failure included (each caller that
+    /// waited for it gets it); the next call after a failure asks again. The lookup is bounded by
+    /// the total time-out like a call.
     async fn project(&self) -> Result<&(String, HeaderValue)> {
-        self.inner
+        if let Some(project) = self.inner.project.get() {
+            return Ok(project);
+        }
+        let asked = &self.inner.project_asked;
+        let asked_before = asked.load(std::sync::atomic::Ordering::SeqCst);
+        let mut failure = self.inner.project_lookup.lock().await;
+        if let Some(project) = self.inner.project.get() {
+            return Ok(project);
+        }
+        if asked.load(std::sync::atomic::Ordering::SeqCst) > asked_before
+            && let Some(message) = &*failure
+        {
+            return Err(Error::credentials(message.clone()));
+        }
+        let started = Instant::now();
+        let resolve = crate::iam::project_id(
+            &self.inner.http,
+            &self.inner.shared,
+            &self.inner.iam_endpoint,
+            &self.inner.region,
+        );
+        let outcome = match self.inner.total_timeout {
+            Some(limit) => tokio::time::timeout(limit, resolve)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Timeout {
+                        operation: crate::iam::OPERATION,
+                        elapsed: started.elapsed(),
+                    })
+                }),
+            None => resolve.await,
+        };
+        // Counted when done, so that every caller that arrived while it ran shares its outcome.
+        asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let id = match outcome {
+            Ok(id) => id,
+            Err(error) => {
+                *failure = Some(match &error {
+                    Error::Credentials(message) => message.clone(),
+                    other => other.to_string(),
+                });
+                return Err(error);
+            }
+        };
+        *failure = None;
+        let header = HeaderValue::from_str(&id)
+            .map_err(|_| Error::invalid("project_id", "must be printable ASCII"))?;
+        Ok(self
+            .inner
             .project
-            .get_or_try_init(|| async {
-                let id = crate::iam::project_id(
-                    &self.inner.http,
-                    &self.inner.shared,
-                    &self.inner.iam_endpoint,
-                    &self.inner.region,
-                )
-                .await?;
-                let header = HeaderValue::from_str(&id)
-                    .map_err(|_| Error::invalid("project_id", "must be printable ASCII"))?;
-                Ok((id, header))
-            })
-            .await
+            .get_or_init(|| async { (id, header) })
+            .await)
     }
 
     /// The project id for a call's path (generated code).
@@ -283,6 +327,8 @@ pub struct ClientBuilder {
     region: Option<String>,
     endpoints: Vec<(Service, String)>,
     iam_endpoint: Option<String>,
+    /// The URL of [`ClientBuilder::endpoint_for_all`], which IAM follows too.
+    all_endpoints: Option<String>,
     network: NetworkOptions,
     request_timeout: Option<Duration>,
     total_timeout: Option<Duration>,
@@ -303,6 +349,7 @@ impl Default for ClientBuilder {
             region: None,
             endpoints: Vec::new(),
             iam_endpoint: None,
+            all_endpoints: None,
             network: NetworkOptions::default(),
             request_timeout: Some(Duration::from_secs(30)),
             total_timeout: None,
@@ -448,16 +495,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Calls every service at `url` (e.g. a local fake).
+    /// Calls every service at `url` (e.g. a local fake), IAM included (for the automatic project
+    /// id) unless [`ClientBuilder::iam_endpoint`] says otherwise.
     pub fn endpoint_for_all(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
+        self.all_endpoints = Some(url.clone());
         for service in Service::ALL {
             self = self.endpoint(service, url.clone());
         }
         self
     }
 
-    /// Where IAM is asked for the project id when none is given: default the official variable
+    /// Where IAM is asked for the project id when none is given: default the URL of
+    /// [`ClientBuilder::endpoint_for_all`], else the official variable
     /// `HUAWEICLOUD_SDK_IAM_ENDPOINT`, else `https://iam.<region>.myhuaweicloud.com`.
     pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
         self.iam_endpoint = Some(url.into());
@@ -602,7 +652,11 @@ impl ClientBuilder {
                 regions_file.as_ref(),
             )?);
         }
-        let iam_endpoint = match self.iam_endpoint.as_deref() {
+        let iam_endpoint = match self
+            .iam_endpoint
+            .as_deref()
+            .or(self.all_endpoints.as_deref())
+        {
             Some(url) => region::parse_override(url, "the IAM endpoint override")?,
             None => match region::non_empty(&*self.env, crate::iam::IAM_ENDPOINT_VARIABLE) {
                 Some(url) => region::parse_override(&url, crate::iam::IAM_ENDPOINT_VARIABLE)?,
@@ -643,6 +697,8 @@ impl ClientBuilder {
                     flows,
                 }),
                 project,
+                project_lookup: tokio::sync::Mutex::new(None),
+                project_asked: std::sync::atomic::AtomicU64::new(0),
                 iam_endpoint,
                 region,
                 endpoints,

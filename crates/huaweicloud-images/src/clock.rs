@@ -16,6 +16,8 @@ pub(crate) const CLOCK_SKEW_CODE: &str = "APIGW.0303";
 
 /// Offsets under this are not worth a second request (the `Date` header has whole seconds).
 const NEGLIGIBLE_SECS: i64 = 2;
+/// The largest offset kept (a day): a `Date` further off is a broken header, not a clock.
+const MAX_OFFSET_SECS: i64 = 24 * 3600;
 
 /// One client's signing clock.
 #[derive(Debug, Default)]
@@ -37,10 +39,16 @@ impl Clock {
         time::Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
     }
 
-    /// After a 401: when `body` is the gateway's clock-skew refusal and `headers` carry a `Date`
-    /// that moves the offset, keeps the new offset and says so (the request is worth signing
-    /// again).
-    pub(crate) fn learn_from_refusal(&self, headers: &HeaderMap, body: &[u8]) -> bool {
+    /// After a 401 to a request signed with offset `signed_with`: when `body` is the gateway's
+    /// clock-skew refusal and `headers` carry a `Date`, keeps the offset that `Date` shows, and
+    /// says whether it differs from `signed_with` (the request is then worth signing again). So
+    /// every call in flight when the offset was learnt signs again, not only the first to hear.
+    pub(crate) fn learn_from_refusal(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        signed_with: time::Duration,
+    ) -> bool {
         if !is_clock_skew_refusal(body) {
             return false;
         }
@@ -53,10 +61,15 @@ impl Clock {
             return false;
         };
         let server = OffsetDateTime::from(server);
-        let offset = (server - OffsetDateTime::now_utc()).whole_seconds();
+        let offset = (server - OffsetDateTime::now_utc())
+            .whole_seconds()
+            .clamp(-MAX_OFFSET_SECS, MAX_OFFSET_SECS);
         let previous = self.offset_secs.swap(offset, Ordering::Relaxed);
-        if (offset - previous).abs() < NEGLIGIBLE_SECS {
+        if (offset - signed_with.whole_seconds()).abs() < NEGLIGIBLE_SECS {
             return false;
+        }
+        if previous == offset {
+            return true;
         }
         tracing::info!(
             offset_secs = offset,
@@ -96,11 +109,23 @@ mod tests {
     fn a_skew_refusal_with_a_date_sets_the_offset_once() {
         let clock = Clock::default();
         let ahead = OffsetDateTime::now_utc() + time::Duration::minutes(10);
-        assert!(clock.learn_from_refusal(&date_header(ahead), SKEW));
+        let zero = time::Duration::ZERO;
+        assert!(clock.learn_from_refusal(&date_header(ahead), SKEW, zero));
         assert!((clock.offset().whole_seconds() - 600).abs() <= 1);
         assert!(
-            !clock.learn_from_refusal(&date_header(ahead), SKEW),
-            "nothing new"
+            clock.learn_from_refusal(&date_header(ahead), SKEW, zero),
+            "a request signed before the offset was learnt signs again"
+        );
+        assert!(
+            !clock.learn_from_refusal(&date_header(ahead), SKEW, clock.offset()),
+            "one signed with it gains nothing from signing again"
+        );
+        let far = OffsetDateTime::now_utc() + time::Duration::days(400);
+        assert!(clock.learn_from_refusal(&date_header(far), SKEW, zero));
+        assert_eq!(
+            clock.offset(),
+            time::Duration::days(1),
+            "a broken Date is capped"
         );
     }
 
@@ -109,12 +134,13 @@ mod tests {
         let clock = Clock::default();
         let ahead = OffsetDateTime::now_utc() + time::Duration::minutes(10);
         let other = br#"{"error_code":"APIGW.0301","error_msg":"bad signature"}"#;
-        assert!(!clock.learn_from_refusal(&date_header(ahead), other));
-        assert!(!clock.learn_from_refusal(&HeaderMap::new(), SKEW));
+        let zero = time::Duration::ZERO;
+        assert!(!clock.learn_from_refusal(&date_header(ahead), other, zero));
+        assert!(!clock.learn_from_refusal(&HeaderMap::new(), SKEW, zero));
         let mut garbled = HeaderMap::new();
         garbled.insert(http::header::DATE, "yesterday".parse().unwrap());
-        assert!(!clock.learn_from_refusal(&garbled, SKEW));
-        assert!(!clock.learn_from_refusal(&date_header(ahead), b"not json"));
+        assert!(!clock.learn_from_refusal(&garbled, SKEW, zero));
+        assert!(!clock.learn_from_refusal(&date_header(ahead), b"not json", zero));
         assert_eq!(clock.offset(), time::Duration::ZERO);
     }
 }

@@ -12,6 +12,9 @@ use crate::region::Region;
 use crate::transport::{Shared, authenticate};
 use crate::{Error, Result};
 
+/// The IAM operation asked (for errors and time-outs).
+pub(crate) const OPERATION: &str = "KeystoneListProjects";
+
 /// The official environment variable naming the IAM endpoint.
 pub const IAM_ENDPOINT_VARIABLE: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
 
@@ -54,21 +57,40 @@ pub(crate) async fn project_id(
     if let Some(timeout) = shared.request_timeout {
         *request.timeout_mut() = Some(timeout);
     }
-    let credentials = shared.credentials.get().await?;
-    authenticate(&mut request, &credentials, shared.clock.now())?;
-    let response = http.execute(request).await.map_err(|e| {
-        let what = if e.is_timeout() {
-            "did not answer in time"
-        } else {
-            "cannot be reached"
-        };
-        fail(what.to_owned())
-    })?;
-    let status = response.status().as_u16();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|_| fail("broke off its answer".to_owned()))?;
+    let credentials = shared.credentials.get(|| shared.clock.now()).await?;
+    // Signed again once if the gateway refuses the time it was signed at (crate::clock).
+    let mut signed_again = false;
+    let (status, body) = loop {
+        let mut attempt = request
+            .try_clone()
+            .ok_or_else(|| fail("cannot be asked (the request cannot be copied)".to_owned()))?;
+        let signed_with = shared.clock.offset();
+        authenticate(&mut attempt, &credentials, shared.clock.now())?;
+        let response = http.execute(attempt).await.map_err(|e| {
+            let what = if e.is_timeout() {
+                "did not answer in time"
+            } else {
+                "cannot be reached"
+            };
+            fail(what.to_owned())
+        })?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = read_capped(response, shared.max_body)
+            .await
+            .map_err(|what| fail(what.to_owned()))?;
+        if status == 401
+            && !signed_again
+            && credentials.ak().is_some()
+            && shared
+                .clock
+                .learn_from_refusal(&headers, &body, signed_with)
+        {
+            signed_again = true;
+            continue;
+        }
+        break (status, body);
+    };
     if status != 200 {
         let excerpt = crate::error::Escaped(&String::from_utf8_lossy(&body[..body.len().min(200)]))
             .to_string();
@@ -86,4 +108,25 @@ pub(crate) async fn project_id(
         [] => Err(fail("names no project".to_owned())),
         many => Err(fail(format!("names {} projects, not one", many.len()))),
     }
+}
+
+/// The whole body, up to `limit` bytes.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> std::result::Result<Vec<u8>, &'static str> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
+        return Err("answered a body larger than the client's max_body_size");
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|_| "broke off its answer")? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err("answered a body larger than the client's max_body_size");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }

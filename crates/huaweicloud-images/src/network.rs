@@ -3,8 +3,9 @@
 //!
 //! Proxies, highest first: the one given to the builder ([`ClientBuilder::proxy`](crate::ClientBuilder::proxy)); else the
 //! standard variables read through the builder's environment function: `HTTPS_PROXY` for `https://`
-//! URLs, `HTTP_PROXY` for `http://` ones, `ALL_PROXY` for both (each also in lower case, which wins,
-//! as in curl), with `NO_PROXY` (`no_proxy`) exceptions: a comma-separated list of hosts, domains
+//! URLs, `HTTP_PROXY` for `http://` ones (not the upper-case one when `REQUEST_METHOD` is set: under
+//! CGI it is a request header, "httpoxy"), `ALL_PROXY` for both (each also in lower case, which
+//! wins, as in curl), with `NO_PROXY` (`no_proxy`) exceptions: a comma-separated list of hosts, domains
 //! (`.example.com` or `example.com` for its subdomains too), IP addresses and CIDR blocks, or `*`.
 //! A proxy URL may carry `user:password@`; [`ProxyConfig::credentials`] sets them apart from it.
 //! Redirects are never followed.
@@ -65,8 +66,16 @@ impl fmt::Debug for ProxyConfig {
     }
 }
 
-/// `url` without its password (a proxy URL may carry one).
+/// `url` without its password (a proxy URL may carry one, with or without a scheme: reqwest
+/// takes `user:password@host:port` as `http://`).
 fn redact_url(url: &str) -> String {
+    let with_scheme;
+    let url = if url.contains("://") {
+        url
+    } else {
+        with_scheme = format!("http://{url}");
+        &with_scheme
+    };
     match url::Url::parse(url) {
         Ok(mut parsed) => {
             if parsed.password().is_some() {
@@ -174,11 +183,17 @@ impl NetworkOptions {
         }
         let no_proxy = first_set(env, &["no_proxy", "NO_PROXY"]).map(|(_, list)| list);
         let mut proxies = Vec::new();
+        // Under CGI, `HTTP_PROXY` is the request's `Proxy:` header (httpoxy): not a proxy setting.
+        let http_names: &[&str] = if crate::env_vars::non_empty(env, "REQUEST_METHOD").is_some() {
+            &["http_proxy"]
+        } else {
+            &["http_proxy", "HTTP_PROXY"]
+        };
         let kinds: [(&[&str], MakeProxy); 3] = [
             (&["https_proxy", "HTTPS_PROXY"], |u| {
                 reqwest::Proxy::https(u)
             }),
-            (&["http_proxy", "HTTP_PROXY"], |u| reqwest::Proxy::http(u)),
+            (http_names, |u| reqwest::Proxy::http(u)),
             (&["all_proxy", "ALL_PROXY"], |u| reqwest::Proxy::all(u)),
         ];
         for (names, make) in kinds {
@@ -214,6 +229,18 @@ mod tests {
     }
 
     #[test]
+    fn under_cgi_the_http_proxy_variable_is_ignored() {
+        let cgi = |name: &str| match name {
+            "REQUEST_METHOD" => Some("GET".to_owned()),
+            "HTTP_PROXY" => Some("http://attacker.example:8080".to_owned()),
+            _ => None,
+        };
+        assert!(NetworkOptions::default().proxies(&cgi).unwrap().is_empty());
+        let plain = |name: &str| (name == "HTTP_PROXY").then(|| "http://proxy:3128".to_owned());
+        assert_eq!(NetworkOptions::default().proxies(&plain).unwrap().len(), 1);
+    }
+
+    #[test]
     fn a_ca_bundle_without_certificates_is_refused() {
         let options = NetworkOptions {
             extra_roots: vec![b"not pem".to_vec()],
@@ -234,5 +261,9 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("alice"), "{shown}");
+        let schemeless = format!("{:?}", ProxyConfig::new("alice:s3cret@proxy.corp:3128"));
+        assert!(!schemeless.contains("s3cret"), "{schemeless}");
+        let garbage = format!("{:?}", ProxyConfig::new("::s3cret::"));
+        assert!(!garbage.contains("s3cret"), "{garbage}");
     }
 }

@@ -114,7 +114,12 @@ impl CallTransport {
         let rate_generation = learnt.acquire().await;
         let concurrency_generation = self.flow.concurrency.generation();
         // After any wait, so that what is signed is fresh when it leaves.
-        let credentials = match self.shared.credentials.get().await {
+        let credentials = match self
+            .shared
+            .credentials
+            .get(|| self.shared.clock.now())
+            .await
+        {
             Ok(credentials) => credentials,
             Err(e) => {
                 self.record().failure = Some(e);
@@ -134,6 +139,7 @@ impl CallTransport {
                 record.attempts += 1;
                 record.attempts
             };
+            let signed_with = self.shared.clock.offset();
             if let Err(e) = authenticate(&mut request, &credentials, self.shared.clock.now()) {
                 self.record().failure = Some(e);
                 return Err(Attempt::Unsendable);
@@ -166,7 +172,10 @@ impl CallTransport {
             if status == http::StatusCode::UNAUTHORIZED
                 && !signed_again
                 && credentials.ak().is_some()
-                && self.shared.clock.learn_from_refusal(&headers, &body)
+                && self
+                    .shared
+                    .clock
+                    .learn_from_refusal(&headers, &body, signed_with)
             {
                 signed_again = true;
                 continue;

@@ -80,11 +80,18 @@ impl MetadataProvider {
     pub fn with_base_url(base_url: &str) -> Result<MetadataProvider> {
         let url = url::Url::parse(base_url)
             .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .filter(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && u.username().is_empty()
+                    && u.password().is_none()
+            })
             .ok_or_else(|| {
-                Error::config(format!(
-                    "the metadata endpoint {base_url:?} is not an http:// URL with a host"
-                ))
+                // Never repeated: it could hold a password.
+                Error::config(
+                    "the metadata endpoint is not an http:// URL with a host and no user name or \
+                     password",
+                )
             })?;
         let http = reqwest::Client::builder()
             .connect_timeout(Self::DEFAULT_CONNECT_TIMEOUT)

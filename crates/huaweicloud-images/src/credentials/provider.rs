@@ -5,9 +5,14 @@
 //! SDK) remains, or less than half the credentials' lifetime for short-lived ones, so that
 //! credentials valid for 15 minutes are not fetched again on every call. One caller refreshes at a
 //! time; every other caller that needs a refresh then waits for it and uses its result, so two
-//! hundred calls at refresh time cost one request to the provider. If a refresh fails while the
-//! cached credentials are still valid, they are used (and the provider asked again at most every
-//! [`RETRY_FAILED_REFRESH_AFTER`]); credentials whose `expires_at` has passed are never used.
+//! hundred calls at refresh time cost one request to the provider. While the cached credentials
+//! are stale but still usable, the other callers use them instead of waiting; only with nothing
+//! usable cached does every caller wait, and then a failure is handed to every caller that waited
+//! for it (one request, one error). If a refresh fails while the cached credentials are still
+//! usable, they are used (and the provider asked again at most every
+//! [`RETRY_FAILED_REFRESH_AFTER`]). Credentials are not sent in the last [`SAFETY_MARGIN`] before
+//! their `expires_at` (judged by the client's signing clock, which follows the gateway's), and a
+//! provider has [`PROVIDER_TIMEOUT`] to answer.
 
 use std::fmt;
 use std::future::Future;
@@ -93,31 +98,61 @@ struct Cached {
 }
 
 impl Cached {
+    fn lifetime(&self) -> time::Duration {
+        self.credentials
+            .expires_at()
+            .map_or(time::Duration::MAX, |at| {
+                (at - self.obtained).max(time::Duration::ZERO)
+            })
+    }
+
     /// Whether they are still fresh at `now` (no refresh needed).
     fn is_fresh(&self, now: OffsetDateTime) -> bool {
         let Some(expires_at) = self.credentials.expires_at() else {
             return true;
         };
-        let lifetime = (expires_at - self.obtained).max(time::Duration::ZERO);
         let ahead = time::Duration::try_from(DEFAULT_REFRESH_AHEAD)
             .unwrap_or(time::Duration::MAX)
-            .min(lifetime / 2);
+            .min(self.lifetime() / 2);
         expires_at - now > ahead
+    }
+
+    /// Whether they may still be sent at `now`: more than [`SAFETY_MARGIN`] (or a quarter of a
+    /// shorter lifetime) before `expires_at`, so that they are still valid when they arrive.
+    fn is_usable(&self, now: OffsetDateTime) -> bool {
+        let Some(expires_at) = self.credentials.expires_at() else {
+            return true;
+        };
+        let margin = time::Duration::try_from(SAFETY_MARGIN)
+            .unwrap_or(time::Duration::MAX)
+            .min(self.lifetime() / 4);
+        expires_at - now > margin
     }
 }
 
-/// Whether `credentials` may still be sent at `now`.
-fn is_unexpired(credentials: &Credentials, now: OffsetDateTime) -> bool {
-    credentials.expires_at().is_none_or(|at| now < at)
-}
+/// How long before `expires_at` credentials stop being sent (a request signed now must still be
+/// accepted when it arrives).
+pub const SAFETY_MARGIN: Duration = Duration::from_secs(5);
+
+/// The longest a provider may take to answer; past it, the refresh fails (and the cached
+/// credentials, if still usable, are used).
+pub const PROVIDER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The credentials of one client: a provider behind a single-flight, refresh-ahead cache.
 pub(crate) struct CredentialCache {
     provider: Arc<dyn ProvideCredentials>,
     current: RwLock<Option<Cached>>,
-    /// Held by the one caller refreshing; the others wait on it, then find fresh credentials.
+    /// Held by the one caller asking the provider.
     refreshing: tokio::sync::Mutex<()>,
-    last_failure: Mutex<Option<Instant>>,
+    /// How many times the provider answered, and the last failure (with when, and at which
+    /// count): callers that waited for a failed attempt share its outcome instead of asking again.
+    outcome: Mutex<Outcome>,
+}
+
+#[derive(Default)]
+struct Outcome {
+    asked: u64,
+    failure: Option<(Instant, u64, String)>,
 }
 
 impl fmt::Debug for CredentialCache {
@@ -130,88 +165,120 @@ impl fmt::Debug for CredentialCache {
     }
 }
 
+/// The message of a provider's error, to hand to every caller that waited for it.
+fn message_of(error: &Error) -> String {
+    match error {
+        Error::Credentials(message) => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 impl CredentialCache {
     pub(crate) fn new(provider: Arc<dyn ProvideCredentials>) -> Self {
         CredentialCache {
             provider,
             current: RwLock::new(None),
             refreshing: tokio::sync::Mutex::new(()),
-            last_failure: Mutex::new(None),
+            outcome: Mutex::new(Outcome::default()),
         }
     }
 
-    fn fresh(&self, now: OffsetDateTime) -> Option<Arc<Credentials>> {
+    fn outcome(&self) -> std::sync::MutexGuard<'_, Outcome> {
+        self.outcome.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The cached credentials if `keep` says so.
+    fn cached_if(&self, keep: impl Fn(&Cached) -> bool) -> Option<Arc<Credentials>> {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
         current
             .as_ref()
-            .filter(|cached| cached.is_fresh(now))
+            .filter(|cached| keep(cached))
             .map(|cached| Arc::clone(&cached.credentials))
     }
 
-    fn cached(&self) -> Option<Arc<Credentials>> {
-        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
-        current
-            .as_ref()
-            .map(|cached| Arc::clone(&cached.credentials))
-    }
-
-    /// Credentials to sign with now: the cached ones while fresh, else the provider's new ones.
+    /// Credentials to sign with at `now` (the client's signing clock, which follows the
+    /// gateway's): the cached ones while fresh; while they are stale but still usable, the cached
+    /// ones for every caller but the one that refreshes; with nothing usable, every caller waits
+    /// for one request to the provider and shares its outcome.
     ///
     /// # Errors
-    /// The provider's error when it fails and nothing unexpired is cached;
-    /// [`Error::Credentials`] when it gives credentials that have already expired.
-    pub(crate) async fn get(&self) -> Result<Arc<Credentials>> {
-        if let Some(credentials) = self.fresh(OffsetDateTime::now_utc()) {
+    /// The provider's failure (or time-out) when nothing usable is cached; [`Error::Credentials`]
+    /// when it gives credentials that have already expired.
+    pub(crate) async fn get(&self, now: impl Fn() -> OffsetDateTime) -> Result<Arc<Credentials>> {
+        if let Some(credentials) = self.cached_if(|c| c.is_fresh(now())) {
             return Ok(credentials);
         }
-        let _refreshing = self.refreshing.lock().await;
-        // Whoever held the lock before may have refreshed already.
-        if let Some(credentials) = self.fresh(OffsetDateTime::now_utc()) {
+        let usable = self.cached_if(|c| c.is_usable(now()));
+        let asked_before = self.outcome().asked;
+        let _refreshing = match (&usable, self.refreshing.try_lock()) {
+            (_, Ok(guard)) => guard,
+            // Someone is refreshing: meanwhile the usable cached credentials do.
+            (Some(credentials), Err(_)) => return Ok(Arc::clone(credentials)),
+            (None, Err(_)) => self.refreshing.lock().await,
+        };
+        // Whoever held the lock before may have refreshed, or failed, already.
+        if let Some(credentials) = self.cached_if(|c| c.is_fresh(now())) {
             return Ok(credentials);
         }
-        let cached = self
-            .cached()
-            .filter(|c| is_unexpired(c, OffsetDateTime::now_utc()));
-        let failed_recently = self
-            .last_failure
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some_and(|at| at.elapsed() < RETRY_FAILED_REFRESH_AFTER);
-        if let (Some(credentials), true) = (&cached, failed_recently) {
-            return Ok(Arc::clone(credentials));
+        let usable = self.cached_if(|c| c.is_usable(now()));
+        {
+            let outcome = self.outcome();
+            if let Some((at, asked, message)) = &outcome.failure {
+                let shared = *asked > asked_before;
+                let recent = at.elapsed() < RETRY_FAILED_REFRESH_AFTER;
+                match &usable {
+                    Some(credentials) if recent => return Ok(Arc::clone(credentials)),
+                    None if shared => return Err(Error::credentials(message.clone())),
+                    _ => {}
+                }
+            }
         }
         tracing::debug!(provider = ?self.provider, "fetching credentials");
-        let outcome = self.provider.provide_credentials().await;
-        let now = OffsetDateTime::now_utc();
-        match outcome {
-            Ok(credentials) if is_unexpired(&credentials, now) => {
-                let credentials = Arc::new(credentials);
-                *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
-                    credentials: Arc::clone(&credentials),
-                    obtained: now,
-                });
-                *self
-                    .last_failure
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = None;
+        let fetched =
+            match tokio::time::timeout(PROVIDER_TIMEOUT, self.provider.provide_credentials()).await
+            {
+                Ok(fetched) => fetched,
+                Err(_) => Err(Error::credentials(format!(
+                    "the credentials provider {:?} did not answer within {PROVIDER_TIMEOUT:?}",
+                    self.provider
+                ))),
+            };
+        // Counted when done, so that every caller that arrived while it ran shares its outcome.
+        let asked = {
+            let mut outcome = self.outcome();
+            outcome.asked += 1;
+            outcome.asked
+        };
+        let obtained = now();
+        let fetched = fetched.and_then(|credentials| {
+            let cached = Cached {
+                credentials: Arc::new(credentials),
+                obtained,
+            };
+            if cached.is_usable(obtained) {
+                Ok(cached)
+            } else {
+                Err(Error::credentials(format!(
+                    "the credentials provider {:?} gave credentials that expire at {}, too soon \
+                     to use",
+                    self.provider,
+                    cached
+                        .credentials
+                        .expires_at()
+                        .map_or_else(String::new, |t| t.to_string())
+                )))
+            }
+        });
+        match fetched {
+            Ok(cached) => {
+                let credentials = Arc::clone(&cached.credentials);
+                *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(cached);
+                self.outcome().failure = None;
                 Ok(credentials)
             }
-            outcome => {
-                let error = match outcome {
-                    Ok(expired) => Error::credentials(format!(
-                        "the credentials provider {:?} gave credentials that expired at {}",
-                        self.provider,
-                        expired
-                            .expires_at()
-                            .map_or_else(String::new, |t| t.to_string())
-                    )),
-                    Err(error) => error,
-                };
-                *self
-                    .last_failure
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
-                match cached.filter(|c| is_unexpired(c, now)) {
+            Err(error) => {
+                self.outcome().failure = Some((Instant::now(), asked, message_of(&error)));
+                match self.cached_if(|c| c.is_usable(now())) {
                     Some(credentials) => {
                         tracing::warn!(%error, "refreshing credentials failed; using the cached ones until they expire");
                         Ok(credentials)
@@ -235,6 +302,7 @@ mod tests {
         calls: AtomicU32,
         lifetime: time::Duration,
         failing: std::sync::atomic::AtomicBool,
+        hang_after_first: std::sync::atomic::AtomicBool,
     }
 
     impl Counting {
@@ -243,6 +311,7 @@ mod tests {
                 calls: AtomicU32::new(0),
                 lifetime,
                 failing: false.into(),
+                hang_after_first: false.into(),
             })
         }
     }
@@ -251,6 +320,9 @@ mod tests {
         fn provide_credentials(&self) -> CredentialsFuture<'_> {
             Box::pin(async move {
                 let n = self.calls.fetch_add(1, Ordering::SeqCst);
+                if n > 0 && self.hang_after_first.load(Ordering::SeqCst) {
+                    std::future::pending::<()>().await;
+                }
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 if self.failing.load(Ordering::SeqCst) {
                     return Err(Error::credentials("down"));
@@ -268,7 +340,12 @@ mod tests {
         let cache = Arc::new(CredentialCache::new(provider.clone()));
         let calls = (0..200).map(|_| {
             let cache = Arc::clone(&cache);
-            tokio::spawn(async move { cache.get().await.map(|c| c.ak().map(str::to_owned)) })
+            tokio::spawn(async move {
+                cache
+                    .get(OffsetDateTime::now_utc)
+                    .await
+                    .map(|c| c.ak().map(str::to_owned))
+            })
         });
         for call in futures::future::join_all(calls).await {
             assert_eq!(call.unwrap().unwrap().as_deref(), Some("AK0"));
@@ -280,37 +357,119 @@ mod tests {
     async fn short_lived_credentials_are_refreshed_at_half_their_life_not_on_every_call() {
         let provider = Counting::new(time::Duration::milliseconds(400));
         let cache = CredentialCache::new(provider.clone());
-        assert_eq!(cache.get().await.unwrap().ak(), Some("AK0"));
-        assert_eq!(cache.get().await.unwrap().ak(), Some("AK0"), "still fresh");
+        assert_eq!(
+            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            Some("AK0")
+        );
+        assert_eq!(
+            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            Some("AK0"),
+            "still fresh"
+        );
         assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
         tokio::time::sleep(Duration::from_millis(250)).await;
-        assert_eq!(cache.get().await.unwrap().ak(), Some("AK1"), "past half");
+        assert_eq!(
+            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            Some("AK1"),
+            "past half"
+        );
     }
 
     #[tokio::test]
     async fn a_failed_refresh_keeps_valid_credentials_and_never_expired_ones() {
         let provider = Counting::new(time::Duration::milliseconds(600));
         let cache = CredentialCache::new(provider.clone());
-        cache.get().await.unwrap();
+        cache.get(OffsetDateTime::now_utc).await.unwrap();
         provider.failing.store(true, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(350)).await;
-        assert_eq!(cache.get().await.unwrap().ak(), Some("AK0"), "still valid");
+        assert_eq!(
+            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            Some("AK0"),
+            "still valid"
+        );
         let asked = provider.calls.load(Ordering::SeqCst);
-        assert_eq!(cache.get().await.unwrap().ak(), Some("AK0"));
+        assert_eq!(
+            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            Some("AK0")
+        );
         assert_eq!(
             provider.calls.load(Ordering::SeqCst),
             asked,
             "not asked again at once"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let error = cache.get().await.unwrap_err();
+        let error = cache.get(OffsetDateTime::now_utc).await.unwrap_err();
         assert!(matches!(error, Error::Credentials(_)), "{error}");
     }
 
     #[tokio::test]
     async fn expired_credentials_from_the_provider_are_refused() {
         let provider = Counting::new(time::Duration::seconds(-1));
-        let error = CredentialCache::new(provider).get().await.unwrap_err();
-        assert!(error.to_string().contains("expired"), "{error}");
+        let error = CredentialCache::new(provider)
+            .get(OffsetDateTime::now_utc)
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("too soon"), "{error}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn callers_waiting_for_a_failed_fetch_share_its_failure() {
+        let provider = Counting::new(time::Duration::hours(6));
+        provider.failing.store(true, Ordering::SeqCst);
+        let cache = Arc::new(CredentialCache::new(provider.clone()));
+        let calls = (0..200).map(|_| {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move { cache.get(OffsetDateTime::now_utc).await.is_err() })
+        });
+        for failed in futures::future::join_all(calls).await {
+            assert!(failed.unwrap());
+        }
+        assert_eq!(
+            provider.calls.load(Ordering::SeqCst),
+            1,
+            "one request, one error"
+        );
+        // A later call asks again (the source may be back).
+        assert!(cache.get(OffsetDateTime::now_utc).await.is_err());
+        assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_hanging_refresh_blocks_no_one_while_the_cached_credentials_are_usable() {
+        let provider = Counting::new(time::Duration::milliseconds(400));
+        provider.hang_after_first.store(true, Ordering::SeqCst);
+        let cache = Arc::new(CredentialCache::new(provider.clone()));
+        cache.get(OffsetDateTime::now_utc).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let refresher = {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move { cache.get(OffsetDateTime::now_utc).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let meanwhile = tokio::time::timeout(
+            Duration::from_millis(50),
+            cache.get(OffsetDateTime::now_utc),
+        )
+        .await
+        .expect("not blocked by the refresh")
+        .unwrap();
+        assert_eq!(meanwhile.ak(), Some("AK0"));
+        refresher.abort();
+    }
+
+    #[tokio::test]
+    async fn expiry_is_judged_by_the_signing_clock() {
+        let provider = Counting::new(time::Duration::hours(1));
+        let cache = CredentialCache::new(provider.clone());
+        cache.get(OffsetDateTime::now_utc).await.unwrap();
+        // The gateway's clock is two hours ahead: these credentials are expired there.
+        let ahead = || OffsetDateTime::now_utc() + time::Duration::hours(2);
+        let error = cache.get(ahead).await.unwrap_err();
+        assert!(error.to_string().contains("too soon"), "{error}");
+        assert_eq!(
+            provider.calls.load(Ordering::SeqCst),
+            2,
+            "asked again, never sent expired"
+        );
     }
 }

@@ -48,20 +48,25 @@ impl RegionsFile {
         RegionsFile::read(&path).map(Some)
     }
 
-    /// Reads and checks the file at `path`.
+    /// Reads and checks the file at `path` (a regular file of at most 4 MiB).
     pub(crate) fn read(path: &Path) -> Result<RegionsFile> {
+        use std::io::Read;
         let shown = path.display();
         let fail = |what: String| Error::config(format!("regions file {shown}: {what}"));
-        let size = std::fs::metadata(path)
-            .map_err(|e| fail(format!("cannot be read ({e})")))?
-            .len();
-        if size > MAX_FILE_SIZE {
-            return Err(fail(format!(
-                "is {size} bytes, larger than {MAX_FILE_SIZE}"
-            )));
+        let metadata =
+            std::fs::metadata(path).map_err(|e| fail(format!("cannot be read ({e})")))?;
+        // A device or a pipe could never end (or never start).
+        if !metadata.is_file() {
+            return Err(fail("is not a regular file".into()));
         }
-        let text = std::fs::read_to_string(path)
+        let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot be read ({e})")))?;
+        let mut text = String::new();
+        file.take(MAX_FILE_SIZE + 1)
+            .read_to_string(&mut text)
             .map_err(|e| fail(format!("cannot be read as UTF-8 text ({e})")))?;
+        if text.len() as u64 > MAX_FILE_SIZE {
+            return Err(fail(format!("is larger than {MAX_FILE_SIZE} bytes")));
+        }
         RegionsFile::parse(&text, path)
     }
 
@@ -75,50 +80,39 @@ impl RegionsFile {
             Value::Null => serde_yaml::Mapping::new(),
             _ => return Err(fail("must map service names to lists of regions".into())),
         };
-        let mut entries = Vec::new();
+        let mut entries: Vec<(String, String, String)> = Vec::new();
         for (name, list) in services {
             let Value::String(name) = name else {
                 return Err(fail("a service name is not a string".into()));
             };
+            // Other SDKs' services are their business: like the official SDKs, entries of theirs
+            // that are not usable are skipped; entries of the services this crate calls must be.
             let ours = Service::ALL
                 .iter()
                 .any(|s| s.env_name().eq_ignore_ascii_case(&name));
             let Value::Sequence(list) = list else {
-                return Err(fail(format!(
-                    "{name}: must be a list of {{id, endpoint}} entries"
-                )));
+                if ours {
+                    return Err(fail(format!(
+                        "{name}: must be a list of {{id, endpoint}} entries"
+                    )));
+                }
+                continue;
             };
             for (index, entry) in list.iter().enumerate() {
                 let at = format!("{name} entry {}", index + 1);
-                let field = |key: &str| entry.get(key);
-                let Some(Value::String(id)) = field("id") else {
-                    return Err(fail(format!("{at}: has no string `id`")));
-                };
-                let endpoint = match (field("endpoint"), field("endpoints")) {
-                    (Some(Value::String(url)), None) => url.clone(),
-                    (None, Some(Value::Sequence(urls))) => match urls.first() {
-                        Some(Value::String(url))
-                            if urls.iter().all(|u| matches!(u, Value::String(_))) =>
-                        {
-                            url.clone()
-                        }
-                        _ => {
-                            return Err(fail(format!(
-                                "{at} ({id}): `endpoints` must be a non-empty list of URLs"
-                            )));
-                        }
-                    },
-                    _ => {
-                        return Err(fail(format!(
-                            "{at} ({id}): needs exactly one of `endpoint` (a URL) or `endpoints` \
-                             (a list of URLs)"
-                        )));
+                match entry_of(entry, &at) {
+                    Ok((id, endpoint)) if ours => {
+                        let what = format!("regions file {shown}: {at} ({id})");
+                        let url = parse_override(&endpoint, &what)?;
+                        let name = name.to_ascii_uppercase();
+                        // A later entry for the same region replaces an earlier one (as in the
+                        // official SDKs).
+                        entries.retain(|(n, i, _)| !(n == &name && i == &id));
+                        entries.push((name, id, url));
                     }
-                };
-                if ours {
-                    let what = format!("regions file {shown}: {at} ({id})");
-                    let url = parse_override(&endpoint, &what)?;
-                    entries.push((name.to_ascii_uppercase(), id.clone(), url));
+                    Ok(_) => {}
+                    Err(what) if ours => return Err(fail(what)),
+                    Err(what) => tracing::debug!(file = %shown, "skipped: {what}"),
                 }
             }
         }
@@ -139,6 +133,28 @@ impl RegionsFile {
     /// Where the file is.
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// The `(id, endpoint)` of one entry, or what is wrong with it.
+fn entry_of(entry: &Value, at: &str) -> std::result::Result<(String, String), String> {
+    let field = |key: &str| entry.get(key);
+    let Some(Value::String(id)) = field("id") else {
+        return Err(format!("{at}: has no string `id`"));
+    };
+    match (field("endpoint"), field("endpoints")) {
+        (Some(Value::String(url)), None) => Ok((id.clone(), url.clone())),
+        (None, Some(Value::Sequence(urls))) => match urls.first() {
+            Some(Value::String(url)) if urls.iter().all(|u| matches!(u, Value::String(_))) => {
+                Ok((id.clone(), url.clone()))
+            }
+            _ => Err(format!(
+                "{at} ({id}): `endpoints` must be a non-empty list of URLs"
+            )),
+        },
+        _ => Err(format!(
+            "{at} ({id}): needs exactly one of `endpoint` (a URL) or `endpoints` (a list of URLs)"
+        )),
     }
 }
 
@@ -179,7 +195,10 @@ mod tests {
                 "WORKSPACEAPP:\n  - endpoint: https://a\n",
                 "WORKSPACEAPP entry 1: has no string `id`",
             ),
-            ("ECS:\n  - id: r\n", "ECS entry 1 (r): needs exactly one"),
+            (
+                "WORKSPACE:\n  - id: r\n",
+                "WORKSPACE entry 1 (r): needs exactly one",
+            ),
             (
                 "WORKSPACEAPP:\n  - id: r\n    endpoints: []\n",
                 "non-empty list",
@@ -194,6 +213,29 @@ mod tests {
             assert!(error.contains("/x/regions.yaml"), "{error}");
             assert!(error.contains(expected), "{text:?}: {error}");
         }
+    }
+
+    #[test]
+    fn other_services_are_lenient_and_a_later_entry_wins() {
+        let file = parse(
+            "ECS:\n  - id: x\n    endpoint: https://a\n    endpoints: [https://a]\n  - nonsense\n\
+             OBS: 7\n\
+             WORKSPACEAPP:\n  - id: cn-north-4\n    endpoint: https://first\n  \
+             - id: cn-north-4\n    endpoint: https://second\n",
+        )
+        .unwrap();
+        assert_eq!(
+            file.endpoint(Service::WorkspaceApp, &Region::CN_NORTH_4),
+            Some("https://second")
+        );
+    }
+
+    #[test]
+    fn a_regions_file_that_is_not_a_regular_file_is_refused() {
+        let error = RegionsFile::read(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("not a regular file"), "{error}");
     }
 
     #[test]
