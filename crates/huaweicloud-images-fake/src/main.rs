@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use huaweicloud_images_fake::{FakeConfig, FakeServer, FaultSpec, Throttle};
+use huaweicloud_images_fake::{FakeConfig, FakeServer, FaultSpec, Throttle, TlsIdentity};
 use serde::Deserialize;
 
 /// Offline fake of the Huawei Cloud WorkspaceApp, Workspace and ModelArts image APIs (every
@@ -87,6 +87,21 @@ struct Args {
     /// total-off-by (by); when: next=N, rate=P, always (default); which: op=NAME.
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<String>,
+    /// How long the metadata service's temporary credentials live, in milliseconds (default
+    /// 21600000, six hours).
+    #[arg(long)]
+    temporary_credential_lifetime_ms: Option<u64>,
+    /// How many seconds the gateway's clock is ahead of this machine's (negative: behind).
+    #[arg(long, allow_negative_numbers = true)]
+    clock_offset_secs: Option<i64>,
+    /// A project IAM names for a region, REGION:PROJECT_ID (repeatable; default: every region has
+    /// the one project).
+    #[arg(long = "iam-project", value_name = "REGION:PROJECT_ID")]
+    iam_projects: Vec<String>,
+    /// Serve HTTPS with the built-in test certificate for localhost and 127.0.0.1 (signed by the
+    /// test CA in the crate's tls/ca.pem).
+    #[arg(long)]
+    tls: bool,
     /// Stop after this many seconds.
     #[arg(long)]
     exit_after: Option<u64>,
@@ -119,6 +134,12 @@ struct FileConfig {
     throttle: Option<String>,
     #[serde(default)]
     faults: Vec<String>,
+    temporary_credential_lifetime_ms: Option<u64>,
+    clock_offset_secs: Option<i64>,
+    #[serde(default)]
+    iam_projects: Vec<String>,
+    #[serde(default)]
+    tls: bool,
     exit_after: Option<u64>,
 }
 
@@ -153,6 +174,12 @@ fn merged(mut args: Args) -> Result<Args, String> {
     let mut faults = file.faults;
     faults.append(&mut args.faults);
     args.faults = faults;
+    args.temporary_credential_lifetime_ms = args
+        .temporary_credential_lifetime_ms
+        .or(file.temporary_credential_lifetime_ms);
+    args.clock_offset_secs = args.clock_offset_secs.or(file.clock_offset_secs);
+    args.iam_projects.extend(file.iam_projects);
+    args.tls |= file.tls;
     args.exit_after = args.exit_after.or(file.exit_after);
     Ok(args)
 }
@@ -174,8 +201,28 @@ fn config(args: &Args) -> Result<FakeConfig, String> {
             .request_log_capacity
             .unwrap_or(defaults.request_log_capacity),
         latency: Duration::from_millis(args.latency_ms.unwrap_or(0)),
+        temporary_credential_lifetime: args.temporary_credential_lifetime_ms.map_or(
+            defaults.temporary_credential_lifetime,
+            Duration::from_millis,
+        ),
+        clock_offset_secs: args.clock_offset_secs.unwrap_or(0),
         ..FakeConfig::default()
     };
+    if config.temporary_credential_lifetime.is_zero()
+        || config.temporary_credential_lifetime > Duration::from_secs(7 * 24 * 3600)
+    {
+        return Err("--temporary-credential-lifetime-ms must be 1 to 604800000".to_owned());
+    }
+    if config.clock_offset_secs.unsigned_abs() > 10 * 365 * 24 * 3600 {
+        return Err("--clock-offset-secs must be within ten years".to_owned());
+    }
+    for pair in &args.iam_projects {
+        let (region, id) = pair
+            .split_once(':')
+            .filter(|(region, id)| !region.is_empty() && !id.is_empty())
+            .ok_or_else(|| format!("--iam-project {pair}: expected REGION:PROJECT_ID"))?;
+        config.iam_projects.push((region.to_owned(), id.to_owned()));
+    }
     let mut credentials = Vec::new();
     if let (Some(ak), Some(sk)) = (&args.ak, &args.sk) {
         credentials.push((ak.clone(), sk.clone()));
@@ -259,7 +306,12 @@ async fn main() -> ExitCode {
         }
     };
     let port = args.port.unwrap_or(0);
-    let server = match FakeServer::start_on(config, port).await {
+    let started = if args.tls {
+        FakeServer::start_tls_on(config, port, &TlsIdentity::test_localhost()).await
+    } else {
+        FakeServer::start_on(config, port).await
+    };
+    let server = match started {
         Ok(server) => server,
         Err(error) => {
             eprintln!("cannot start the fake on 127.0.0.1:{port}: {error}");
@@ -330,6 +382,28 @@ mod tests {
         assert!(config_error(&bad).contains("teapot"));
         let bad = Args::parse_from(["fake", "--throttle", "fast"]);
         assert!(config_error(&bad).contains("RATE:BURST"));
+        let identity = Args::parse_from([
+            "fake",
+            "--temporary-credential-lifetime-ms",
+            "2000",
+            "--clock-offset-secs",
+            "-600",
+            "--iam-project",
+            "cn-north-4:aaaa1111",
+            "--iam-project",
+            "cn-north-4:bbbb2222",
+        ]);
+        let config = super::config(&identity).unwrap();
+        assert_eq!(
+            config.temporary_credential_lifetime,
+            Duration::from_millis(2000)
+        );
+        assert_eq!(config.clock_offset_secs, -600);
+        assert_eq!(config.iam_projects.len(), 2);
+        let bad = Args::parse_from(["fake", "--iam-project", "nocolon"]);
+        assert!(config_error(&bad).contains("REGION:PROJECT_ID"));
+        let bad = Args::parse_from(["fake", "--temporary-credential-lifetime-ms", "0"]);
+        assert!(config_error(&bad).contains("lifetime"));
         // Parsed but not usable: refused, not silently dropped (no throttling at all).
         for throttle in ["0:10", "-5:10", "NaN:10", "1e-300:0", "20:-1e21"] {
             let bad = Args::parse_from(["fake".to_owned(), format!("--throttle={throttle}")]);

@@ -79,7 +79,16 @@ impl FakeServer {
     /// [`TlsIdentity::test_localhost`] for one signed by [`TEST_CA_PEM`]). A
     /// [`Fault::ConnectionReset`] closes the connection with a TLS close, not a TCP reset.
     pub async fn start_tls(config: FakeConfig, identity: &TlsIdentity) -> io::Result<FakeServer> {
-        FakeServer::start_with(config, 0, Some(identity.acceptor()?)).await
+        FakeServer::start_tls_on(config, 0, identity).await
+    }
+
+    /// [`FakeServer::start_tls`] on `127.0.0.1:port` (`0` picks a free port).
+    pub async fn start_tls_on(
+        config: FakeConfig,
+        port: u16,
+        identity: &TlsIdentity,
+    ) -> io::Result<FakeServer> {
+        FakeServer::start_with(config, port, Some(identity.acceptor()?)).await
     }
 
     async fn start_with(

@@ -284,6 +284,10 @@ fn bad_settings_are_refused_with_exit_code_2() {
         "--include-unknown-fields",
         "--max-clock-skew-secs",
         "--request-log-capacity",
+        "--temporary-credential-lifetime-ms",
+        "--clock-offset-secs",
+        "--iam-project",
+        "--tls",
     ] {
         assert!(help.contains(flag), "--help documents {flag}");
     }
@@ -379,4 +383,27 @@ async fn a_reset_puts_the_gateway_clock_back() {
     );
     assert_eq!(fake.control("POST", "/reset", None).await.0, 204);
     assert!(off_by(date().await) < 60, "back on time after a reset");
+}
+
+#[tokio::test]
+async fn with_tls_the_binary_serves_https_signed_by_the_test_ca() {
+    let fake = spawn("tls", &["--tls"]);
+    let url = fake.url.replace("http://", "https://");
+    let ca =
+        reqwest::Certificate::from_pem(huaweicloud_images_fake::TEST_CA_PEM.as_bytes()).unwrap();
+    let trusting = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .unwrap();
+    let health = trusting
+        .get(format!("{url}/__fake/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let plain = common::client()
+        .get(format!("{url}/__fake/health"))
+        .send()
+        .await;
+    assert!(plain.is_err(), "not trusted without the test CA");
 }
