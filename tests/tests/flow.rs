@@ -176,3 +176,75 @@ async fn calls_outside_listings_do_not_grow_the_listing_concurrency() {
     // may be in flight: the next listing still starts at 4.
     assert_eq!(client.flow_state(Service::WorkspaceApp).concurrency, 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_under_a_bucket_sends_no_more_than_the_bucket_and_the_budget_allow() {
+    const COST: u32 = 5;
+    // A budget of one retry with nothing else holding retries back (no learnt rate, 16 pages in
+    // flight: the listing then ends with the 429), and the defaults (it must complete).
+    for (capacity, alone) in [(5, true), (500, false)] {
+        let fake = throttled(20.0, 10.0, 300).await;
+        let client = builder(&fake)
+            .retry(
+                fast_retry().with_max_attempts(8).with_retry_budget(
+                    RetryBudget::default()
+                        .with_capacity(capacity)
+                        .with_retry_cost(COST),
+                ),
+            )
+            .flow(FlowPolicy::default().with_adaptive_rate(!alone))
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let outcome = client.image_servers().list().paginate().page_size(10);
+        let outcome = if alone {
+            outcome.concurrency(16)
+        } else {
+            outcome
+        }
+        .collect_all()
+        .await;
+        let elapsed = started.elapsed().as_secs_f64();
+        let requests = fake.requests();
+        // What the bucket let through: its burst, then its rate.
+        let passed = requests.iter().filter(|r| r.status == Some(200)).count();
+        assert!(
+            passed as f64 <= 10.0 + 20.0 * elapsed + 1.0,
+            "{passed} in {elapsed:.2} s"
+        );
+        // Every request beyond one per page was a retry the budget paid for; a retry refused
+        // again spent its cost for good, and the budget only ever had its capacity plus one token
+        // per first-try success to spend.
+        let mut by_page: std::collections::BTreeMap<Option<String>, Vec<Option<u16>>> =
+            std::collections::BTreeMap::new();
+        for request in &requests {
+            by_page
+                .entry(request.query.clone())
+                .or_default()
+                .push(request.status);
+        }
+        let first_try_successes = by_page
+            .values()
+            .filter(|statuses| statuses.first() == Some(&Some(200)))
+            .count() as u32;
+        let forfeited: u32 = by_page
+            .values()
+            .map(|statuses| statuses.iter().skip(1).filter(|s| **s == Some(429)).count() as u32)
+            .sum();
+        eprintln!(
+            "capacity {capacity}: {} requests, {passed} passed, {forfeited} retries refused again, \
+             {first_try_successes} first-try successes, {:?}",
+            requests.len(),
+            outcome.as_ref().map(Vec::len).map_err(ToString::to_string)
+        );
+        assert!(
+            forfeited * COST <= capacity + first_try_successes,
+            "{forfeited} retries refused again: more than the budget allowed"
+        );
+        match outcome {
+            Ok(items) => assert_eq!(items.len(), 300),
+            Err(error) if alone => assert_eq!(error.status(), Some(429), "{error}"),
+            Err(error) => panic!("the default budget carries the listing through: {error}"),
+        }
+    }
+}
