@@ -249,12 +249,9 @@ pub(crate) async fn projects(State(state): State<SharedState>, request: Request)
         )
         .into_response();
     }
-    let name = parts.uri.query().and_then(|query| {
-        url_form_pairs(query)
-            .into_iter()
-            .find(|(key, _)| key == "name")
-            .map(|(_, value)| value)
-    });
+    let name = axum::extract::Query::<ProjectsQuery>::try_from_uri(&parts.uri)
+        .ok()
+        .and_then(|axum::extract::Query(query)| query.name);
     let projects: Vec<_> = state
         .iam_projects(name.as_deref())
         .into_iter()
@@ -265,19 +262,8 @@ pub(crate) async fn projects(State(state): State<SharedState>, request: Request)
     axum::Json(json!({"projects": projects, "links": {"self": "/v3/projects"}})).into_response()
 }
 
-/// `key=value` pairs of a query, percent-decoded.
-fn url_form_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter_map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8()
-                    .ok()
-                    .map(|v| v.into_owned())
-            };
-            Some((decode(key)?, decode(value)?))
-        })
-        .collect()
+/// The query of `GET /v3/projects`.
+#[derive(serde::Deserialize)]
+struct ProjectsQuery {
+    name: Option<String>,
 }

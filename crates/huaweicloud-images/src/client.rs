@@ -227,6 +227,7 @@ impl Client {
             record: Arc::clone(&record),
             operation,
             flow: Arc::clone(self.flow(operation.service)),
+            learnt: self.flow(operation.service).learnt_rate(operation.name),
             project_id: self.project().await?.1.clone(),
         };
         let span = tracing::info_span!(

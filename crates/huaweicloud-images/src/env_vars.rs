@@ -5,6 +5,13 @@
 //! so tests and embedding applications can supply their own; [`process_env`] is the one that
 //! reads the process environment.
 
+/// The variable holding the home directory, as the official SDK reads it (for
+/// `~/.huaweicloud/credentials` and `~/.huaweicloud/regions.yaml`).
+#[cfg(windows)]
+pub(crate) const HOME_VARIABLE: &str = "USERPROFILE";
+#[cfg(not(windows))]
+pub(crate) const HOME_VARIABLE: &str = "HOME";
+
 /// Reads a variable of the process environment.
 ///
 /// An unset or empty variable is `None`. A value that is not valid Unicode is also `None`, with a

@@ -118,9 +118,8 @@ fn first_set(env: &dyn Fn(&str) -> Option<String>, names: &[&str]) -> Option<(St
     })
 }
 
-fn proxy_error(what: &str, error: &reqwest::Error) -> Error {
-    // reqwest's message may quote the URL, which may hold a password: name the source only.
-    let _ = error;
+/// reqwest's message may quote the URL, which may hold a password: the error names the source only.
+fn proxy_error(what: &str) -> Error {
     Error::config(format!(
         "{what} is not a usable proxy URL (expected http://[user:password@]host:port)"
     ))
@@ -173,7 +172,7 @@ impl NetworkOptions {
     fn proxies(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<reqwest::Proxy>> {
         if let Some(config) = &self.proxy {
             let mut proxy = reqwest::Proxy::all(config.url.as_str())
-                .map_err(|e| proxy_error("ClientBuilder::proxy", &e))?;
+                .map_err(|_| proxy_error("ClientBuilder::proxy"))?;
             if let Some((user, password)) = &config.credentials {
                 proxy = proxy.basic_auth(user, password.expose_secret());
             }
@@ -198,7 +197,7 @@ impl NetworkOptions {
         ];
         for (names, make) in kinds {
             if let Some((name, url)) = first_set(env, names) {
-                let proxy = make(&url).map_err(|e| proxy_error(&name, &e))?;
+                let proxy = make(&url).map_err(|_| proxy_error(&name))?;
                 tracing::debug!(variable = name, "using a proxy from the environment");
                 proxies.push(proxy.no_proxy(no_proxy_list(no_proxy.as_deref())));
             }

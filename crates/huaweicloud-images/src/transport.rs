@@ -67,6 +67,8 @@ pub(crate) struct CallTransport {
     pub(crate) operation: &'static Operation,
     /// The client's flow toward the operation's service.
     pub(crate) flow: Arc<ServiceFlow>,
+    /// The operation's learnt rate (from `flow`, looked up once per call).
+    pub(crate) learnt: Arc<crate::flow::RateLimiter>,
     /// `X-Project-Id`.
     pub(crate) project_id: HeaderValue,
 }
@@ -110,7 +112,7 @@ impl CallTransport {
     ) -> Result<http::Response<Bytes>, Attempt> {
         // The client's pace toward the service: the rate limit waits here.
         self.flow.fixed.acquire().await;
-        let learnt = self.flow.learnt_rate(self.operation.name);
+        let learnt = &self.learnt;
         let rate_generation = learnt.acquire().await;
         let concurrency_generation = self.flow.concurrency.generation();
         // After any wait, so that what is signed is fresh when it leaves.

@@ -12,11 +12,7 @@ use crate::{Error, Result};
 /// The profile section the official SDK reads for project-scoped ("basic") credentials.
 const SECTION: &str = "basic";
 
-/// The variable holding the home directory, as the official SDK reads it.
-#[cfg(windows)]
-pub(super) const HOME_VARIABLE: &str = "USERPROFILE";
-#[cfg(not(windows))]
-pub(super) const HOME_VARIABLE: &str = "HOME";
+pub(super) use crate::env_vars::HOME_VARIABLE;
 
 impl Credentials {
     /// Credentials and project id from the `[basic]` section of the profile file at `path`.

@@ -16,10 +16,7 @@ use crate::{Error, Result};
 /// The official environment variable naming the regions file.
 pub const REGIONS_FILE_VARIABLE: &str = "HUAWEICLOUD_SDK_REGIONS_FILE";
 
-#[cfg(windows)]
-const HOME_VARIABLE: &str = "USERPROFILE";
-#[cfg(not(windows))]
-const HOME_VARIABLE: &str = "HOME";
+use crate::env_vars::HOME_VARIABLE;
 
 /// The largest regions file read (a file this large is not a regions file).
 const MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
