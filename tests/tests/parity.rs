@@ -454,6 +454,78 @@ async fn a_gateway_clock_ten_minutes_off_costs_one_extra_request_once() {
     assert_eq!(fake.requests().len(), 2);
 }
 
+/// Issue 16, item 1: a gateway whose clock is a day ahead for one call must not lock a client
+/// with temporary credentials out once its clock is right again.
+#[tokio::test]
+async fn a_gateway_clock_a_day_off_for_one_call_does_not_lock_the_client_out() {
+    let fake = start(FakeConfig {
+        max_clock_skew: Duration::from_secs(5 * 60),
+        temporary_credential_lifetime: Duration::from_secs(6 * 3600),
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = metadata_client(&fake).build().unwrap();
+    client.image_servers().get(SERVER_ID).await.unwrap();
+
+    // A day ahead, six-hour credentials are expired there: that call fails, whatever the clock.
+    fake.set_clock_offset(24 * 3600);
+    fake.clear_requests();
+    let error = client.image_servers().get(SERVER_ID).await.unwrap_err();
+    assert_eq!(error.status(), Some(401), "{error}");
+    let statuses: Vec<_> = api_requests(&fake).iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [Some(401), Some(401)],
+        "refused, signed with its time once"
+    );
+    assert!(
+        client.clock_offset().whole_seconds().abs() <= 2,
+        "an offset the gateway never let through is not kept: {}",
+        client.clock_offset()
+    );
+
+    fake.set_clock_offset(0);
+    fake.clear_requests();
+    client
+        .image_servers()
+        .get(SERVER_ID)
+        .await
+        .expect("the client is not locked out");
+    assert_eq!(api_requests(&fake).len(), 1);
+}
+
+/// An offset the gateway did confirm, and that later turns wrong, is taught again.
+#[tokio::test]
+async fn an_offset_kept_from_a_gateway_a_day_off_is_corrected_when_its_clock_is_right() {
+    let fake = start(FakeConfig {
+        max_clock_skew: Duration::from_secs(5 * 60),
+        clock_offset_secs: 24 * 3600,
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = common::client(&fake);
+    client.image_servers().get(SERVER_ID).await.unwrap();
+    assert!(client.clock_offset().whole_seconds() > 23 * 3600);
+
+    fake.set_clock_offset(0);
+    fake.clear_requests();
+    client.image_servers().get(SERVER_ID).await.unwrap();
+    let statuses: Vec<_> = api_requests(&fake).iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [Some(401), Some(200)],
+        "taught again by the refusal"
+    );
+    assert!(client.clock_offset().whole_seconds().abs() <= 2);
+    fake.clear_requests();
+    client.images().list().send().await.unwrap();
+    assert_eq!(
+        api_requests(&fake).len(),
+        1,
+        "signed right the first time again"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_in_flight_together_all_recover_from_a_skewed_clock() {
     let fake = start(FakeConfig {

@@ -1,10 +1,13 @@
 //! The time requests are signed with: this machine's clock plus an offset learnt from the gateway.
 //!
 //! The API gateway refuses a signature whose `X-Sdk-Date` is too far from its own time (401,
-//! `APIGW.0303`). When it does, its `Date` header says what time it is there: the offset is kept
-//! for the client (every later request is signed with it, at no extra cost), and the refused
-//! request is signed again once. A second refusal in the same attempt is final, so this never
-//! loops.
+//! `APIGW.0303`). When it does, its `Date` header says what time it is there, and the refused
+//! request is signed again once with that time: a *trial* of the offset the `Date` shows. The
+//! offset is kept for the client (every later request is signed with it, at no extra cost) only
+//! once the gateway has accepted a request signed with it, so one broken or passing `Date` (a
+//! gateway whose clock was a day off for a moment) is never believed on its own word, and an
+//! offset that later turns wrong is corrected the same way: the next refusal's `Date` is tried,
+//! and kept once accepted. A second refusal in the same attempt is final, so this never loops.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -16,7 +19,7 @@ pub(crate) const CLOCK_SKEW_CODE: &str = "APIGW.0303";
 
 /// Offsets under this are not worth a second request (the `Date` header has whole seconds).
 const NEGLIGIBLE_SECS: i64 = 2;
-/// The largest offset kept (a day): a `Date` further off is a broken header, not a clock.
+/// The largest offset tried (a day): a `Date` further off is a broken header, not a clock.
 const MAX_OFFSET_SECS: i64 = 24 * 3600;
 
 /// One client's signing clock.
@@ -26,31 +29,23 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    /// The time to sign with.
-    pub(crate) fn now(&self) -> OffsetDateTime {
-        let offset = time::Duration::seconds(self.offset_secs.load(Ordering::Relaxed));
-        OffsetDateTime::now_utc()
-            .checked_add(offset)
-            .unwrap_or_else(OffsetDateTime::now_utc)
-    }
-
-    /// How far the gateway's clock is from this machine's, as learnt so far.
+    /// How far the gateway's clock is from this machine's, as confirmed so far.
     pub(crate) fn offset(&self) -> time::Duration {
         time::Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
     }
 
     /// After a 401 to a request signed with offset `signed_with`: when `body` is the gateway's
-    /// clock-skew refusal and `headers` carry a `Date`, keeps the offset that `Date` shows, and
-    /// says whether it differs from `signed_with` (the request is then worth signing again). So
-    /// every call in flight when the offset was learnt signs again, not only the first to hear.
-    pub(crate) fn learn_from_refusal(
+    /// clock-skew refusal and `headers` carry a `Date`, the offset that `Date` shows (at most a
+    /// day either way), to sign the request again with, if it differs from `signed_with`. It is
+    /// not kept: [`Clock::confirm`] keeps it once the gateway accepts a request signed with it.
+    pub(crate) fn trial_after_refusal(
         &self,
         headers: &HeaderMap,
         body: &[u8],
         signed_with: time::Duration,
-    ) -> bool {
+    ) -> Option<time::Duration> {
         if !is_clock_skew_refusal(body) {
-            return false;
+            return None;
         }
         let Some(server) = headers
             .get(http::header::DATE)
@@ -58,29 +53,43 @@ impl Clock {
             .and_then(|v| httpdate::parse_http_date(v).ok())
         else {
             tracing::debug!("clock-skew refusal without a usable Date header");
-            return false;
+            return None;
         };
         let server = OffsetDateTime::from(server);
         let offset = (server - OffsetDateTime::now_utc())
             .whole_seconds()
             .clamp(-MAX_OFFSET_SECS, MAX_OFFSET_SECS);
-        let previous = self.offset_secs.swap(offset, Ordering::Relaxed);
         if (offset - signed_with.whole_seconds()).abs() < NEGLIGIBLE_SECS {
-            return false;
+            return None;
         }
-        if previous == offset {
-            return true;
-        }
-        tracing::info!(
+        tracing::debug!(
             offset_secs = offset,
-            "the gateway's clock differs from this machine's: signing with its time from now on"
+            "the gateway refused the request time; signing again with its clock"
         );
-        true
+        Some(time::Duration::seconds(offset))
+    }
+
+    /// The gateway let a request signed with `offset` after a refusal through its authentication
+    /// (an answer that is neither a 401 nor a 5xx): sign with it from now on.
+    pub(crate) fn confirm(&self, offset: time::Duration) {
+        let seconds = offset.whole_seconds();
+        if self.offset_secs.swap(seconds, Ordering::Relaxed) != seconds {
+            tracing::info!(
+                offset_secs = seconds,
+                "the gateway's clock differs from this machine's: signing with its time from now on"
+            );
+        }
     }
 }
 
+/// This machine's time plus `offset`.
+pub(crate) fn at_offset(offset: time::Duration) -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.checked_add(offset).unwrap_or(now)
+}
+
 /// Whether an error body carries [`CLOCK_SKEW_CODE`] (as `error_code` or `code`).
-fn is_clock_skew_refusal(body: &[u8]) -> bool {
+pub(crate) fn is_clock_skew_refusal(body: &[u8]) -> bool {
     #[derive(serde::Deserialize)]
     struct Body {
         error_code: Option<String>,
@@ -105,42 +114,79 @@ mod tests {
 
     const SKEW: &[u8] = br#"{"error_code":"APIGW.0303","error_msg":"request expired"}"#;
 
+    fn near(offset: time::Duration, seconds: i64) -> bool {
+        (offset.whole_seconds() - seconds).abs() <= 1
+    }
+
     #[test]
-    fn a_skew_refusal_with_a_date_sets_the_offset_once() {
+    fn a_refusal_offers_a_trial_that_is_kept_only_once_confirmed() {
         let clock = Clock::default();
         let ahead = OffsetDateTime::now_utc() + time::Duration::minutes(10);
         let zero = time::Duration::ZERO;
-        assert!(clock.learn_from_refusal(&date_header(ahead), SKEW, zero));
-        assert!((clock.offset().whole_seconds() - 600).abs() <= 1);
-        assert!(
-            clock.learn_from_refusal(&date_header(ahead), SKEW, zero),
-            "a request signed before the offset was learnt signs again"
-        );
-        assert!(
-            !clock.learn_from_refusal(&date_header(ahead), SKEW, clock.offset()),
+        let trial = clock
+            .trial_after_refusal(&date_header(ahead), SKEW, zero)
+            .unwrap();
+        assert!(near(trial, 600), "{trial}");
+        assert_eq!(clock.offset(), zero, "not believed on one answer's word");
+        clock.confirm(trial);
+        assert_eq!(clock.offset(), trial);
+        assert_eq!(
+            clock.trial_after_refusal(&date_header(ahead), SKEW, trial),
+            None,
             "one signed with it gains nothing from signing again"
         );
         let far = OffsetDateTime::now_utc() + time::Duration::days(400);
-        assert!(clock.learn_from_refusal(&date_header(far), SKEW, zero));
         assert_eq!(
-            clock.offset(),
-            time::Duration::days(1),
+            clock.trial_after_refusal(&date_header(far), SKEW, zero),
+            Some(time::Duration::days(1)),
             "a broken Date is capped"
         );
     }
 
     #[test]
-    fn other_refusals_and_bad_dates_change_nothing() {
+    fn a_wrong_offset_is_corrected_by_the_next_refusal() {
+        let clock = Clock::default();
+        clock.confirm(time::Duration::days(1));
+        let right = OffsetDateTime::now_utc();
+        let trial = clock
+            .trial_after_refusal(&date_header(right), SKEW, clock.offset())
+            .unwrap();
+        assert!(near(trial, 0), "{trial}");
+        clock.confirm(trial);
+        assert!(near(clock.offset(), 0));
+        assert!(
+            (at_offset(clock.offset()) - OffsetDateTime::now_utc()).abs()
+                < time::Duration::seconds(2)
+        );
+    }
+
+    #[test]
+    fn other_refusals_and_bad_dates_offer_nothing() {
         let clock = Clock::default();
         let ahead = OffsetDateTime::now_utc() + time::Duration::minutes(10);
         let other = br#"{"error_code":"APIGW.0301","error_msg":"bad signature"}"#;
         let zero = time::Duration::ZERO;
-        assert!(!clock.learn_from_refusal(&date_header(ahead), other, zero));
-        assert!(!clock.learn_from_refusal(&HeaderMap::new(), SKEW, zero));
+        assert_eq!(
+            clock.trial_after_refusal(&date_header(ahead), other, zero),
+            None
+        );
+        assert_eq!(
+            clock.trial_after_refusal(&HeaderMap::new(), SKEW, zero),
+            None
+        );
         let mut garbled = HeaderMap::new();
         garbled.insert(http::header::DATE, "yesterday".parse().unwrap());
-        assert!(!clock.learn_from_refusal(&garbled, SKEW, zero));
-        assert!(!clock.learn_from_refusal(&date_header(ahead), b"not json", zero));
+        assert_eq!(clock.trial_after_refusal(&garbled, SKEW, zero), None);
+        assert_eq!(
+            clock.trial_after_refusal(&date_header(ahead), b"not json", zero),
+            None
+        );
+        let code = br#"{"code":"APIGW.0303"}"#;
+        assert!(
+            clock
+                .trial_after_refusal(&date_header(ahead), code, zero)
+                .is_some()
+        );
         assert_eq!(clock.offset(), time::Duration::ZERO);
     }
 }

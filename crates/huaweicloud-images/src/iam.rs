@@ -8,6 +8,7 @@
 use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 use serde::Deserialize;
 
+use crate::clock::{at_offset, is_clock_skew_refusal};
 use crate::region::Region;
 use crate::transport::{Shared, authenticate};
 use crate::{Error, Result};
@@ -57,15 +58,15 @@ pub(crate) async fn project_id(
     if let Some(timeout) = shared.request_timeout {
         *request.timeout_mut() = Some(timeout);
     }
-    let credentials = shared.credentials.get(|| shared.clock.now()).await?;
+    let credentials = shared.credentials.get(shared.clock.offset()).await?;
     // Signed again once if the gateway refuses the time it was signed at (crate::clock).
-    let mut signed_again = false;
+    let mut signed_with = shared.clock.offset();
+    let mut trial = false;
     let (status, body) = loop {
         let mut attempt = request
             .try_clone()
             .ok_or_else(|| fail("cannot be asked (the request cannot be copied)".to_owned()))?;
-        let signed_with = shared.clock.offset();
-        authenticate(&mut attempt, &credentials, shared.clock.now())?;
+        authenticate(&mut attempt, &credentials, at_offset(signed_with))?;
         let response = http.execute(attempt).await.map_err(|e| {
             let what = if e.is_timeout() {
                 "did not answer in time"
@@ -79,14 +80,19 @@ pub(crate) async fn project_id(
         let body = read_capped(response, shared.max_body)
             .await
             .map_err(|what| fail(what.to_owned()))?;
-        if status == 401
-            && !signed_again
+        let refused = status == 401 && is_clock_skew_refusal(&body);
+        if trial && status != 401 && status < 500 {
+            shared.clock.confirm(signed_with);
+        }
+        if refused
+            && !trial
             && credentials.ak().is_some()
-            && shared
+            && let Some(offset) = shared
                 .clock
-                .learn_from_refusal(&headers, &body, signed_with)
+                .trial_after_refusal(&headers, &body, signed_with)
         {
-            signed_again = true;
+            signed_with = offset;
+            trial = true;
             continue;
         }
         break (status, body);

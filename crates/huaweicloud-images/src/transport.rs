@@ -17,7 +17,7 @@ use bytes::Bytes;
 use huaweicloud_images_api::{BoxFuture, Transport};
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 
-use crate::clock::Clock;
+use crate::clock::{Clock, at_offset, is_clock_skew_refusal};
 use crate::credentials::Credentials;
 use crate::credentials::provider::CredentialCache;
 use crate::error::Error;
@@ -119,7 +119,7 @@ impl CallTransport {
         let credentials = match self
             .shared
             .credentials
-            .get(|| self.shared.clock.now())
+            .get(self.shared.clock.offset())
             .await
         {
             Ok(credentials) => credentials,
@@ -128,7 +128,10 @@ impl CallTransport {
                 return Err(Attempt::Unsendable);
             }
         };
-        let mut signed_again = false;
+        // The offset this attempt is signed with: the client's, or once, after a clock-skew
+        // refusal, the one the gateway's `Date` showed (kept if the gateway accepts it).
+        let mut signed_with = self.shared.clock.offset();
+        let mut trial = false;
         let (status, headers, version, body) = loop {
             let Some(mut request) = prepared.try_clone() else {
                 self.record().failure = Some(Error::config(
@@ -141,8 +144,7 @@ impl CallTransport {
                 record.attempts += 1;
                 record.attempts
             };
-            let signed_with = self.shared.clock.offset();
-            if let Err(e) = authenticate(&mut request, &credentials, self.shared.clock.now()) {
+            if let Err(e) = authenticate(&mut request, &credentials, at_offset(signed_with)) {
                 self.record().failure = Some(e);
                 return Err(Attempt::Unsendable);
             }
@@ -171,15 +173,21 @@ impl CallTransport {
                 bytes = body.len(),
                 "response"
             );
-            if status == http::StatusCode::UNAUTHORIZED
-                && !signed_again
+            let refused = status == http::StatusCode::UNAUTHORIZED && is_clock_skew_refusal(&body);
+            // Past authentication (not a 401, not a 5xx the gateway may send before judging it).
+            if trial && status != http::StatusCode::UNAUTHORIZED && status.as_u16() < 500 {
+                self.shared.clock.confirm(signed_with);
+            }
+            if refused
+                && !trial
                 && credentials.ak().is_some()
-                && self
-                    .shared
-                    .clock
-                    .learn_from_refusal(&headers, &body, signed_with)
+                && let Some(offset) =
+                    self.shared
+                        .clock
+                        .trial_after_refusal(&headers, &body, signed_with)
             {
-                signed_again = true;
+                signed_with = offset;
+                trial = true;
                 continue;
             }
             break (status, headers, version, body);

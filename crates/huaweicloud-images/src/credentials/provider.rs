@@ -10,9 +10,17 @@
 //! usable cached does every caller wait, and then a failure is handed to every caller that waited
 //! for it (one request, one error). If a refresh fails while the cached credentials are still
 //! usable, they are used (and the provider asked again at most every
-//! [`RETRY_FAILED_REFRESH_AFTER`]). Credentials are not sent in the last [`SAFETY_MARGIN`] before
-//! their `expires_at` (judged by the client's signing clock, which follows the gateway's), and a
-//! provider has [`PROVIDER_TIMEOUT`] to answer.
+//! [`RETRY_FAILED_REFRESH_AFTER`]).
+//!
+//! Two clocks judge expiry. When to refresh is judged by the client's signing clock (this
+//! machine's plus the offset learnt from the gateway, see the client's clock-skew handling): near
+//! their expiry *there*, credentials are refreshed. Whether credentials may be sent at all is
+//! judged more leniently: they are refused only when both this machine's clock and the signing
+//! clock put them in their last [`SAFETY_MARGIN`] before `expires_at`. Credentials a provider has
+//! just handed out are therefore never refused by a clock of the client's alone (an offset
+//! learnt from a gateway whose clock was off for a while must not lock the client out): the
+//! gateway judges them, and a refusal of the request time teaches the client its clock again.
+//! A provider has [`PROVIDER_TIMEOUT`] to answer.
 
 use std::fmt;
 use std::future::Future;
@@ -119,7 +127,7 @@ impl Cached {
 
     /// Whether they may still be sent at `now`: more than [`SAFETY_MARGIN`] (or a quarter of a
     /// shorter lifetime) before `expires_at`, so that they are still valid when they arrive.
-    fn is_usable(&self, now: OffsetDateTime) -> bool {
+    fn is_usable_at(&self, now: OffsetDateTime) -> bool {
         let Some(expires_at) = self.credentials.expires_at() else {
             return true;
         };
@@ -127,6 +135,28 @@ impl Cached {
             .unwrap_or(time::Duration::MAX)
             .min(self.lifetime() / 4);
         expires_at - now > margin
+    }
+
+    /// Whether they may be sent by either clock (see the module documentation).
+    fn is_usable(&self, clocks: Clocks) -> bool {
+        self.is_usable_at(clocks.signing) || self.is_usable_at(clocks.local)
+    }
+}
+
+/// This machine's time and the signing clock's, read together.
+#[derive(Clone, Copy, Debug)]
+struct Clocks {
+    local: OffsetDateTime,
+    signing: OffsetDateTime,
+}
+
+impl Clocks {
+    fn read(offset: time::Duration) -> Self {
+        let local = OffsetDateTime::now_utc();
+        Clocks {
+            local,
+            signing: local.checked_add(offset).unwrap_or(local),
+        }
     }
 }
 
@@ -153,6 +183,10 @@ pub(crate) struct CredentialCache {
 struct Outcome {
     asked: u64,
     failure: Option<(Instant, u64, String)>,
+    /// When the provider last answered with credentials already due for a refresh by the
+    /// signing clock: it is not asked again sooner than [`RETRY_FAILED_REFRESH_AFTER`] while they
+    /// may be sent.
+    stale_answer: Option<Instant>,
 }
 
 impl fmt::Debug for CredentialCache {
@@ -196,19 +230,20 @@ impl CredentialCache {
             .map(|cached| Arc::clone(&cached.credentials))
     }
 
-    /// Credentials to sign with at `now` (the client's signing clock, which follows the
-    /// gateway's): the cached ones while fresh; while they are stale but still usable, the cached
-    /// ones for every caller but the one that refreshes; with nothing usable, every caller waits
+    /// Credentials to sign with, `offset` being the signing clock's offset from this machine's:
+    /// the cached ones while fresh; while they are stale but may still be sent, the cached ones for
+    /// every caller but the one that refreshes; with nothing that may be sent, every caller waits
     /// for one request to the provider and shares its outcome.
     ///
     /// # Errors
     /// The provider's failure (or time-out) when nothing usable is cached; [`Error::Credentials`]
-    /// when it gives credentials that have already expired.
-    pub(crate) async fn get(&self, now: impl Fn() -> OffsetDateTime) -> Result<Arc<Credentials>> {
-        if let Some(credentials) = self.cached_if(|c| c.is_fresh(now())) {
+    /// when it gives credentials that have expired by both clocks.
+    pub(crate) async fn get(&self, offset: time::Duration) -> Result<Arc<Credentials>> {
+        let clocks = || Clocks::read(offset);
+        if let Some(credentials) = self.cached_if(|c| c.is_fresh(clocks().signing)) {
             return Ok(credentials);
         }
-        let usable = self.cached_if(|c| c.is_usable(now()));
+        let usable = self.cached_if(|c| c.is_usable(clocks()));
         let asked_before = self.outcome().asked;
         let _refreshing = match (&usable, self.refreshing.try_lock()) {
             (_, Ok(guard)) => guard,
@@ -217,12 +252,19 @@ impl CredentialCache {
             (None, Err(_)) => self.refreshing.lock().await,
         };
         // Whoever held the lock before may have refreshed, or failed, already.
-        if let Some(credentials) = self.cached_if(|c| c.is_fresh(now())) {
+        if let Some(credentials) = self.cached_if(|c| c.is_fresh(clocks().signing)) {
             return Ok(credentials);
         }
-        let usable = self.cached_if(|c| c.is_usable(now()));
+        let usable = self.cached_if(|c| c.is_usable(clocks()));
         {
             let outcome = self.outcome();
+            if let Some(credentials) = &usable
+                && outcome
+                    .stale_answer
+                    .is_some_and(|at| at.elapsed() < RETRY_FAILED_REFRESH_AFTER)
+            {
+                return Ok(Arc::clone(credentials));
+            }
             if let Some((at, asked, message)) = &outcome.failure {
                 let shared = *asked > asked_before;
                 let recent = at.elapsed() < RETRY_FAILED_REFRESH_AFTER;
@@ -249,18 +291,19 @@ impl CredentialCache {
             outcome.asked += 1;
             outcome.asked
         };
-        let obtained = now();
+        let now = clocks();
         let fetched = fetched.and_then(|credentials| {
             let cached = Cached {
                 credentials: Arc::new(credentials),
-                obtained,
+                // The longer lifetime of the two clocks' readings: neither clock alone shortens it.
+                obtained: now.signing.min(now.local),
             };
-            if cached.is_usable(obtained) {
+            if cached.is_usable(now) {
                 Ok(cached)
             } else {
                 Err(Error::credentials(format!(
                     "the credentials provider {:?} gave credentials that expire at {}, too soon \
-                     to use",
+                     to use by this machine's clock and by the gateway's",
                     self.provider,
                     cached
                         .credentials
@@ -271,14 +314,25 @@ impl CredentialCache {
         });
         match fetched {
             Ok(cached) => {
+                let stale = !cached.is_fresh(now.signing);
+                if stale {
+                    tracing::warn!(
+                        expires_at = ?cached.credentials.expires_at(),
+                        signing_clock = %now.signing,
+                        "the credentials provider gave credentials that are due for a refresh by \
+                         the gateway's clock as learnt; sending them, the gateway judges them"
+                    );
+                }
                 let credentials = Arc::clone(&cached.credentials);
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(cached);
-                self.outcome().failure = None;
+                let mut outcome = self.outcome();
+                outcome.failure = None;
+                outcome.stale_answer = stale.then(Instant::now);
                 Ok(credentials)
             }
             Err(error) => {
                 self.outcome().failure = Some((Instant::now(), asked, message_of(&error)));
-                match self.cached_if(|c| c.is_usable(now())) {
+                match self.cached_if(|c| c.is_usable(clocks())) {
                     Some(credentials) => {
                         tracing::warn!(%error, "refreshing credentials failed; using the cached ones until they expire");
                         Ok(credentials)
@@ -342,7 +396,7 @@ mod tests {
             let cache = Arc::clone(&cache);
             tokio::spawn(async move {
                 cache
-                    .get(OffsetDateTime::now_utc)
+                    .get(time::Duration::ZERO)
                     .await
                     .map(|c| c.ak().map(str::to_owned))
             })
@@ -358,18 +412,18 @@ mod tests {
         let provider = Counting::new(time::Duration::milliseconds(400));
         let cache = CredentialCache::new(provider.clone());
         assert_eq!(
-            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            cache.get(time::Duration::ZERO).await.unwrap().ak(),
             Some("AK0")
         );
         assert_eq!(
-            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            cache.get(time::Duration::ZERO).await.unwrap().ak(),
             Some("AK0"),
             "still fresh"
         );
         assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
         tokio::time::sleep(Duration::from_millis(250)).await;
         assert_eq!(
-            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            cache.get(time::Duration::ZERO).await.unwrap().ak(),
             Some("AK1"),
             "past half"
         );
@@ -379,17 +433,17 @@ mod tests {
     async fn a_failed_refresh_keeps_valid_credentials_and_never_expired_ones() {
         let provider = Counting::new(time::Duration::milliseconds(600));
         let cache = CredentialCache::new(provider.clone());
-        cache.get(OffsetDateTime::now_utc).await.unwrap();
+        cache.get(time::Duration::ZERO).await.unwrap();
         provider.failing.store(true, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(350)).await;
         assert_eq!(
-            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            cache.get(time::Duration::ZERO).await.unwrap().ak(),
             Some("AK0"),
             "still valid"
         );
         let asked = provider.calls.load(Ordering::SeqCst);
         assert_eq!(
-            cache.get(OffsetDateTime::now_utc).await.unwrap().ak(),
+            cache.get(time::Duration::ZERO).await.unwrap().ak(),
             Some("AK0")
         );
         assert_eq!(
@@ -398,7 +452,7 @@ mod tests {
             "not asked again at once"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let error = cache.get(OffsetDateTime::now_utc).await.unwrap_err();
+        let error = cache.get(time::Duration::ZERO).await.unwrap_err();
         assert!(matches!(error, Error::Credentials(_)), "{error}");
     }
 
@@ -406,7 +460,7 @@ mod tests {
     async fn expired_credentials_from_the_provider_are_refused() {
         let provider = Counting::new(time::Duration::seconds(-1));
         let error = CredentialCache::new(provider)
-            .get(OffsetDateTime::now_utc)
+            .get(time::Duration::ZERO)
             .await
             .unwrap_err();
         assert!(error.to_string().contains("too soon"), "{error}");
@@ -419,7 +473,7 @@ mod tests {
         let cache = Arc::new(CredentialCache::new(provider.clone()));
         let calls = (0..200).map(|_| {
             let cache = Arc::clone(&cache);
-            tokio::spawn(async move { cache.get(OffsetDateTime::now_utc).await.is_err() })
+            tokio::spawn(async move { cache.get(time::Duration::ZERO).await.is_err() })
         });
         for failed in futures::future::join_all(calls).await {
             assert!(failed.unwrap());
@@ -430,7 +484,7 @@ mod tests {
             "one request, one error"
         );
         // A later call asks again (the source may be back).
-        assert!(cache.get(OffsetDateTime::now_utc).await.is_err());
+        assert!(cache.get(time::Duration::ZERO).await.is_err());
         assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
     }
 
@@ -439,37 +493,70 @@ mod tests {
         let provider = Counting::new(time::Duration::milliseconds(400));
         provider.hang_after_first.store(true, Ordering::SeqCst);
         let cache = Arc::new(CredentialCache::new(provider.clone()));
-        cache.get(OffsetDateTime::now_utc).await.unwrap();
+        cache.get(time::Duration::ZERO).await.unwrap();
         tokio::time::sleep(Duration::from_millis(250)).await;
         let refresher = {
             let cache = Arc::clone(&cache);
-            tokio::spawn(async move { cache.get(OffsetDateTime::now_utc).await })
+            tokio::spawn(async move { cache.get(time::Duration::ZERO).await })
         };
         tokio::time::sleep(Duration::from_millis(10)).await;
-        let meanwhile = tokio::time::timeout(
-            Duration::from_millis(50),
-            cache.get(OffsetDateTime::now_utc),
-        )
-        .await
-        .expect("not blocked by the refresh")
-        .unwrap();
+        let meanwhile =
+            tokio::time::timeout(Duration::from_millis(50), cache.get(time::Duration::ZERO))
+                .await
+                .expect("not blocked by the refresh")
+                .unwrap();
         assert_eq!(meanwhile.ak(), Some("AK0"));
         refresher.abort();
     }
 
     #[tokio::test]
-    async fn expiry_is_judged_by_the_signing_clock() {
+    async fn a_refresh_is_judged_by_the_signing_clock_but_fresh_credentials_are_sent() {
         let provider = Counting::new(time::Duration::hours(1));
         let cache = CredentialCache::new(provider.clone());
-        cache.get(OffsetDateTime::now_utc).await.unwrap();
-        // The gateway's clock is two hours ahead: these credentials are expired there.
-        let ahead = || OffsetDateTime::now_utc() + time::Duration::hours(2);
-        let error = cache.get(ahead).await.unwrap_err();
-        assert!(error.to_string().contains("too soon"), "{error}");
+        cache.get(time::Duration::ZERO).await.unwrap();
+        // The gateway's clock, as learnt, is two hours ahead: these credentials are expired there.
+        let ahead = time::Duration::hours(2);
+        let credentials = cache.get(ahead).await.unwrap();
         assert_eq!(
             provider.calls.load(Ordering::SeqCst),
             2,
-            "asked again, never sent expired"
+            "asked again: due for a refresh by the signing clock"
         );
+        assert_eq!(
+            credentials.ak(),
+            Some("AK1"),
+            "what the provider just gave is sent: never refused by a clock of the client's alone"
+        );
+        cache.get(ahead).await.unwrap();
+        assert_eq!(
+            provider.calls.load(Ordering::SeqCst),
+            2,
+            "not asked again at once for the same answer"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_day_of_learnt_offset_does_not_lock_out_six_hour_credentials() {
+        // An offset learnt from a gateway whose clock was a day ahead for a moment.
+        let provider = Counting::new(time::Duration::hours(6));
+        let cache = CredentialCache::new(provider.clone());
+        let day = time::Duration::days(1);
+        assert_eq!(cache.get(day).await.unwrap().ak(), Some("AK0"));
+        assert_eq!(cache.get(day).await.unwrap().ak(), Some("AK0"));
+        assert_eq!(
+            cache.get(time::Duration::ZERO).await.unwrap().ak(),
+            Some("AK0"),
+            "the offset corrected, the same credentials are fresh"
+        );
+    }
+
+    #[tokio::test]
+    async fn credentials_expired_by_both_clocks_are_refused() {
+        let provider = Counting::new(time::Duration::seconds(-10));
+        let cache = CredentialCache::new(provider);
+        for offset in [time::Duration::ZERO, time::Duration::hours(2)] {
+            let error = cache.get(offset).await.unwrap_err();
+            assert!(error.to_string().contains("too soon"), "{offset}: {error}");
+        }
     }
 }
