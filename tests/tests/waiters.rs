@@ -376,3 +376,90 @@ async fn huge_intervals_reach_the_deadline_without_panicking() {
         );
     }
 }
+
+/// Issue 16, item 2: an observer that makes a blocking call of the same blocking client (user
+/// code) neither deadlocks the wait nor keeps its deadline from ending it.
+#[test]
+fn a_blocking_call_inside_a_blocking_observer_neither_deadlocks_nor_outlives_the_deadline() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = Arc::new(runtime.block_on(start_default()));
+    script(&fake, &["ACTIVE"]);
+    let client = blocking::Client::new(client(&fake)).unwrap();
+    let inner = client.clone();
+    let nested = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&nested);
+    let (done, outcome) = std::sync::mpsc::channel();
+    let started = std::time::Instant::now();
+    std::thread::spawn(move || {
+        let waited = client
+            .image_servers()
+            .wait_until(ID)
+            .interval(FAST)
+            .deadline(Duration::from_secs(2))
+            .on_poll(move |_| {
+                let listed = inner.images().list().limit(1).send();
+                record.lock().unwrap().push(listed.is_ok());
+            })
+            .wait();
+        let _ = done.send(waited);
+    });
+    let waited = outcome
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the wait returned (no deadlock)");
+    let error = waited.unwrap_err();
+    assert!(
+        matches!(&error, Error::Wait(f) if f.reason == WaitReason::Deadline),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "ended at its deadline: {:?}",
+        started.elapsed()
+    );
+    let nested = nested.lock().unwrap();
+    assert!(nested.len() >= 2, "{nested:?}");
+    assert!(
+        nested.iter().all(|ok| *ok),
+        "every nested call answered: {nested:?}"
+    );
+}
+
+/// Issue 16, item 3: a 404 that is not the service's own error body (a proxy's HTML page, a
+/// wrong path prefix) is neither a deletion nor a "not found" of the resource.
+#[tokio::test]
+async fn a_404_with_an_html_body_is_neither_a_deletion_nor_a_resource_gone() {
+    let fake = start_default().await;
+    fake.inject(
+        Fault::Respond {
+            status: 404,
+            body: b"<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>".to_vec(),
+        },
+        FaultScope::Always,
+        Some(Operation::ShowImageServer),
+    );
+    let client = client(&fake);
+    let deleted = client
+        .image_servers()
+        .wait_until_deleted(ID)
+        .interval(FAST)
+        .deadline(Duration::from_secs(1))
+        .wait()
+        .await;
+    let error = deleted.expect_err("the server may well exist");
+    assert_eq!(error.status(), Some(404), "{error:?}");
+    assert!(!matches!(error, Error::Wait(_)), "{error:?}");
+
+    let state = client
+        .image_servers()
+        .wait_until(ID)
+        .interval(FAST)
+        .deadline(Duration::from_secs(1))
+        .wait()
+        .await;
+    let error = state.expect_err("not a state");
+    assert!(
+        !matches!(&error, Error::Wait(f) if f.reason == WaitReason::NotFound),
+        "an HTML 404 does not say the server is gone: {error:?}"
+    );
+    assert_eq!(error.status(), Some(404), "{error:?}");
+}

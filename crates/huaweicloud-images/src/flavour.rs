@@ -33,6 +33,11 @@ mod private {
     impl Sealed for super::Blocking {}
 }
 
+thread_local! {
+    /// Whether this thread belongs to a blocking flavour's runtime.
+    static ON_A_BLOCKING_RUNTIME: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The blocking flavour's runtime: one worker thread that runs every call and keeps driving the
 /// connections it opened between calls. It is shut down without blocking when the last blocking
 /// client is dropped, wherever that happens.
@@ -53,6 +58,7 @@ impl Blocking {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("huaweicloud-images-blocking")
+            .on_thread_start(|| ON_A_BLOCKING_RUNTIME.set(true))
             .enable_all()
             .build()
             .map_err(|e| Error::config(format!("cannot start the blocking runtime: {e}")))?;
@@ -94,8 +100,39 @@ impl Blocking {
             }
             .instrument(tracing::Span::current()),
         );
-        outcome
-            .recv()
-            .map_err(|_| Error::config("the blocking call did not complete (its task failed)"))
+        let wait = || {
+            outcome
+                .recv()
+                .map_err(|_| Error::config("the blocking call did not complete (its task failed)"))
+        };
+        if ON_A_BLOCKING_RUNTIME.get() {
+            // Called from user code running on a blocking runtime's own thread (a credentials
+            // provider, say): its worker hands its work to another thread while this one waits,
+            // so the call it waits for can run.
+            tokio::task::block_in_place(wait)
+        } else {
+            wait()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blocking_call_from_the_blocking_runtime_itself_completes() {
+        let flavour = Blocking::new().unwrap();
+        let inner = flavour.clone();
+        let (done, outcome) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // User code on the runtime's only worker makes a blocking call of the same flavour.
+            let nested = flavour.run(async move { inner.run(async { 42 }) });
+            let _ = done.send(nested);
+        });
+        let nested = outcome
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("no deadlock");
+        assert_eq!(nested.unwrap().unwrap(), 42);
     }
 }

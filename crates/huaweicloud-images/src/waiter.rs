@@ -4,9 +4,10 @@
 //!
 //! A wait polls its operation until the status field holds a target state (the answer is
 //! returned), a failure state ([`Error::Wait`] with [`WaitReason::FailureState`]), or, for a
-//! deletion waiter, until the operation answers 404. Only the service's own 404 counts: the
-//! gateway's (`APIGW.*`, a wrong endpoint or path) ends the wait with that error, as does a 404
-//! whose body cannot be read. A 404 while waiting for a state ends the wait
+//! deletion waiter, until the operation answers 404. Only the service's own 404 counts, one whose
+//! body is the service's error with its code: the gateway's (`APIGW.*`, a wrong endpoint or
+//! path) ends the wait with that error, as does a 404 without an error code (a proxy's HTML page,
+//! a body that cannot be read). A 404 while waiting for a state ends the wait
 //! ([`WaitReason::NotFound`]); so does the deadline ([`WaitReason::Deadline`]), which also bounds
 //! a poll in flight. Statuses that are neither (`Unknown(..)` ones included) keep it waiting, and
 //! reach the observer. A poll that fails is retried by the transport as every call is; one that
@@ -18,6 +19,7 @@
 //! future stops the polling at once.
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -221,7 +223,8 @@ where
         self
     }
 
-    /// Calls `observer` after every poll, with what it saw.
+    /// Calls `observer` after every poll, with what it saw. In the blocking flavour it runs on the
+    /// thread that waits, so it may itself make blocking calls (of this client too).
     pub fn on_poll(
         mut self,
         observer: impl FnMut(&Observation<'_, T, S>) + Send + 'static,
@@ -230,104 +233,178 @@ where
         self
     }
 
-    /// The loop itself.
+    /// The loop itself, in the async flavour: each poll bounded by what is left of the deadline,
+    /// then [`Waiter::after_poll`] decides.
     async fn run(mut self) -> Result<Reached<T>> {
-        let started = Instant::now();
-        let mut interval = self.pace.first;
-        let mut polls = 0u32;
-        let mut last: Option<T> = None;
-        let mut last_status: Option<S> = None;
-        let operation = self.spec.operation.name;
-        let failed = |reason, polls, last: &Option<T>, last_status: &Option<S>| {
-            Error::Wait(Box::new(WaitFailed::new(
-                operation,
-                reason,
-                last_status.as_ref().map(ToString::to_string),
-                polls,
-                started.elapsed(),
-                last.as_ref().and_then(|t| serde_json::to_value(t).ok()),
-            )))
-        };
+        let mut progress = Progress::start(self.pace.first);
         loop {
-            polls = polls.saturating_add(1);
-            // A poll that hangs (or waits out its retries) does not outlast the deadline.
-            let left = self.pace.deadline.saturating_sub(started.elapsed());
-            let Ok(outcome) = tokio::time::timeout(left, (self.poll)(self.client.clone())).await
-            else {
-                return Err(failed(WaitReason::Deadline, polls, &last, &last_status));
-            };
-            let elapsed = started.elapsed();
-            let mut not_before = Duration::ZERO;
-            match outcome {
-                Ok(answer) => {
-                    let status = (self.spec.status)(&answer);
-                    if let Some(observer) = &mut self.observer {
-                        observer(&Observation {
-                            poll: polls,
-                            elapsed,
-                            answer: Some(&answer),
-                            status: status.as_ref(),
-                            gone: false,
-                            error: None,
-                        });
-                    }
-                    let reached = status
-                        .as_ref()
-                        .is_some_and(|s| self.spec.targets.contains(s));
-                    let failing = status
-                        .as_ref()
-                        .is_some_and(|s| self.spec.failures.contains(s));
-                    if reached && !self.until_gone {
-                        return Ok(Reached::State(answer));
-                    }
-                    last_status = status;
-                    last = Some(answer);
-                    if failing {
-                        return Err(failed(WaitReason::FailureState, polls, &last, &last_status));
-                    }
-                }
-                Err(error) if is_gone(&error) => {
-                    if let Some(observer) = &mut self.observer {
-                        observer(&Observation {
-                            poll: polls,
-                            elapsed,
-                            answer: None,
-                            status: None,
-                            gone: true,
-                            error: None,
-                        });
-                    }
-                    if self.until_gone {
-                        return Ok(Reached::Gone);
-                    }
-                    return Err(failed(WaitReason::NotFound, polls, &last, &last_status));
-                }
-                Err(error) if error.is_retryable() => {
-                    tracing::debug!(operation, polls, error = %error, "poll failed; waiting on");
-                    if let Error::Api(api) = &error {
-                        not_before = api.retry_after.unwrap_or_default();
-                    }
-                    if let Some(observer) = &mut self.observer {
-                        observer(&Observation {
-                            poll: polls,
-                            elapsed,
-                            answer: None,
-                            status: None,
-                            gone: false,
-                            error: Some(&error),
-                        });
-                    }
-                }
-                Err(error) => return Err(error),
-            }
-            let left = self.pace.deadline.saturating_sub(started.elapsed());
+            let left = progress.left(&self.pace);
             if left.is_zero() {
-                return Err(failed(WaitReason::Deadline, polls, &last, &last_status));
+                // No poll is sent once the deadline has passed, not even one that might answer at once.
+                return Err(progress.failed(self.spec.operation, WaitReason::Deadline));
             }
-            let pause = jittered(interval, self.pace.jitter).max(not_before);
-            tokio::time::sleep(pause.min(left)).await;
-            interval = scaled(interval, 1.5).min(self.pace.max.max(self.pace.first));
+            let outcome = tokio::time::timeout(left, (self.poll)(self.client.clone()))
+                .await
+                .ok();
+            match self.after_poll(&mut progress, outcome) {
+                ControlFlow::Break(done) => return done,
+                ControlFlow::Continue(pause) => tokio::time::sleep(pause).await,
+            }
         }
+    }
+
+    /// What one poll's outcome (`None`: the deadline passed while it ran) means: the end of the
+    /// wait, or how long to pause before the next poll. The observer, user code, is called here,
+    /// on the thread that waits (never on the blocking flavour's runtime, where a blocking call it
+    /// made could not be served).
+    fn after_poll(
+        &mut self,
+        progress: &mut Progress<T, S>,
+        outcome: Option<Result<T>>,
+    ) -> ControlFlow<Result<Reached<T>>, Duration> {
+        progress.polls = progress.polls.saturating_add(1);
+        let Some(outcome) = outcome else {
+            return ControlFlow::Break(Err(
+                progress.failed(self.spec.operation, WaitReason::Deadline)
+            ));
+        };
+        let elapsed = progress.started.elapsed();
+        let polls = progress.polls;
+        let operation = self.spec.operation.name;
+        let mut not_before = Duration::ZERO;
+        match outcome {
+            Ok(answer) => {
+                let status = (self.spec.status)(&answer);
+                if let Some(observer) = &mut self.observer {
+                    observer(&Observation {
+                        poll: polls,
+                        elapsed,
+                        answer: Some(&answer),
+                        status: status.as_ref(),
+                        gone: false,
+                        error: None,
+                    });
+                }
+                let reached = status
+                    .as_ref()
+                    .is_some_and(|s| self.spec.targets.contains(s));
+                let failing = status
+                    .as_ref()
+                    .is_some_and(|s| self.spec.failures.contains(s));
+                if reached && !self.until_gone {
+                    return ControlFlow::Break(Ok(Reached::State(answer)));
+                }
+                progress.last_status = status;
+                progress.last = Some(answer);
+                if failing {
+                    return ControlFlow::Break(Err(
+                        progress.failed(self.spec.operation, WaitReason::FailureState)
+                    ));
+                }
+            }
+            Err(error) if is_gone(&error) => {
+                if let Some(observer) = &mut self.observer {
+                    observer(&Observation {
+                        poll: polls,
+                        elapsed,
+                        answer: None,
+                        status: None,
+                        gone: true,
+                        error: None,
+                    });
+                }
+                return ControlFlow::Break(if self.until_gone {
+                    Ok(Reached::Gone)
+                } else {
+                    Err(progress.failed(self.spec.operation, WaitReason::NotFound))
+                });
+            }
+            Err(error) if error.is_retryable() => {
+                tracing::debug!(operation, polls, error = %error, "poll failed; waiting on");
+                if let Error::Api(api) = &error {
+                    not_before = api.retry_after.unwrap_or_default();
+                }
+                if let Some(observer) = &mut self.observer {
+                    observer(&Observation {
+                        poll: polls,
+                        elapsed,
+                        answer: None,
+                        status: None,
+                        gone: false,
+                        error: Some(&error),
+                    });
+                }
+            }
+            Err(error) => return ControlFlow::Break(Err(error)),
+        }
+        let left = progress.left(&self.pace);
+        if left.is_zero() {
+            return ControlFlow::Break(Err(
+                progress.failed(self.spec.operation, WaitReason::Deadline)
+            ));
+        }
+        let pause = jittered(progress.interval, self.pace.jitter).max(not_before);
+        progress.interval = scaled(progress.interval, 1.5).min(self.pace.max.max(self.pace.first));
+        ControlFlow::Continue(pause.min(left))
+    }
+
+    /// The loop in the blocking flavour: each poll runs on the flavour's runtime; the observer
+    /// runs and the pauses pass on the calling thread.
+    fn run_blocking(mut self, flavour: &Blocking) -> Result<Reached<T>> {
+        let mut progress = Progress::start(self.pace.first);
+        loop {
+            let left = progress.left(&self.pace);
+            if left.is_zero() {
+                return Err(progress.failed(self.spec.operation, WaitReason::Deadline));
+            }
+            let poll = (self.poll)(self.client.clone());
+            let outcome =
+                flavour.run(async move { tokio::time::timeout(left, poll).await.ok() })?;
+            match self.after_poll(&mut progress, outcome) {
+                ControlFlow::Break(done) => return done,
+                ControlFlow::Continue(pause) => std::thread::sleep(pause),
+            }
+        }
+    }
+}
+
+/// Where a wait stands.
+struct Progress<T, S> {
+    started: Instant,
+    /// The pause before the next poll, before jitter.
+    interval: Duration,
+    polls: u32,
+    last: Option<T>,
+    last_status: Option<S>,
+}
+
+impl<T: Serialize, S: fmt::Display> Progress<T, S> {
+    fn start(first: Duration) -> Self {
+        Progress {
+            started: Instant::now(),
+            interval: first,
+            polls: 0,
+            last: None,
+            last_status: None,
+        }
+    }
+
+    /// What is left of the deadline.
+    fn left(&self, pace: &Pace) -> Duration {
+        pace.deadline.saturating_sub(self.started.elapsed())
+    }
+
+    fn failed(&self, operation: &'static Operation, reason: WaitReason) -> Error {
+        Error::Wait(Box::new(WaitFailed::new(
+            operation.name,
+            reason,
+            self.last_status.as_ref().map(ToString::to_string),
+            self.polls,
+            self.started.elapsed(),
+            self.last
+                .as_ref()
+                .and_then(|t| serde_json::to_value(t).ok()),
+        )))
     }
 }
 
@@ -345,17 +422,18 @@ fn scaled(interval: Duration, factor: f64) -> Duration {
     Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
-/// Whether `error` says the resource is gone: the service's own 404, not the gateway's (an
-/// `APIGW.*` code means the request did not reach a service: a wrong endpoint or path), and not a
-/// 404 whose body could not be read.
+/// Whether `error` says the resource is gone: a 404 with the service's own error body (an error
+/// code), not the gateway's (an `APIGW.*` code means the request did not reach a service: a wrong
+/// endpoint or path), and not one without a code (an HTML page from a proxy, a body that could not
+/// be read).
 fn is_gone(error: &Error) -> bool {
     match error {
         Error::Api(api) => {
             api.status == 404
-                && !api
+                && api
                     .error_code
                     .as_deref()
-                    .is_some_and(|code| code.starts_with("APIGW."))
+                    .is_some_and(|code| !code.trim().is_empty() && !code.starts_with("APIGW."))
         }
         _ => false,
     }
@@ -390,7 +468,7 @@ where
     /// As for the async `wait`.
     pub fn wait(self) -> Result<T> {
         let flavour = self.flavour.clone();
-        match flavour.run(self.run())?? {
+        match self.run_blocking(&flavour)? {
             Reached::State(answer) => Ok(answer),
             Reached::Gone => Err(Error::config("a state waiter ended as gone")),
         }
@@ -475,6 +553,6 @@ where
     /// As for the async `wait`.
     pub fn wait(self) -> Result<()> {
         let flavour = self.0.flavour.clone();
-        flavour.run(self.0.run())?.map(drop)
+        self.0.run_blocking(&flavour).map(drop)
     }
 }
