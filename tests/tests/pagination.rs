@@ -509,3 +509,58 @@ async fn default_page_sizes_are_the_documented_defaults() {
     assert_eq!(servers, expected_servers(&fake));
     assert_eq!(offsets(&fake, Operation::ListImageServers, 10), [0, 10, 20]);
 }
+
+/// Issue 16, item 5: every answer is the same two id-less images with a total of 20. The listing
+/// ends with `Error::Pagination` instead of delivering "a", "b" ten times.
+#[tokio::test]
+async fn an_offset_ignoring_service_with_id_less_rows_and_a_total_is_stopped() {
+    let fake = start_default().await;
+    fake.inject(
+        Fault::Respond {
+            status: 200,
+            body: br#"{"images":[{"name":"a"},{"name":"b"}],"total_count":20}"#.to_vec(),
+        },
+        FaultScope::Always,
+        Some(Operation::ListImages),
+    );
+    let outcome = client(&fake)
+        .images()
+        .list()
+        .paginate()
+        .page_size(2)
+        .collect_all()
+        .await;
+    let error = outcome.expect_err("stopped");
+    assert!(matches!(error, Error::Pagination { .. }), "{error:?}");
+}
+
+/// Issue 16, item 6: images whose id is `""` are known by their content, not collapsed into one.
+#[tokio::test]
+async fn items_whose_id_is_empty_are_all_delivered() {
+    let fake = start_default().await;
+    for page in [
+        r#"{"images":[{"id":"","name":"a"},{"id":"","name":"b"}]}"#,
+        r#"{"images":[{"id":"","name":"c"},{"id":"","name":"d"}]}"#,
+        r#"{"images":[{"id":"","name":"e"}]}"#,
+    ] {
+        fake.inject(
+            Fault::Respond {
+                status: 200,
+                body: page.as_bytes().to_vec(),
+            },
+            FaultScope::Next(1),
+            Some(Operation::ListImages),
+        );
+    }
+    let images = client(&fake)
+        .images()
+        .list()
+        .paginate()
+        .page_size(2)
+        .concurrency(1)
+        .collect_all()
+        .await
+        .unwrap();
+    let names: Vec<_> = images.iter().map(|i| i.name.clone().unwrap()).collect();
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+}

@@ -30,13 +30,17 @@
 //! - Items removed ahead of the current offset pull not-yet-delivered items back onto a page
 //!   already delivered: they are never seen, and no client of offset pagination can notice. List
 //!   again (or filter, e.g. by creation time) when a listing must be complete while it changes.
-//! - Items without an id cannot be told apart: they are all delivered, rows of equal content and
-//!   items an insertion pushed onto the next page included. Their pages are still compared, by a
-//!   fingerprint of each row's content and place: without a trusted total, a page that repeats
-//!   the previous one (or a checkpoint page) row for row ends the listing with
-//!   [`Error::Pagination`], since a service that ignores the offset would otherwise be followed
-//!   forever. (A genuine listing of identical id-less rows without a total is, unavoidably, taken
-//!   for one.)
+//! - Pages requested ahead are checked against the page accepted before them: one that reports
+//!   another total than that page was served from another state of the listing (items were
+//!   inserted or removed between the two), so it is requested again rather than delivered with
+//!   the items the change shifted onto it missing.
+//! - Items without an id (or with an empty one) cannot be told apart: they are all delivered,
+//!   rows of equal content and items an insertion pushed onto the next page included. Their
+//!   pages are still compared, by a fingerprint of each row's content and place: a page that
+//!   repeats the previous one (or a checkpoint page) row for row ends the listing with
+//!   [`Error::Pagination`], with or without a total, since a service that ignores the offset
+//!   would otherwise be followed forever (it may report a total its pages agree with). A genuine
+//!   listing whose id-less pages repeat each other row for row is, unavoidably, taken for one.
 //!
 //! # Never looping forever
 //!
@@ -352,8 +356,9 @@ enum Step<T> {
     End,
 }
 
-/// A page request on its way: the offset it was sent for, and what it will return.
-type Pending<T> = BoxFuture<'static, (u64, Result<RawPage<T>>)>;
+/// A page request on its way: the offset it was sent for, how many pages had been accepted when
+/// it was sent, and what it will return.
+type Pending<T> = BoxFuture<'static, (u64, u64, Result<RawPage<T>>)>;
 
 /// The running state of one listing.
 struct Listing<T> {
@@ -374,6 +379,10 @@ struct Listing<T> {
     /// Requests sent and not yet delivered, in offset order.
     in_flight: FuturesOrdered<Pending<T>>,
     total: Total,
+    /// Pages accepted so far (delivered or skipped as repeats).
+    accepted: u64,
+    /// The total the last accepted page reported (`None` before the first page).
+    last_total: Option<Option<u64>>,
     progress: ProgressGuard,
     /// A configuration error, delivered on the first poll.
     rejected: Option<Error>,
@@ -403,6 +412,8 @@ impl<T: Send + 'static> Listing<T> {
             next_request: config.start_offset,
             in_flight: FuturesOrdered::new(),
             total: Total::NotSeen,
+            accepted: 0,
+            last_total: None,
             progress: ProgressGuard::new(),
             rejected,
             finished: false,
@@ -420,11 +431,18 @@ impl<T: Send + 'static> Listing<T> {
         }
         loop {
             self.send_requests();
-            let Some((offset, fetched)) = self.in_flight.next().await else {
+            let Some((offset, sent_after, fetched)) = self.in_flight.next().await else {
                 // Nothing left that could contribute (e.g. `max_items(0)`).
                 self.finish();
                 return None;
             };
+            if let Ok(raw) = &fetched
+                && self.is_stale(offset, sent_after, raw.total)
+            {
+                let again = self.request(offset);
+                self.in_flight.push_front(again);
+                continue;
+            }
             match fetched.and_then(|raw| self.accept(offset, raw)) {
                 Ok(Step::Deliver(page)) => return Some(Ok(page)),
                 Ok(Step::Skip) => {}
@@ -450,31 +468,58 @@ impl<T: Send + 'static> Listing<T> {
             && trusted.is_none_or(|total| self.next_request < total)
         {
             let offset = self.next_request;
+            let request = self.request(offset);
+            self.in_flight.push_back(request);
+            self.next_request = offset.saturating_add(u64::from(self.page_size));
+        }
+    }
+
+    /// A request of the page at `offset`, running on its own (see [`driven`]), holding a permit
+    /// of the flow while it is on its way (its retries included).
+    fn request(&self, offset: u64) -> Pending<T> {
+        tracing::debug!(
+            operation = self.operation,
+            offset,
+            limit = self.page_size,
+            "requesting page"
+        );
+        let fetch = self.fetcher.fetch(offset, self.page_size);
+        let request = match &self.flow {
+            Some(flow) => {
+                let flow = Arc::clone(flow);
+                driven::on_its_own(
+                    self.operation,
+                    Box::pin(async move {
+                        let _permit = flow.acquire().await;
+                        fetch.await
+                    }),
+                )
+            }
+            None => driven::on_its_own(self.operation, fetch),
+        };
+        let sent_after = self.accepted;
+        Box::pin(async move { (offset, sent_after, request.await) })
+    }
+
+    /// Whether the page at `offset`, sent after `sent_after` pages had been accepted and
+    /// reporting `total`, was served from another state of the listing than the page accepted
+    /// before it, which it was requested together with: their totals differ. Items inserted or
+    /// removed in between would shift the page against the one before it, losing or repeating
+    /// items, so it is asked for again. (A page sent after the one before it was accepted is never
+    /// stale: the comparison of ids with the previous page handles what moved.)
+    fn is_stale(&self, offset: u64, sent_after: u64, total: Option<u64>) -> bool {
+        let requested_together = sent_after < self.accepted;
+        let stale = requested_together && self.last_total.is_some_and(|last| last != total);
+        if stale {
             tracing::debug!(
                 operation = self.operation,
                 offset,
-                limit = self.page_size,
-                "requesting page"
+                reported = ?total,
+                before = ?self.last_total.flatten(),
+                "the listing changed while this page was requested ahead; requesting it again"
             );
-            let fetch = self.fetcher.fetch(offset, self.page_size);
-            let request = match &self.flow {
-                // The permit is held while the request (its retries included) is on its way.
-                Some(flow) => {
-                    let flow = Arc::clone(flow);
-                    driven::on_its_own(
-                        self.operation,
-                        Box::pin(async move {
-                            let _permit = flow.acquire().await;
-                            fetch.await
-                        }),
-                    )
-                }
-                None => driven::on_its_own(self.operation, fetch),
-            };
-            self.in_flight
-                .push_back(Box::pin(async move { (offset, request.await) }));
-            self.next_request = offset.saturating_add(u64::from(self.page_size));
         }
+        stale
     }
 
     /// Turns what the service returned at `offset` into the page to deliver.
@@ -514,18 +559,19 @@ impl<T: Send + 'static> Listing<T> {
             .iter()
             .enumerate()
             .map(|(position, i)| match self.fetcher.key(i) {
-                Some(id) => (id, true),
-                None => (format!("{}@{position}", self.fetcher.fingerprint(i)), false),
+                // An empty (or blank) id is no id.
+                Some(id) if !id.trim().is_empty() => (id, true),
+                _ => (format!("{}@{position}", self.fetcher.fingerprint(i)), false),
             })
             .collect();
-        // A trusted total ends the listing, so pages of equal id-less rows cannot loop.
-        let bounded = self.total.trusted().is_some();
         let fresh = self
             .progress
-            .admit(offset, &keys, bounded)
+            .admit(offset, &keys)
             .map_err(|reason| self.no_progress(offset, reason))?;
 
         self.total.observe(self.operation, end, total);
+        self.accepted += 1;
+        self.last_total = Some(total);
         let complete = !full || self.total.trusted() == Some(end);
 
         // The new items, up to `remaining`; `resume` is where the first one left out stands.

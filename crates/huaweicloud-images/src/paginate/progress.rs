@@ -49,13 +49,13 @@ impl ProgressGuard {
     /// all `false` means the page only repeats the previous one and is to be skipped. An item
     /// without an id is always delivered (equal rows cannot be told apart); a page made only of
     /// such items that repeats the previous page row for row, or a checkpoint page, shows no
-    /// progress only when `bounded` is false (no trusted total ends the listing anyway). `Err`
-    /// says why the page shows that the service makes no progress.
+    /// progress, whatever total the service reports (one that ignores the offset may well report
+    /// a total its pages agree with). `Err` says why the page shows that the service makes no
+    /// progress.
     pub(super) fn admit(
         &mut self,
         offset: u64,
         keys: &[(String, bool)],
-        bounded: bool,
     ) -> Result<Vec<bool>, String> {
         let repeated = |key: &String| self.previous.as_ref().is_some_and(|p| p.keys.contains(key));
         let mut page_keys: HashSet<String> = HashSet::with_capacity(keys.len());
@@ -70,9 +70,10 @@ impl ProgressGuard {
         let previous = self.previous.as_ref().map_or(0, |p| p.offset);
         if anonymous {
             let repeats_previous = self.previous.as_ref().is_some_and(|p| page_keys == p.keys);
-            if repeats_previous && !bounded {
+            if repeats_previous {
                 return Err(format!(
-                    "this page repeats the page at offset {previous} row for row, and its rows                      have no id and the service no usable total: the service ignores the offset                      or keeps serving the same page"
+                    "this page repeats the page at offset {previous} row for row, and its rows \
+                     have no id: the service ignores the offset or keeps serving the same page"
                 ));
             }
         } else if !fresh.contains(&true) {
@@ -94,7 +95,6 @@ impl ProgressGuard {
         }
         if let Some(checkpoint) = &self.checkpoint
             && page_keys.is_subset(&checkpoint.keys)
-            && !(anonymous && bounded)
         {
             return Err(format!(
                 "every item of this page was already in the page at offset {}: the service is \

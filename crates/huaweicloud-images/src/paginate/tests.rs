@@ -598,15 +598,36 @@ async fn items_without_ids_are_delivered_even_when_an_insertion_repeats_them() {
 
 #[tokio::test]
 async fn rows_without_ids_and_of_equal_content_are_all_delivered() {
-    // Pages of rows that all look alike, none with an id: a listing of 30 equal rows.
+    // Rows that look alike within each page, none with an id: pages of 7s, 8s and 9s.
     let mut fake = Fake::new(30).change(|request, listing| {
         if request == 0 {
-            listing.iter_mut().for_each(|item| *item = 7);
+            listing.iter_mut().for_each(|item| *item = 7 + *item / 10);
         }
     });
     fake.keyed = false;
     let (paginator, _) = fake.paginator();
-    assert_eq!(all_items(paginator).await, vec![7; 30]);
+    let expected: Vec<u64> = [7, 8, 9].iter().flat_map(|v| [*v; 10]).collect();
+    assert_eq!(all_items(paginator).await, expected);
+}
+
+#[tokio::test]
+async fn pages_of_equal_rows_without_ids_are_taken_for_a_service_ignoring_the_offset() {
+    // Unavoidable: a page that repeats the one before it row for row, with no id to tell them
+    // apart, is what a service ignoring the offset serves, total or not.
+    for totals in [Totals::Exact, Totals::Missing] {
+        let mut fake = Fake::new(30)
+            .totals(totals.clone())
+            .change(|request, listing| {
+                if request == 0 {
+                    listing.iter_mut().for_each(|item| *item = 7);
+                }
+            });
+        fake.keyed = false;
+        let (paginator, _) = fake.paginator();
+        let results = drain(paginator).await;
+        assert_eq!(results.len(), 11, "{totals:?}: {results:?}");
+        assert_eq!(pagination_offset(&results[10]), Some(10), "{totals:?}");
+    }
 }
 
 #[tokio::test]
@@ -884,4 +905,126 @@ async fn a_pinned_concurrency_is_exactly_that_whatever_the_flow() {
         // max_in_flight was reset at the throttled answer: the pinned listing did not slow down.
         assert_eq!(log.max_in_flight, pinned, "pinned {pinned}");
     }
+}
+
+/// A list operation whose pages are read when they are answered (after their delay), so that a
+/// change between two answers shows in the later one only.
+struct ReadAtAnswer {
+    items: Arc<Mutex<Vec<u64>>>,
+    delay: fn(u64) -> Duration,
+    requests: Arc<Mutex<Vec<u64>>>,
+}
+
+impl PageFetcher<u64> for ReadAtAnswer {
+    fn fetch(
+        &self,
+        offset: u64,
+        limit: u32,
+    ) -> futures::future::BoxFuture<'static, Result<RawPage<u64>>> {
+        self.requests.lock().unwrap().push(offset);
+        let items = Arc::clone(&self.items);
+        let delay = (self.delay)(offset);
+        async move {
+            tokio::time::sleep(delay).await;
+            let listing = items.lock().unwrap();
+            let start = usize::try_from(offset).unwrap().min(listing.len());
+            let end = (start + limit as usize).min(listing.len());
+            Ok(RawPage {
+                items: listing[start..end].to_vec(),
+                total: Some(listing.len() as u64),
+            })
+        }
+        .boxed()
+    }
+
+    fn key(&self, item: &u64) -> Option<String> {
+        Some(format!("item-{item}"))
+    }
+
+    fn fingerprint(&self, item: &u64) -> String {
+        format!("content-{item}")
+    }
+}
+
+/// Issue 16, item 4: the page at offset 20 is answered first; then 3 items are inserted at the
+/// head, and the page at offset 10 answers with the new total. The page fetched before the
+/// insertion is stale: delivering it would lose the items the insertion pushed onto it.
+#[tokio::test(start_paused = true)]
+async fn a_page_answered_before_an_insertion_seen_later_is_fetched_again() {
+    let items = Arc::new(Mutex::new((0..30).collect::<Vec<u64>>()));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let fetcher = ReadAtAnswer {
+        items: Arc::clone(&items),
+        delay: |offset| match offset {
+            10 => Duration::from_millis(50),
+            20 => Duration::from_millis(10),
+            _ => Duration::ZERO,
+        },
+        requests: Arc::clone(&requests),
+    };
+    let inserter = {
+        let items = Arc::clone(&items);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            items.lock().unwrap().splice(0..0, 1000..1003);
+        })
+    };
+    let paginator =
+        Paginator::new(Arc::new(fetcher), "ListFake", 1..=100, 10).concurrency(DEFAULT_CONCURRENCY);
+    let delivered = all_items(paginator).await;
+    inserter.await.unwrap();
+    assert_eq!(
+        delivered,
+        (0..30).collect::<Vec<_>>(),
+        "every item once, in order (requests {:?})",
+        requests.lock().unwrap()
+    );
+}
+
+/// Issue 16, item 5: a service that ignores the offset is stopped even when its rows have no id
+/// and it reports a total the pages agree with.
+#[tokio::test]
+async fn a_service_ignoring_the_offset_without_ids_but_with_a_total_is_stopped() {
+    let mut fake = Fake::new(20).totals(Totals::Fixed(20)).serve_from(|_| 0);
+    fake.keyed = false;
+    let (paginator, log) = fake.paginator();
+    let results = drain(paginator.page_size(2)).await;
+    assert!(
+        pagination_offset(results.last().unwrap()).is_some(),
+        "ends with Error::Pagination: {results:?}"
+    );
+    assert!(
+        results.len() <= 3,
+        "the first page, then the error: {results:?}"
+    );
+    assert!(
+        requests(&log).len() <= 2 + DEFAULT_CONCURRENCY,
+        "the first page and one window of prefetch at most: {:?}",
+        requests(&log)
+    );
+}
+
+/// Issue 16, item 6: an empty id is no id, so items whose id is `""` are known by their content.
+#[tokio::test]
+async fn items_whose_id_is_empty_are_known_by_their_content() {
+    struct EmptyIds(Fake);
+    impl PageFetcher<u64> for EmptyIds {
+        fn fetch(
+            &self,
+            offset: u64,
+            limit: u32,
+        ) -> futures::future::BoxFuture<'static, Result<RawPage<u64>>> {
+            self.0.fetch(offset, limit)
+        }
+        fn key(&self, _: &u64) -> Option<String> {
+            Some(String::new())
+        }
+        fn fingerprint(&self, item: &u64) -> String {
+            self.0.fingerprint(item)
+        }
+    }
+    let paginator = Paginator::new(Arc::new(EmptyIds(Fake::new(30))), "ListFake", 1..=100, 10);
+    let results = drain(paginator).await;
+    let items: Vec<u64> = results.into_iter().map(Result::unwrap).collect();
+    assert_eq!(items, (0..30).collect::<Vec<_>>());
 }
