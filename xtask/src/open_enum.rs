@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_yaml::Value;
+use serde_json::Value;
 
 /// A named string enum of `components.schemas`.
 pub struct OpenEnum {
@@ -28,16 +28,16 @@ impl OpenEnum {
         let Some(schemas) = raw
             .get("components")
             .and_then(|c| c.get("schemas"))
-            .and_then(Value::as_mapping)
+            .and_then(Value::as_object)
         else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for (name, schema) in schemas {
-            let Some(values) = schema.get("enum").and_then(Value::as_sequence) else {
+            let Some(values) = schema.get("enum").and_then(Value::as_array) else {
                 continue;
             };
-            let name = name.as_str().unwrap_or_default().to_string();
+            let name = name.clone();
             let at = format!("{file}: components.schemas.{name}");
             if schema.get("type").and_then(Value::as_str) != Some("string") {
                 return Err(format!(
@@ -261,11 +261,11 @@ fn string_map(value: Option<&Value>, at: &str) -> Result<BTreeMap<String, String
         return Ok(BTreeMap::new());
     };
     let map = value
-        .as_mapping()
+        .as_object()
         .ok_or_else(|| format!("{at}: x-enum-descriptions/x-enum-aliases must be a mapping"))?;
     map.iter()
-        .map(|(k, v)| match (k.as_str(), v.as_str()) {
-            (Some(k), Some(v)) => Ok((k.to_string(), v.trim_end().to_string())),
+        .map(|(k, v)| match v.as_str() {
+            Some(v) => Ok((k.clone(), v.trim_end().to_string())),
             _ => Err(format!(
                 "{at}: x-enum-descriptions/x-enum-aliases must map strings to strings"
             )),

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use openapiv3::OpenAPI;
-use serde_yaml::Value;
+use serde_json::Value;
 
 use crate::open_enum::OpenEnum;
 
@@ -89,8 +89,8 @@ pub fn load(file: &Path) -> Result<Spec, String> {
     }
     let text =
         std::fs::read_to_string(file).map_err(|e| format!("{display_path}: cannot read: {e}"))?;
-    let raw: Value =
-        serde_yaml::from_str(&text).map_err(|e| format!("{display_path}: not valid YAML: {e}"))?;
+    let raw: Value = serde_saphyr::from_str(&text)
+        .map_err(|e| format!("{display_path}: not valid YAML: {e}"))?;
     let api: OpenAPI = serde_path_to_error::deserialize(raw.clone()).map_err(|e| {
         format!(
             "{display_path}: {}: not a valid OpenAPI 3.0 document: {}",
@@ -107,8 +107,7 @@ pub fn load(file: &Path) -> Result<Spec, String> {
     check_operations(&display_path, &api)?;
     check_enums_are_named(&display_path, &raw, &mut Vec::new())?;
     let open_enums = OpenEnum::collect(&display_path, &raw)?;
-    let json = serde_json::to_value(&raw)
-        .map_err(|e| format!("{display_path}: cannot be read as JSON: {e}"))?;
+    let json = raw;
     Ok(Spec {
         stem,
         display_path,
@@ -219,9 +218,9 @@ fn resolve_parameter<'a>(
 /// server variables (not types).
 fn check_enums_are_named(file: &str, value: &Value, path: &mut Vec<String>) -> Result<(), String> {
     match value {
-        Value::Mapping(map) => {
+        Value::Object(map) => {
             for (key, child) in map {
-                let key = key.as_str().unwrap_or("?").to_string();
+                let key = key.clone();
                 let is_named_schema =
                     path.len() == 3 && path[0] == "components" && path[1] == "schemas";
                 let in_servers = path.first().is_some_and(|p| p == "servers");
@@ -237,7 +236,7 @@ fn check_enums_are_named(file: &str, value: &Value, path: &mut Vec<String>) -> R
                 path.pop();
             }
         }
-        Value::Sequence(items) => {
+        Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
                 path.push(i.to_string());
                 check_enums_are_named(file, child, path)?;

@@ -16,7 +16,7 @@ pub fn project_root() -> PathBuf {
 pub fn spec(service: &str) -> Value {
     let path = project_root().join("spec").join(format!("{service}.yaml"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// One documented response example: where it is, which schema it claims, and its value.

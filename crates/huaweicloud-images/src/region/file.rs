@@ -4,11 +4,15 @@
 //! `WORKSPACEAPP`, any case) mapping to a list of `{id, endpoint}` or `{id, endpoints: [...]}`
 //! (the first of `endpoints` is used). It sits between the environment overrides and the built-in
 //! tables. Services this crate does not call may be in the file; they are checked for shape only.
-//! A malformed file is an [`Error::Config`] naming the file and the entry, never a panic.
+//! A malformed file is an [`Error::Config`] naming the file and the entry, never a panic. YAML
+//! aliases (`*name`) are refused before anything is built (the official file has none, and
+//! aliases of aliases let a few kilobytes expand to gigabytes), and the parser works within a
+//! budget of events, nodes, depth and text, so a file of at most 4 MiB costs a bounded amount of
+//! memory and time. It is read with `serde-saphyr`, a maintained YAML parser.
 
 use std::path::{Path, PathBuf};
 
-use serde_yaml::Value;
+use serde_json::Value;
 
 use super::{Region, Service, non_empty, parse_override};
 use crate::{Error, Result};
@@ -71,23 +75,39 @@ impl RegionsFile {
         let shown = path.display();
         let fail = |what: String| Error::config(format!("regions file {shown}: {what}"));
         let document: Value =
-            serde_yaml::from_str(text).map_err(|e| fail(format!("is not YAML ({e})")))?;
+            serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| {
+                let anchored = matches!(
+                    e.without_snippet(),
+                    serde_saphyr::Error::Budget {
+                        breach: serde_saphyr::budget::BudgetBreach::Aliases { .. }
+                            | serde_saphyr::budget::BudgetBreach::Anchors { .. },
+                        ..
+                    }
+                );
+                if anchored {
+                    fail(
+                        "uses YAML anchors or aliases (`&name`, `*name`), which a regions file \
+                         does not need and which are refused (aliases can expand a small file \
+                         without bound)"
+                            .into(),
+                    )
+                } else {
+                    fail(format!("is not YAML a regions file may hold ({e})"))
+                }
+            })?;
         let services = match document {
-            Value::Mapping(map) => map,
-            Value::Null => serde_yaml::Mapping::new(),
+            Value::Object(map) => map,
+            Value::Null => serde_json::Map::new(),
             _ => return Err(fail("must map service names to lists of regions".into())),
         };
         let mut entries: Vec<(String, String, String)> = Vec::new();
         for (name, list) in services {
-            let Value::String(name) = name else {
-                return Err(fail("a service name is not a string".into()));
-            };
             // Other SDKs' services are their business: like the official SDKs, entries of theirs
             // that are not usable are skipped; entries of the services this crate calls must be.
             let ours = Service::ALL
                 .iter()
                 .any(|s| s.env_name().eq_ignore_ascii_case(&name));
-            let Value::Sequence(list) = list else {
+            let Value::Array(list) = list else {
                 if ours {
                     return Err(fail(format!(
                         "{name}: must be a list of {{id, endpoint}} entries"
@@ -133,6 +153,23 @@ impl RegionsFile {
     }
 }
 
+/// What the YAML parser may spend on a regions file: no alias at all, and bounds on everything
+/// else far above what a regions file of every region of every service needs.
+fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_aliases = 0;
+    budget.max_anchors = 0;
+    budget.max_depth = 16;
+    budget.max_nodes = 200_000;
+    budget.max_documents = 1;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    // The error names the file and the entry; a copy of the file's text is not needed in it.
+    options.with_snippet = false;
+    options.alias_limits.max_total_replayed_events = 0;
+    options
+}
+
 /// The `(id, endpoint)` of one entry, or what is wrong with it.
 fn entry_of(entry: &Value, at: &str) -> std::result::Result<(String, String), String> {
     let field = |key: &str| entry.get(key);
@@ -141,7 +178,7 @@ fn entry_of(entry: &Value, at: &str) -> std::result::Result<(String, String), St
     };
     match (field("endpoint"), field("endpoints")) {
         (Some(Value::String(url)), None) => Ok((id.clone(), url.clone())),
-        (None, Some(Value::Sequence(urls))) => match urls.first() {
+        (None, Some(Value::Array(urls))) => match urls.first() {
             Some(Value::String(url)) if urls.iter().all(|u| matches!(u, Value::String(_))) => {
                 Ok((id.clone(), url.clone()))
             }
@@ -224,6 +261,28 @@ mod tests {
         assert_eq!(
             file.endpoint(Service::WorkspaceApp, &Region::CN_NORTH_4),
             Some("https://second")
+        );
+    }
+
+    /// Issue 16, item 7: 10 KB of aliases under a service this crate never calls expanded to
+    /// hundreds of MiB. Aliases are refused before anything is built.
+    #[test]
+    fn aliases_are_refused_before_they_expand() {
+        let mut text = String::from("ECS:\n  - id: a\n    endpoints: &a [");
+        text.push_str(&vec!["https://x"; 2000].join(", "));
+        text.push_str("]\nOBS:\n  - id: b\n    endpoints: [");
+        text.push_str(&vec!["*a"; 2000].join(", "));
+        text.push_str("]\n");
+        assert!(text.len() < 40_000, "{}", text.len());
+        let error = parse(&text).unwrap_err().to_string();
+        assert!(error.contains("/x/regions.yaml"), "{error}");
+        assert!(error.to_lowercase().contains("alias"), "{error}");
+        let error = parse("WORKSPACEAPP: &x []\nECS: *x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.to_lowercase().contains("alias") || error.to_lowercase().contains("anchor"),
+            "{error}"
         );
     }
 
