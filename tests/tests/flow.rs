@@ -130,6 +130,43 @@ async fn an_empty_retry_budget_returns_the_failure_without_another_request() {
     assert_eq!(fake.requests().len(), 2, "retried once, and succeeded");
 }
 
+/// Issue 16: a retry that ends in a body past the cap failed again, so it spends its cost (it
+/// gave it back, as a retry that succeeds does).
+#[tokio::test]
+async fn a_retry_that_ends_in_a_body_too_large_spends_its_budget() {
+    let fake = start_default().await;
+    let budget = RetryBudget::default()
+        .with_capacity(5)
+        .with_retry_cost(5)
+        .with_success_refill(0);
+    let client = builder(&fake)
+        .retry(fast_retry().with_retry_budget(budget))
+        .max_body_size(64 * 1024)
+        .build()
+        .unwrap();
+    fake.inject(Fault::ServiceUnavailable, FaultScope::Next(1), None);
+    fake.inject(
+        Fault::OversizedBody { bytes: 1 << 20 },
+        FaultScope::Next(1),
+        None,
+    );
+    let error = client.images().list().send().await.unwrap_err();
+    assert!(
+        matches!(error, huaweicloud_images::Error::BodyTooLarge { .. }),
+        "{error:?}"
+    );
+    assert_eq!(fake.requests().len(), 2, "the attempt and its retry");
+    fake.clear_requests();
+    fake.inject(Fault::ServiceUnavailable, FaultScope::Always, None);
+    let error = client.images().list().send().await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "the one retry the budget held was spent: no retry"
+    );
+}
+
 #[tokio::test]
 async fn retries_that_succeed_do_not_drain_the_retry_budget() {
     // Three calls in ten need a retry (and some of those another): the AWS-style budget gives a

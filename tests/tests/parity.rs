@@ -625,3 +625,31 @@ async fn the_project_lookup_is_bounded_by_the_total_timeout() {
     listener.abort();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
 }
+
+/// Issue 16: the total time-out bounds the whole call, the project lookup included (it started
+/// only after the lookup, so a call could take twice its total).
+#[tokio::test]
+async fn the_total_timeout_covers_the_project_lookup_and_the_call_together() {
+    let fake = start(FakeConfig {
+        latency: Duration::from_millis(400),
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .region("cn-north-4")
+        .endpoint_for_all(fake.base_url())
+        .total_timeout(Some(Duration::from_millis(500)))
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client.image_servers().get(SERVER_ID).await.unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(750),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(count_path(&fake, "/v3/projects"), 1, "the lookup was made");
+}

@@ -199,7 +199,7 @@ async fn control_characters_of_server_text_are_escaped_in_messages() {
     let body = serde_json::json!({
         "error_code": "WKS.\u{1b}[31m0001",
         "error_msg": "denied\r\n2026-12-01T00:00:00Z INFO forged line \u{202e}txt.exe",
-        "error_detail": "bell\u{7} line\u{2028}sep para\u{2029} rlm\u{200f} alm\u{61c} bom\u{feff} zw\u{200b}",
+        "error_detail": "bell\u{7} line\u{2028}sep para\u{2029} rlm\u{200f} alm\u{61c} bom\u{feff} zw\u{200b} tags\u{e0001}\u{e0069}\u{e0067}\u{e007f} shy\u{ad} ann\u{fff9}",
     });
     fake.inject(
         Fault::Respond {
@@ -212,7 +212,18 @@ async fn control_characters_of_server_text_are_escaped_in_messages() {
     let error = client.images().list().send().await.unwrap_err();
     let shown = error.to_string();
     for hidden in [
-        '\u{202e}', '\u{2028}', '\u{2029}', '\u{200f}', '\u{61c}', '\u{feff}', '\u{200b}',
+        '\u{202e}',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{200f}',
+        '\u{61c}',
+        '\u{feff}',
+        '\u{200b}',
+        '\u{e0001}',
+        '\u{e0069}',
+        '\u{e007f}',
+        '\u{ad}',
+        '\u{fff9}',
     ] {
         assert!(!shown.contains(hidden), "{hidden:?} in {shown:?}");
     }

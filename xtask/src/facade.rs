@@ -808,6 +808,8 @@ fn operation_items(
 
     let mut fields = Vec::new();
     let mut conversions = Vec::new();
+    // Of the parameters the client fills (the project id): made once the call has resolved it.
+    let mut client_conversions = Vec::new();
     let mut forwards = Vec::new();
     for p in &op.parameters {
         let rust = ident(&p.rust_name);
@@ -830,11 +832,11 @@ fn operation_items(
                     service,
                     op,
                     p,
-                    quote!(client.resolved_project_id().await?),
+                    quote!(project_id.to_owned()),
                     target,
                     patterns,
                 )?;
-                conversions.push(quote!(let #local = #convert;));
+                client_conversions.push(quote!(let #local = #convert;));
                 forwards.push(quote!(let request = request.#rust(#local);));
                 let _ = field;
             }
@@ -903,13 +905,14 @@ fn operation_items(
             async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
                 #(#conversions)*
                 client
-                    .call(&#const_name, move |hooks, base, http| {
+                    .call(&#const_name, move |hooks, base, http, project_id| {
+                        #(#client_conversions)*
                         let api = api::Client::new_with_client(base, http, hooks);
-                        async move {
+                        Ok(async move {
                             let request = api.#op_method();
                             #(#forwards)*
                             request.send().await
-                        }
+                        })
                     })
                     .await
             }

@@ -174,11 +174,6 @@ impl Client {
             .await)
     }
 
-    /// The project id for a call's path (generated code).
-    pub(crate) async fn resolved_project_id(&self) -> Result<String> {
-        Ok(self.project().await?.0.clone())
-    }
-
     /// The region the endpoints were resolved for.
     pub fn region(&self) -> &Region {
         &self.inner.region
@@ -212,24 +207,17 @@ impl Client {
     }
 
     /// Runs one generated call through a fresh [`CallTransport`], in a tracing span, within the
-    /// total time-out, and maps its outcome.
+    /// total time-out (which also bounds the project lookup), and maps its outcome. `run` is given
+    /// the project id once it is known; it checks it and builds the request, or refuses.
     pub(crate) async fn call<T, E, Fut>(
         &self,
         operation: &'static Operation,
-        run: impl FnOnce(Hooks, &str, reqwest::Client) -> Fut,
+        run: impl FnOnce(Hooks, &str, reqwest::Client, &str) -> Result<Fut>,
     ) -> Result<T>
     where
         Fut: Future<Output = std::result::Result<ResponseValue<T>, GenError<E>>>,
     {
         let record = Arc::new(Mutex::new(CallRecord::default()));
-        let transport = CallTransport {
-            shared: Arc::clone(&self.inner.shared),
-            record: Arc::clone(&record),
-            operation,
-            flow: Arc::clone(self.flow(operation.service)),
-            learnt: self.flow(operation.service).learnt_rate(operation.name),
-            project_id: self.project().await?.1.clone(),
-        };
         let span = tracing::info_span!(
             "huaweicloud_images.call",
             service = %operation.service,
@@ -240,15 +228,32 @@ impl Client {
             duration_ms = Empty,
         );
         let started = Instant::now();
-        let future = run(
-            Hooks::new(Arc::new(transport)),
-            self.endpoint(operation.service).url(),
-            self.inner.http.clone(),
-        )
+        // The total time-out bounds everything the call does, the project lookup included.
+        let future = async {
+            let transport = CallTransport {
+                shared: Arc::clone(&self.inner.shared),
+                record: Arc::clone(&record),
+                operation,
+                flow: Arc::clone(self.flow(operation.service)),
+                learnt: self.flow(operation.service).learnt_rate(operation.name),
+                project_id: self.project().await?.1.clone(),
+            };
+            let project_id = self.project().await?.0.as_str();
+            let sending = run(
+                Hooks::new(Arc::new(transport)),
+                self.endpoint(operation.service).url(),
+                self.inner.http.clone(),
+                project_id,
+            )?;
+            Ok::<_, Error>(sending.await)
+        }
         .instrument(span.clone());
         let outcome = match self.inner.total_timeout {
-            Some(limit) => tokio::time::timeout(limit, future).await.ok(),
-            None => Some(future.await),
+            Some(limit) => match tokio::time::timeout(limit, future).await {
+                Ok(outcome) => Some(outcome?),
+                Err(_) => None,
+            },
+            None => Some(future.await?),
         };
         let elapsed = started.elapsed();
         let mut record = record.lock().unwrap_or_else(PoisonError::into_inner);

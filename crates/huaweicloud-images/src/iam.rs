@@ -77,9 +77,16 @@ pub(crate) async fn project_id(
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = read_capped(response, shared.max_body)
+        let body = crate::body::read_capped(response, shared.max_body)
             .await
-            .map_err(|what| fail(what.to_owned()))?;
+            .map_err(|e| {
+                fail(match e {
+                    crate::body::BodyError::TooLarge => {
+                        "answered a body larger than the client's max_body_size".to_owned()
+                    }
+                    crate::body::BodyError::BrokeOff(_) => "broke off its answer".to_owned(),
+                })
+            })?;
         let refused = status == 401 && is_clock_skew_refusal(&body);
         if trial && status != 401 && status < 500 {
             shared.clock.confirm(signed_with);
@@ -114,25 +121,4 @@ pub(crate) async fn project_id(
         [] => Err(fail("names no project".to_owned())),
         many => Err(fail(format!("names {} projects, not one", many.len()))),
     }
-}
-
-/// The whole body, up to `limit` bytes.
-async fn read_capped(
-    mut response: reqwest::Response,
-    limit: u64,
-) -> std::result::Result<Vec<u8>, &'static str> {
-    if response
-        .content_length()
-        .is_some_and(|length| length > limit)
-    {
-        return Err("answered a body larger than the client's max_body_size");
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|_| "broke off its answer")? {
-        if (body.len() + chunk.len()) as u64 > limit {
-            return Err("answered a body larger than the client's max_body_size");
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }

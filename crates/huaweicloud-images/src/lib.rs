@@ -46,6 +46,7 @@
 #![warn(missing_docs)]
 
 pub mod blocking;
+mod body;
 mod client;
 mod clock;
 mod conveniences;

@@ -17,6 +17,7 @@ use bytes::Bytes;
 use huaweicloud_images_api::{BoxFuture, Transport};
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 
+use crate::body::BodyError;
 use crate::clock::{Clock, at_offset, is_clock_skew_refusal};
 use crate::credentials::Credentials;
 use crate::credentials::provider::CredentialCache;
@@ -210,40 +211,21 @@ impl CallTransport {
 
     /// The whole body, or, past [`Shared::max_body`], an end to the attempt before it is read
     /// whole (a declared length past the cap is refused before any of it is read).
-    async fn read_body(
-        &self,
-        mut response: reqwest::Response,
-        attempt: u32,
-    ) -> Result<Bytes, Attempt> {
+    async fn read_body(&self, response: reqwest::Response, attempt: u32) -> Result<Bytes, Attempt> {
         let limit = self.shared.max_body;
-        let too_large = || {
-            tracing::debug!(attempt, limit, "the body is larger than the cap");
-            self.record().failure = Some(Error::BodyTooLarge {
-                operation: self.operation.name,
-                limit,
-            });
-            Attempt::BodyTooLarge
-        };
-        if response
-            .content_length()
-            .is_some_and(|length| length > limit)
-        {
-            return Err(too_large());
-        }
-        let mut body = bytes::BytesMut::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if (body.len() + chunk.len()) as u64 > limit {
-                        return Err(too_large());
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => return Ok(body.freeze()),
-                Err(error) => {
-                    tracing::debug!(attempt, error = %error, "body failed");
-                    return Err(Attempt::Transport(error));
-                }
+        match crate::body::read_capped(response, limit).await {
+            Ok(body) => Ok(body),
+            Err(BodyError::TooLarge) => {
+                tracing::debug!(attempt, limit, "the body is larger than the cap");
+                self.record().failure = Some(Error::BodyTooLarge {
+                    operation: self.operation.name,
+                    limit,
+                });
+                Err(Attempt::BodyTooLarge)
+            }
+            Err(BodyError::BrokeOff(error)) => {
+                tracing::debug!(attempt, error = %error, "body failed");
+                Err(Attempt::Transport(error))
             }
         }
     }
@@ -315,6 +297,10 @@ impl CallTransport {
             // recorded as a status. It never reaches the user: the error mapping reports
             // `CallRecord::failure` first.
             Err(Attempt::Unsendable | Attempt::BodyTooLarge) => {
+                // A retry that ends so failed again: its cost is spent, not given back.
+                if let Some(failed) = permit.take() {
+                    failed.forfeit();
+                }
                 Ok(reqwest::Response::from(unsent_placeholder()))
             }
         }

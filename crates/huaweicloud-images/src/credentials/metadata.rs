@@ -29,6 +29,8 @@ const TOKEN_PATH: &str = "/meta-data/latest/api/token";
 const SECURITY_KEY_PATH: &str = "/openstack/latest/securitykey";
 const TOKEN_TTL_HEADER: &str = "x-metadata-token-ttl-seconds";
 const TOKEN_HEADER: &str = "x-metadata-token";
+/// The largest body read from the metadata service (a session token or a security key).
+const MAX_BODY: u64 = 64 * 1024;
 
 /// Reads temporary credentials from the instance metadata service. Put it behind a client with
 /// [`ClientBuilder::credentials_provider`](crate::ClientBuilder::credentials_provider) (the
@@ -141,6 +143,18 @@ impl MetadataProvider {
         self.unavailable(what)
     }
 
+    /// A body of the metadata service, at most [`MAX_BODY`] bytes.
+    async fn read(&self, response: reqwest::Response) -> Result<bytes::Bytes> {
+        crate::body::read_capped(response, MAX_BODY)
+            .await
+            .map_err(|e| match e {
+                crate::body::BodyError::TooLarge => self.unavailable(&format!(
+                    "answered a body larger than {MAX_BODY} bytes (a security key is far smaller)"
+                )),
+                crate::body::BodyError::BrokeOff(e) => self.request_failed(&e),
+            })
+    }
+
     /// A session token, or `None` when the service has no token call.
     async fn session_token(&self) -> Result<Option<String>> {
         let response = self
@@ -153,8 +167,8 @@ impl MetadataProvider {
         match response.status().as_u16() {
             404 | 405 => Ok(None),
             200..=299 => {
-                let token = response.text().await.map_err(|e| self.request_failed(&e))?;
-                let token = token.trim().to_owned();
+                let token = self.read(response).await?;
+                let token = String::from_utf8_lossy(&token).trim().to_owned();
                 if token.is_empty() || !token.is_ascii() || token.chars().any(char::is_control) {
                     return Err(self.unavailable("gave a session token that is not usable"));
                 }
@@ -177,10 +191,7 @@ impl MetadataProvider {
         if !(200..=299).contains(&status) {
             return Err(self.unavailable(&format!("refused the security key (HTTP {status})")));
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.request_failed(&e))?;
+        let body = self.read(response).await?;
         // The body holds secrets: a parse error names the field, never the text.
         let SecurityKey { credential } = serde_json::from_slice(&body).map_err(|e| {
             self.unavailable(&format!(

@@ -453,3 +453,84 @@ fn discovery_without_credentials_lists_what_was_looked_at() {
     let message = config_message(Credentials::discover_with(&env_of(&[])).unwrap_err());
     assert!(message.contains(HOME_VARIABLE) && message.contains(CREDENTIALS_FILE_VARIABLE));
 }
+
+/// A metadata service that answers a session token, then a security key whose body never ends
+/// (or declares a huge length): how many bytes it wrote before the client went away.
+async fn endless_metadata_service(
+    declared: bool,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let written = std::sync::Arc::new(AtomicU64::new(0));
+    let counter = std::sync::Arc::clone(&written);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counter = std::sync::Arc::clone(&counter);
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if socket.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                if head.starts_with(b"PUT") {
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\ntoken")
+                        .await;
+                    return;
+                }
+                let header: &[u8] = if declared {
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                };
+                if socket.write_all(header).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b'a'; 16 * 1024];
+                let framed = [
+                    format!("{:x}\r\n", chunk.len()).into_bytes(),
+                    chunk,
+                    b"\r\n".to_vec(),
+                ]
+                .concat();
+                loop {
+                    let piece = if declared {
+                        &framed[..16 * 1024]
+                    } else {
+                        &framed[..]
+                    };
+                    if socket.write_all(piece).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(piece.len() as u64, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    (url, written)
+}
+
+/// Issue 16: the metadata service's answers are read up to a cap, not whole.
+#[tokio::test]
+async fn a_metadata_body_that_never_ends_is_cut_off_at_the_cap() {
+    use crate::credentials::provider::ProvideCredentials;
+    for declared in [false, true] {
+        let (url, written) = endless_metadata_service(declared).await;
+        let provider = MetadataProvider::with_base_url(&url).unwrap();
+        let outcome = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            provider.provide_credentials(),
+        )
+        .await
+        .expect("the client stops reading");
+        let message = outcome.unwrap_err().to_string();
+        assert!(message.contains("larger than"), "{declared}: {message}");
+        let sent = written.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(sent < 64 * 1024 * 1024, "{declared}: {sent} bytes sent");
+    }
+}

@@ -94,23 +94,26 @@ impl crate::request::Input for GetDevServerImageInput {
             GET_DEV_SERVER_IMAGE_ID_PATTERN.check("id", &value)?;
             value
         };
-        let param_project_id = {
-            let value: String = client.resolved_project_id().await?;
-            crate::validate::path_id("project_id", &value)?;
-            crate::validate::length("project_id", &value, 1usize, Some(64usize))?;
-            GET_DEV_SERVER_IMAGE_PROJECT_ID_PATTERN.check("project_id", &value)?;
-            value
-        };
         client
-            .call(&GET_DEV_SERVER_IMAGE, move |hooks, base, http| {
-                let api = api::Client::new_with_client(base, http, hooks);
-                async move {
-                    let request = api.get_dev_server_image();
-                    let request = request.id(param_id);
-                    let request = request.project_id(param_project_id);
-                    request.send().await
-                }
-            })
+            .call(
+                &GET_DEV_SERVER_IMAGE,
+                move |hooks, base, http, project_id| {
+                    let param_project_id = {
+                        let value: String = project_id.to_owned();
+                        crate::validate::path_id("project_id", &value)?;
+                        crate::validate::length("project_id", &value, 1usize, Some(64usize))?;
+                        GET_DEV_SERVER_IMAGE_PROJECT_ID_PATTERN.check("project_id", &value)?;
+                        value
+                    };
+                    let api = api::Client::new_with_client(base, http, hooks);
+                    Ok(async move {
+                        let request = api.get_dev_server_image();
+                        let request = request.id(param_id);
+                        let request = request.project_id(param_project_id);
+                        request.send().await
+                    })
+                },
+            )
             .await
     }
 }

@@ -123,11 +123,6 @@ impl crate::request::Input for ListImagesInput {
     type Output = api::types::ListImagesResponse;
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGES;
     async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
-        let param_project_id = {
-            let value: String = client.resolved_project_id().await?;
-            crate::validate::path_id("project_id", &value)?;
-            value
-        };
         let param_os_type = match self.os_type {
             Some(value) => Some({
                 let value: huaweicloud_images_api::workspace::types::OsType = value;
@@ -211,9 +206,14 @@ impl crate::request::Input for ListImagesInput {
             None => None,
         };
         client
-            .call(&LIST_IMAGES, move |hooks, base, http| {
+            .call(&LIST_IMAGES, move |hooks, base, http, project_id| {
+                let param_project_id = {
+                    let value: String = project_id.to_owned();
+                    crate::validate::path_id("project_id", &value)?;
+                    value
+                };
                 let api = api::Client::new_with_client(base, http, hooks);
-                async move {
+                Ok(async move {
                     let request = api.list_images();
                     let request = request.project_id(param_project_id);
                     let request = match param_os_type {
@@ -257,7 +257,7 @@ impl crate::request::Input for ListImagesInput {
                         None => request,
                     };
                     request.send().await
-                }
+                })
             })
             .await
     }

@@ -173,11 +173,6 @@ impl crate::request::Input for ListImageServersInput {
     type Output = api::types::ListImageServersResponse;
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGE_SERVERS;
     async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
-        let param_project_id = {
-            let value: String = client.resolved_project_id().await?;
-            crate::validate::path_id("project_id", &value)?;
-            value
-        };
         let param_offset = match self.offset {
             Some(value) => Some(crate::validate::integer::<i32>(
                 "offset",
@@ -221,9 +216,14 @@ impl crate::request::Input for ListImageServersInput {
             None => None,
         };
         client
-            .call(&LIST_IMAGE_SERVERS, move |hooks, base, http| {
+            .call(&LIST_IMAGE_SERVERS, move |hooks, base, http, project_id| {
+                let param_project_id = {
+                    let value: String = project_id.to_owned();
+                    crate::validate::path_id("project_id", &value)?;
+                    value
+                };
                 let api = api::Client::new_with_client(base, http, hooks);
-                async move {
+                Ok(async move {
                     let request = api.list_image_servers();
                     let request = request.project_id(param_project_id);
                     let request = match param_offset {
@@ -247,7 +247,7 @@ impl crate::request::Input for ListImageServersInput {
                         None => request,
                     };
                     request.send().await
-                }
+                })
             })
             .await
     }
@@ -386,25 +386,25 @@ impl crate::request::Input for ShowImageServerInput {
     type Output = api::types::ImageServer;
     const OPERATION: &'static crate::operation::Operation = &SHOW_IMAGE_SERVER;
     async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
-        let param_project_id = {
-            let value: String = client.resolved_project_id().await?;
-            crate::validate::path_id("project_id", &value)?;
-            value
-        };
         let param_server_id = {
             let value: String = self.server_id;
             crate::validate::path_id("server_id", &value)?;
             value
         };
         client
-            .call(&SHOW_IMAGE_SERVER, move |hooks, base, http| {
+            .call(&SHOW_IMAGE_SERVER, move |hooks, base, http, project_id| {
+                let param_project_id = {
+                    let value: String = project_id.to_owned();
+                    crate::validate::path_id("project_id", &value)?;
+                    value
+                };
                 let api = api::Client::new_with_client(base, http, hooks);
-                async move {
+                Ok(async move {
                     let request = api.show_image_server();
                     let request = request.project_id(param_project_id);
                     let request = request.server_id(param_server_id);
                     request.send().await
-                }
+                })
             })
             .await
     }
