@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use common::*;
 use futures::{StreamExt, TryStreamExt};
+use huaweicloud_images::DEFAULT_MAX_CONCURRENCY;
 use huaweicloud_images::models::{OsType, SortField, SortType};
-use huaweicloud_images::paginate::DEFAULT_CONCURRENCY;
 use huaweicloud_images::{Error, Page};
 use huaweicloud_images_fake::model::ImageInfo as FakeImage;
 use huaweicloud_images_fake::{FakeConfig, FakeServer, Fault, FaultScope, Operation};
@@ -408,8 +408,12 @@ async fn a_wrong_total_loses_and_repeats_nothing() {
             "off by {delta}: no page twice"
         );
         // One request per page and one empty page; a total reported too high may also have
-        // had requests past the end in flight (at most the prefetch window).
-        let spare = if delta > 0 { DEFAULT_CONCURRENCY } else { 1 };
+        // had requests past the end in flight (at most the prefetch window, the flow's maximum).
+        let spare = if delta > 0 {
+            DEFAULT_MAX_CONCURRENCY
+        } else {
+            1
+        };
         assert!(
             offsets.len() <= IMAGES.div_ceil(page_size as usize) + spare,
             "off by {delta}, page {page_size}: {} requests",

@@ -387,22 +387,31 @@ fn option_f64(v: Option<f64>) -> TokenStream {
     }
 }
 
-/// The statements that check `value` (an expression of the facade type) and produce what the
-/// generated client's setter takes.
+/// The expression that checks `value` (an expression of the facade type, or of `Option` of it
+/// when `optional`) through the shared checks of `crate::validate` and produces what the generated
+/// client's setter takes (or `Option` of it).
 fn check_and_convert(
     service: &Service,
     op: &Operation,
     p: &Parameter,
     value: TokenStream,
+    optional: bool,
     target: &str,
     patterns: &mut Vec<TokenStream>,
 ) -> Result<TokenStream, String> {
     let field = &p.name;
     let at = || format!("{}: paths.{}: parameter {}", service.file, op.path, p.name);
-    let text_check = match p.location {
-        Location::Path => quote!(crate::validate::path_id(#field, &value)?;),
-        Location::Query => quote!(crate::validate::query_text(#field, &value)?;),
-        Location::Header => quote!(crate::validate::header_text(#field, &value)?;),
+    let place = match p.location {
+        Location::Path => quote!(crate::validate::Place::Path),
+        Location::Query => quote!(crate::validate::Place::Query),
+        Location::Header => quote!(crate::validate::Place::Header),
+    };
+    let suffix = |name: &str| {
+        if optional {
+            format_ident!("{name}_opt")
+        } else {
+            format_ident!("{name}")
+        }
     };
     Ok(match &p.kind {
         Kind::Integer {
@@ -423,11 +432,17 @@ fn check_and_convert(
             }
             let primitive = ident(&primitive);
             let (min, max) = (option_literal(*minimum), option_literal(*maximum));
-            quote!(crate::validate::integer::<#primitive>(#field, #value, #min, #max)?)
+            let check = suffix("integer");
+            if optional {
+                quote!(crate::validate::#check::<#primitive, _>(#field, #value, #min, #max)?)
+            } else {
+                quote!(crate::validate::#check::<#primitive>(#field, #value, #min, #max)?)
+            }
         }
         Kind::Number { minimum, maximum } => {
             let (min, max) = (option_f64(*minimum), option_f64(*maximum));
-            quote!(crate::validate::number(#field, #value, #min, #max)?)
+            let check = suffix("number");
+            quote!(crate::validate::#check(#field, #value, #min, #max)?)
         }
         Kind::Boolean => value,
         Kind::String {
@@ -435,7 +450,8 @@ fn check_and_convert(
             max_length,
             pattern,
         } => {
-            let length = if min_length.is_some() || max_length.is_some() {
+            let mut rule = quote!(crate::validate::TextRule::at(#place));
+            if min_length.is_some() || max_length.is_some() {
                 let min = min_length.map(|m| m as usize).unwrap_or(0);
                 let max = match max_length {
                     Some(m) => {
@@ -444,41 +460,22 @@ fn check_and_convert(
                     }
                     None => quote!(None),
                 };
-                quote!(crate::validate::length(#field, &value, #min, #max)?;)
-            } else {
-                quote!()
-            };
-            let pattern_check = match pattern {
-                Some(pattern) => {
-                    let name =
-                        format_ident!("{}_{}_PATTERN", op.const_name(), p.rust_name.to_uppercase());
-                    patterns.push(quote! {
-                        static #name: crate::validate::Pattern = crate::validate::Pattern::new(#pattern);
-                    });
-                    quote!(#name.check(#field, &value)?;)
-                }
-                None => quote!(),
-            };
-            quote! {{
-                let value: String = #value;
-                #text_check
-                #length
-                #pattern_check
-                value
-            }}
+                rule = quote!(#rule.length(#min, #max));
+            }
+            if let Some(pattern) = pattern {
+                let name =
+                    format_ident!("{}_{}_PATTERN", op.const_name(), p.rust_name.to_uppercase());
+                patterns.push(quote! {
+                    static #name: crate::validate::Pattern = crate::validate::Pattern::new(#pattern);
+                });
+                rule = quote!(#rule.pattern(&#name));
+            }
+            let check = suffix("text");
+            quote!(crate::validate::#check(#field, #value, &#rule)?)
         }
         Kind::Enum { .. } => {
-            let ty = facade_type(service, op, p);
-            let text_check = match p.location {
-                Location::Path => quote!(crate::validate::path_id(#field, value.as_str())?;),
-                Location::Query => quote!(crate::validate::query_text(#field, value.as_str())?;),
-                Location::Header => quote!(crate::validate::header_text(#field, value.as_str())?;),
-            };
-            quote! {{
-                let value: #ty = #value;
-                #text_check
-                value
-            }}
+            let check = suffix("text");
+            quote!(crate::validate::#check(#field, #value, &crate::validate::TextRule::at(#place))?)
         }
     })
 }
@@ -693,8 +690,7 @@ fn resource_methods(service: &Service, op: &Operation) -> Result<ResourceMethods
         let async_method = quote! {
             #a_doc
             pub async fn #method(&self, #(#args),*) -> crate::error::Result<#output> {
-                let input = #input { #(#inits),* };
-                crate::request::Input::send(input, self.client.clone()).await
+                self.client.send(#input { #(#inits),* }).await
             }
         };
         let blocking_method = quote! {
@@ -807,16 +803,12 @@ fn operation_items(
     ));
 
     let mut fields = Vec::new();
-    let mut conversions = Vec::new();
-    // Of the parameters the client fills (the project id): made once the call has resolved it.
-    let mut client_conversions = Vec::new();
-    let mut forwards = Vec::new();
+    // One link of the builder chain per parameter: its check, then its setter.
+    let mut chain = Vec::new();
+    let mut uses_project = false;
+    let mut any_optional = false;
     for p in &op.parameters {
         let rust = ident(&p.rust_name);
-        // Locals carry a prefix, so that no parameter name can shadow the generated code's own
-        // (`request`, `api`, `http`, …).
-        let local = format_ident!("param_{}", p.rust_name);
-        let field = &p.name;
         if p.source == Source::Transport {
             continue;
         }
@@ -828,48 +820,63 @@ fn operation_items(
         })?;
         match p.source {
             Source::Client => {
-                let convert = check_and_convert(
+                uses_project = true;
+                let checked = check_and_convert(
                     service,
                     op,
                     p,
                     quote!(project_id.to_owned()),
+                    false,
                     target,
                     patterns,
                 )?;
-                client_conversions.push(quote!(let #local = #convert;));
-                forwards.push(quote!(let request = request.#rust(#local);));
-                let _ = field;
+                chain.push(quote!(.#rust(#checked)));
             }
             Source::Caller => {
                 let ty = facade_type(service, op, p);
                 let positional = p.location == Location::Path || p.required;
                 if positional {
                     fields.push(quote!(pub(crate) #rust: #ty));
-                    let convert =
-                        check_and_convert(service, op, p, quote!(self.#rust), target, patterns)?;
-                    conversions.push(quote!(let #local = #convert;));
-                    forwards.push(quote!(let request = request.#rust(#local);));
+                    let checked = check_and_convert(
+                        service,
+                        op,
+                        p,
+                        quote!(self.#rust),
+                        false,
+                        target,
+                        patterns,
+                    )?;
+                    chain.push(quote!(.#rust(#checked)));
                 } else {
+                    any_optional = true;
                     fields.push(quote!(pub(crate) #rust: Option<#ty>));
-                    let convert =
-                        check_and_convert(service, op, p, quote!(value), target, patterns)?;
-                    conversions.push(quote! {
-                        let #local = match self.#rust {
-                            Some(value) => Some(#convert),
-                            None => None,
-                        };
-                    });
-                    forwards.push(quote! {
-                        let request = match #local {
-                            Some(value) => request.#rust(value),
-                            None => request,
-                        };
-                    });
+                    let checked = check_and_convert(
+                        service,
+                        op,
+                        p,
+                        quote!(self.#rust),
+                        true,
+                        target,
+                        patterns,
+                    )?;
+                    chain.push(quote!(.maybe(#checked, |request, value| request.#rust(value))));
                 }
             }
             Source::Transport => unreachable!("skipped above"),
         }
     }
+    let project_id = if uses_project {
+        quote!(project_id)
+    } else {
+        quote!(_project_id)
+    };
+    let maybe = if any_optional {
+        quote!(
+            use crate::runtime::request::Maybe as _;
+        )
+    } else {
+        quote!()
+    };
 
     let input_doc = docs(&format!(
         "The parameters of `{}` a caller sets, as given (checked when sent).",
@@ -898,23 +905,22 @@ fn operation_items(
             #(#fields,)*
         }
 
-        impl crate::request::Input for #input {
+        impl crate::runtime::request::Input for #input {
             type Output = #output;
             const OPERATION: &'static crate::operation::Operation = &#const_name;
+            const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+                crate::runtime::answer::json::<#output>;
 
-            async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
-                #(#conversions)*
-                client
-                    .call(&#const_name, move |hooks, base, http, project_id| {
-                        #(#client_conversions)*
-                        let api = api::Client::new_with_client(base, http, hooks);
-                        Ok(async move {
-                            let request = api.#op_method();
-                            #(#forwards)*
-                            request.send().await
-                        })
-                    })
-                    .await
+            fn build(
+                self,
+                http: &reqwest::Client,
+                base: &str,
+                #project_id: &str,
+            ) -> crate::error::Result<reqwest::Request> {
+                #maybe
+                let api = api::Client::new_with_client(base, http.clone());
+                let request = api.#op_method() #(#chain)*;
+                crate::runtime::request::built(&#const_name, request.build())
             }
         }
     };
@@ -959,7 +965,7 @@ fn operation_items(
             ///
             #errors
             pub async fn send(self) -> crate::error::Result<#output> {
-                crate::request::Input::send(self.input, self.client).await
+                self.client.send(self.input).await
             }
         }];
         let mut blocking_terminals = vec![quote! {
@@ -1095,7 +1101,7 @@ fn paged_impl(
     let (low, high) = paging.page_sizes;
     let default = paging.default_page_size;
     Ok(quote! {
-        impl crate::paginate::Paged for #input {
+        impl crate::paginate::OffsetLimit for #input {
             type Item = api::types::#item;
             const PAGE_SIZES: ::std::ops::RangeInclusive<u32> = #low..=#high;
             const DEFAULT_PAGE_SIZE: u32 = #default;
@@ -1115,8 +1121,8 @@ fn paged_impl(
                 next
             }
 
-            fn into_page(response: Self::Output) -> crate::paginate::RawPage<Self::Item> {
-                crate::paginate::RawPage {
+            fn into_page(response: Self::Output) -> crate::paginate::Fetched<Self::Item> {
+                crate::paginate::Fetched {
                     items: #items_expr,
                     total: #total_expr,
                 }

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
-use quote::quote;
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use quote::{ToTokens, quote};
 
 use crate::spec::Spec;
 
@@ -22,8 +22,6 @@ pub fn generate(spec: &Spec) -> Result<(String, syn::File), String> {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_inner_type(quote!(crate::Hooks))
-        .with_hooks(HooksMode::Expected)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     for open in &spec.open_enums {
@@ -43,12 +41,13 @@ pub fn generate(spec: &Spec) -> Result<(String, syn::File), String> {
     splice_open_enums(spec, &mut file)?;
     syn::visit_mut::VisitMut::visit_file_mut(&mut StricterPathEncoding, &mut file);
     lenient_totals(spec, &mut file)?;
+    add_build_methods(spec, &mut file)?;
     let text = format_file(file.clone(), &spec.display_path)?;
     Ok((text, file))
 }
 
-/// The API crate's `generated/mod.rs`: one module per spec file, each client's `exec` routed
-/// through `crate::Hooks` (so a new spec file needs no hand edit of the crate).
+/// The API crate's `generated/mod.rs`: one module per spec file (so a new spec file needs no
+/// hand edit of the crate).
 pub fn api_module(specs: &[Spec]) -> proc_macro2::TokenStream {
     let modules: Vec<syn::Ident> = specs
         .iter()
@@ -61,7 +60,6 @@ pub fn api_module(specs: &[Spec]) -> proc_macro2::TokenStream {
     quote! {
         //! The generated clients, one module per spec file.
         #( #[doc = #docs] pub mod #modules; )*
-        crate::route_exec_through_hooks!(#(#modules),*);
     }
 }
 
@@ -196,6 +194,82 @@ fn lenient_totals(spec: &Spec, file: &mut syn::File) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Next to each builder's `send`, a `build` that stops where `send` would hand the request over:
+/// the parameters converted and checked, the URL, query, headers and body in place. The facade's
+/// runtime sends what `build` returns, attempt after attempt, and decodes the answer once; `send`
+/// stays for users of this crate on its own.
+fn add_build_methods(spec: &Spec, file: &mut syn::File) -> Result<(), String> {
+    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    for item in items.iter_mut() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let send = block.items.iter().find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f.clone()),
+            _ => None,
+        });
+        let Some(send) = send else { continue };
+        let at = || {
+            format!(
+                "{}: the `send` of builder `{}`",
+                spec.display_path,
+                block.self_ty.to_token_stream()
+            )
+        };
+        let error = error_type_of(&send.sig.output)
+            .ok_or_else(|| format!("{}: returns no `Result<_, Error<_>>`", at()))?;
+        let built = send
+            .block
+            .stmts
+            .iter()
+            .position(|stmt| match stmt {
+                syn::Stmt::Local(local) => matches!(
+                    &local.pat,
+                    syn::Pat::Ident(p) if p.ident == "request"
+                ),
+                _ => false,
+            })
+            .ok_or_else(|| format!("{}: has no `let request = …`", at()))?;
+        let stmts = &send.block.stmts[..=built];
+        let build: syn::ImplItemFn = syn::parse_quote! {
+            /// Builds the request `send` sends, without sending it: every parameter converted and
+            /// checked, the URL, query, headers and body in place.
+            pub fn build(self) -> Result<reqwest::Request, #error> {
+                #(#stmts)*
+                Ok(request)
+            }
+        };
+        block.items.push(syn::ImplItem::Fn(build));
+    }
+    Ok(())
+}
+
+/// `E` of a `Result<_, E>` return type.
+fn error_type_of(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let syn::Type::Path(path) = &**ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().nth(1)? {
+        syn::GenericArgument::Type(error) => Some(error.clone()),
+        _ => None,
+    }
 }
 
 /// Progenitor's `encode_path` leaves `\\` alone, which the WHATWG URL parser reads as `/` in

@@ -182,6 +182,12 @@ impl OpenEnum {
                 }
             }
 
+            impl ::std::convert::AsRef<str> for #ident {
+                fn as_ref(&self) -> &str {
+                    self.as_str()
+                }
+            }
+
             impl ::std::convert::From<&str> for #ident {
                 fn from(value: &str) -> Self {
                     match value {

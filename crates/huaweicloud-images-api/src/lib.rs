@@ -8,8 +8,10 @@
 //! * [`modelarts`] — ModelArts Lite Server images (`GetDevServerImage`).
 //!
 //! Everything under `src/generated/` (the module list included) is written by `cargo xtask gen`
-//! and must not be edited by hand; this file is the only hand-written part: [`Hooks`], through
-//! which the generated clients send their requests, [`encode_path_segment`] and [`lenient`].
+//! and must not be edited by hand; this file is the only hand-written part:
+//! [`encode_path_segment`] and [`lenient`]. Each operation's builder has `send()`, which sends the
+//! request with the client's `reqwest::Client` as it is, and `build()`, which returns the checked
+//! request without sending it (the facade signs, sends, retries and decodes what `build()` returns).
 //!
 //! Enums of the spec are *open*: each documented value is a variant and anything else is kept in an
 //! `Unknown(String)` variant, so a value the service adds later never fails a response:
@@ -21,33 +23,6 @@
 //! assert_eq!(server.status, Some(ImageServerStatus::Unknown("MIGRATING".into())));
 //! assert_eq!(serde_json::to_string(&server.status).unwrap(), r#""MIGRATING""#);
 //! ```
-
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-
-use progenitor_client::OperationInfo;
-
-/// Routes a generated client's `exec` through [`Hooks`]; `generated/mod.rs` invokes it for every
-/// module it declares.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! route_exec_through_hooks {
-    ($($service:ident),*) => {$(
-        impl progenitor_client::ClientHooks<$crate::Hooks> for $service::Client {
-            async fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &progenitor_client::OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                progenitor_client::ClientInfo::inner(self)
-                    .exec(progenitor_client::ClientInfo::client(self), request, info)
-                    .await
-            }
-        }
-    )*};
-}
 
 mod generated;
 pub use generated::*;
@@ -122,63 +97,5 @@ pub mod lenient {
                 .or_else(|| n.as_u64().and_then(|v| T::try_from(v).ok())),
             _ => None,
         })
-    }
-}
-
-/// A boxed, sendable future, as returned by [`Transport::execute`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Sends the requests that the generated clients build.
-///
-/// The facade implements this to sign every attempt, retry, and trace; the generated code only
-/// builds the request (path, query, headers) and decodes the response.
-pub trait Transport: Send + Sync + 'static {
-    /// Sends `request` (already built, not yet signed) with `client` and returns the final response.
-    /// `operation_id` is the spec's operationId, e.g. `list_images`.
-    fn execute<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        request: reqwest::Request,
-        operation_id: &'static str,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
-}
-
-/// The inner value of every generated `Client`: an optional [`Transport`].
-///
-/// Without one ([`Hooks::default`]) requests are sent unchanged with the `reqwest::Client`.
-#[derive(Clone, Default)]
-pub struct Hooks {
-    transport: Option<Arc<dyn Transport>>,
-}
-
-impl Hooks {
-    /// Hooks that send every request through `transport`.
-    pub fn new(transport: Arc<dyn Transport>) -> Self {
-        Self {
-            transport: Some(transport),
-        }
-    }
-
-    async fn exec(
-        &self,
-        client: &reqwest::Client,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        match &self.transport {
-            Some(transport) => transport.execute(client, request, info.operation_id).await,
-            None => client.execute(request).await,
-        }
-    }
-}
-
-impl fmt::Debug for Hooks {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hooks")
-            .field(
-                "transport",
-                &self.transport.as_ref().map(|_| "dyn Transport"),
-            )
-            .finish()
     }
 }

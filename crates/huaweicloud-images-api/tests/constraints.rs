@@ -1,56 +1,16 @@
 //! Constraints the spec states are enforced when a request is built, before anything is sent; and
 //! the models' JSON schemas are usable to generate values that the models read back.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use huaweicloud_images_api::progenitor_client::Error;
-use huaweicloud_images_api::{BoxFuture, Hooks, Transport, modelarts, workspace, workspaceapp};
+use huaweicloud_images_api::{modelarts, workspace, workspaceapp};
 use serde_json::{Map, Value, json};
 
-/// A transport that counts what reaches it and answers nothing, without any I/O: it hands reqwest
-/// a request for a URL scheme it cannot send, which reqwest refuses before connecting.
-#[derive(Default)]
-struct Counting(AtomicUsize);
+const BASE: &str = "http://never-contacted.invalid";
 
-impl Transport for Counting {
-    fn execute<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        _request: reqwest::Request,
-        _operation_id: &'static str,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Box::pin(client.execute(unsendable()))
-    }
-}
-
-fn unsendable() -> reqwest::Request {
-    reqwest::Request::new(reqwest::Method::GET, "unsendable:x".parse().unwrap())
-}
-
-#[tokio::test]
-async fn the_counting_transport_fails_before_any_connection() {
-    let error = reqwest::Client::new()
-        .execute(unsendable())
-        .await
-        .unwrap_err();
-    assert!(error.is_builder(), "{error:?}");
-    assert!(!error.is_connect(), "{error:?}");
-}
-
-fn modelarts_client(counter: &Arc<Counting>) -> modelarts::Client {
-    modelarts::Client::new_with_client(
-        "http://never-contacted.invalid",
-        reqwest::Client::new(),
-        Hooks::new(counter.clone()),
-    )
-}
-
-#[tokio::test]
-async fn the_modelarts_uuid_and_project_patterns_are_checked_before_sending() {
-    let counter = Arc::new(Counting::default());
-    let client = modelarts_client(&counter);
+/// `build()` checks what the spec constrains and sends nothing: a refused request never exists.
+#[test]
+fn the_modelarts_uuid_and_project_patterns_are_checked_before_sending() {
+    let client = modelarts::Client::new_with_client(BASE, reqwest::Client::new());
     for (project, id) in [
         ("a4da8115c9d8464ead3a38309130523f", "not-a-uuid"),
         (
@@ -68,48 +28,42 @@ async fn the_modelarts_uuid_and_project_patterns_are_checked_before_sending() {
             .get_dev_server_image()
             .project_id(project)
             .id(id)
-            .send()
-            .await;
+            .build();
         assert!(
             matches!(result, Err(Error::InvalidRequest(_))),
             "{project:?} {id:?} was not refused"
         );
     }
-    assert_eq!(
-        counter.0.load(Ordering::SeqCst),
-        0,
-        "a refused request was sent"
-    );
-    // A valid one does reach the transport.
-    let result = client
+    // A valid one is built, for the URL the spec says.
+    let request = client
         .get_dev_server_image()
         .project_id("a4da8115c9d8464ead3a38309130523f")
         .id("6f1b2a34-5c6d-4e7f-8a9b-0c1d2e3f4a5b")
-        .send()
-        .await;
-    assert!(
-        matches!(&result, Err(Error::CommunicationError(e)) if e.is_builder()),
-        "{result:?}"
+        .build()
+        .unwrap();
+    assert_eq!(request.method(), reqwest::Method::GET);
+    assert_eq!(
+        request.url().as_str(),
+        "http://never-contacted.invalid/v1/a4da8115c9d8464ead3a38309130523f/dev-servers/images/6f1b2a34-5c6d-4e7f-8a9b-0c1d2e3f4a5b"
     );
-    assert_eq!(counter.0.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
-async fn a_zero_limit_is_refused_for_image_servers() {
-    let counter = Arc::new(Counting::default());
-    let client = workspaceapp::Client::new_with_client(
-        "http://never-contacted.invalid",
-        reqwest::Client::new(),
-        Hooks::new(counter.clone()),
-    );
+#[test]
+fn a_zero_limit_is_refused_for_image_servers() {
+    let client = workspaceapp::Client::new_with_client(BASE, reqwest::Client::new());
     let result = client
         .list_image_servers()
         .project_id("p")
         .limit(0u32)
-        .send()
-        .await;
+        .build();
     assert!(matches!(result, Err(Error::InvalidRequest(_))));
-    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+    let request = client
+        .list_image_servers()
+        .project_id("p")
+        .limit(5u32)
+        .build()
+        .unwrap();
+    assert_eq!(request.url().query(), Some("limit=5"));
 }
 
 /// A value for `schema`: every property present, strings from `examples` when given.
@@ -183,39 +137,17 @@ fn values_generated_from_the_model_schemas_read_back_losslessly() {
     assert_eq!(dev.as_object().unwrap().len(), 5);
 }
 
-/// A transport that keeps the URL of every request it is handed, then fails it without I/O.
-#[derive(Default)]
-struct Recording(std::sync::Mutex<Vec<String>>);
-
-impl Transport for Recording {
-    fn execute<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        request: reqwest::Request,
-        _operation_id: &'static str,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        self.0.lock().unwrap().push(request.url().to_string());
-        Box::pin(client.execute(unsendable()))
-    }
-}
-
-#[tokio::test]
-async fn every_path_parameter_stays_one_segment_even_with_backslashes() {
-    let recording = Arc::new(Recording::default());
-    let client = workspaceapp::Client::new_with_client(
-        "http://never-contacted.invalid",
-        reqwest::Client::new(),
-        Hooks::new(recording.clone()),
-    );
-    let _ = client
+#[test]
+fn every_path_parameter_stays_one_segment_even_with_backslashes() {
+    let client = workspaceapp::Client::new_with_client(BASE, reqwest::Client::new());
+    let request = client
         .show_image_server()
         .project_id("p")
         .server_id(r"..\..\..\v2\p\images")
-        .send()
-        .await;
-    let urls = recording.0.lock().unwrap().clone();
+        .build()
+        .unwrap();
     assert_eq!(
-        urls,
-        ["http://never-contacted.invalid/v1/p/image-servers/..%5C..%5C..%5Cv2%5Cp%5Cimages"]
+        request.url().as_str(),
+        "http://never-contacted.invalid/v1/p/image-servers/..%5C..%5C..%5Cv2%5Cp%5Cimages"
     );
 }

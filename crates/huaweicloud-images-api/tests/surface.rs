@@ -187,7 +187,11 @@ fn generated_items(service: &str) -> String {
                             .map(|w| tokens(w).replace("whereV:", ""))
                             .unwrap_or_default();
                         let ret = tokens(&f.sig.output);
-                        let shown = if name == "send" { ret } else { bound };
+                        let shown = if name == "send" || name == "build" {
+                            ret
+                        } else {
+                            bound
+                        };
                         writeln!(out, "builder {self_ty}::{name} {shown}").unwrap();
                     }
                 }

@@ -34,19 +34,15 @@ impl Clock {
         time::Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
     }
 
-    /// After a 401 to a request signed with offset `signed_with`: when `body` is the gateway's
-    /// clock-skew refusal and `headers` carry a `Date`, the offset that `Date` shows (at most a
-    /// day either way), to sign the request again with, if it differs from `signed_with`. It is
-    /// not kept: [`Clock::confirm`] keeps it once the gateway accepts a request signed with it.
+    /// After a clock-skew refusal ([`CLOCK_SKEW_CODE`]) of a request signed with offset
+    /// `signed_with`: when `headers` carry a `Date`, the offset it shows (at most a day either
+    /// way), to sign the request again with, if it differs from `signed_with`. It is not kept:
+    /// [`Clock::confirm`] keeps it once the gateway accepts a request signed with it.
     pub(crate) fn trial_after_refusal(
         &self,
         headers: &HeaderMap,
-        body: &[u8],
         signed_with: time::Duration,
     ) -> Option<time::Duration> {
-        if !is_clock_skew_refusal(body) {
-            return None;
-        }
         let Some(server) = headers
             .get(http::header::DATE)
             .and_then(|v| v.to_str().ok())
@@ -88,19 +84,6 @@ pub(crate) fn at_offset(offset: time::Duration) -> OffsetDateTime {
     now.checked_add(offset).unwrap_or(now)
 }
 
-/// Whether an error body carries [`CLOCK_SKEW_CODE`] (as `error_code` or `code`).
-pub(crate) fn is_clock_skew_refusal(body: &[u8]) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        error_code: Option<String>,
-        code: Option<String>,
-    }
-    serde_json::from_slice::<Body>(body).is_ok_and(|b| {
-        b.error_code.as_deref() == Some(CLOCK_SKEW_CODE)
-            || b.code.as_deref() == Some(CLOCK_SKEW_CODE)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,8 +95,6 @@ mod tests {
         headers
     }
 
-    const SKEW: &[u8] = br#"{"error_code":"APIGW.0303","error_msg":"request expired"}"#;
-
     fn near(offset: time::Duration, seconds: i64) -> bool {
         (offset.whole_seconds() - seconds).abs() <= 1
     }
@@ -124,20 +105,20 @@ mod tests {
         let ahead = OffsetDateTime::now_utc() + time::Duration::minutes(10);
         let zero = time::Duration::ZERO;
         let trial = clock
-            .trial_after_refusal(&date_header(ahead), SKEW, zero)
+            .trial_after_refusal(&date_header(ahead), zero)
             .unwrap();
         assert!(near(trial, 600), "{trial}");
         assert_eq!(clock.offset(), zero, "not believed on one answer's word");
         clock.confirm(trial);
         assert_eq!(clock.offset(), trial);
         assert_eq!(
-            clock.trial_after_refusal(&date_header(ahead), SKEW, trial),
+            clock.trial_after_refusal(&date_header(ahead), trial),
             None,
             "one signed with it gains nothing from signing again"
         );
         let far = OffsetDateTime::now_utc() + time::Duration::days(400);
         assert_eq!(
-            clock.trial_after_refusal(&date_header(far), SKEW, zero),
+            clock.trial_after_refusal(&date_header(far), zero),
             Some(time::Duration::days(1)),
             "a broken Date is capped"
         );
@@ -149,7 +130,7 @@ mod tests {
         clock.confirm(time::Duration::days(1));
         let right = OffsetDateTime::now_utc();
         let trial = clock
-            .trial_after_refusal(&date_header(right), SKEW, clock.offset())
+            .trial_after_refusal(&date_header(right), clock.offset())
             .unwrap();
         assert!(near(trial, 0), "{trial}");
         clock.confirm(trial);
@@ -161,31 +142,18 @@ mod tests {
     }
 
     #[test]
-    fn other_refusals_and_bad_dates_offer_nothing() {
+    fn bad_dates_offer_nothing() {
         let clock = Clock::default();
-        let ahead = OffsetDateTime::now_utc() + time::Duration::minutes(10);
-        let other = br#"{"error_code":"APIGW.0301","error_msg":"bad signature"}"#;
         let zero = time::Duration::ZERO;
-        assert_eq!(
-            clock.trial_after_refusal(&date_header(ahead), other, zero),
-            None
-        );
-        assert_eq!(
-            clock.trial_after_refusal(&HeaderMap::new(), SKEW, zero),
-            None
-        );
+        assert_eq!(clock.trial_after_refusal(&HeaderMap::new(), zero), None);
         let mut garbled = HeaderMap::new();
         garbled.insert(http::header::DATE, "yesterday".parse().unwrap());
-        assert_eq!(clock.trial_after_refusal(&garbled, SKEW, zero), None);
+        assert_eq!(clock.trial_after_refusal(&garbled, zero), None);
+        let now = OffsetDateTime::now_utc();
         assert_eq!(
-            clock.trial_after_refusal(&date_header(ahead), b"not json", zero),
-            None
-        );
-        let code = br#"{"code":"APIGW.0303"}"#;
-        assert!(
-            clock
-                .trial_after_refusal(&date_header(ahead), code, zero)
-                .is_some()
+            clock.trial_after_refusal(&date_header(now), zero),
+            None,
+            "no offset worth a second request"
         );
         assert_eq!(clock.offset(), time::Duration::ZERO);
     }

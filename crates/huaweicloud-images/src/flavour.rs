@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::request::Input;
+use crate::runtime::request::Input;
 
 /// Which flavour a request builder finishes in: [`Async`] or [`Blocking`]. Sealed.
 pub trait Flavour: Clone + Send + Sync + 'static + private::Sealed {}
@@ -61,7 +61,7 @@ impl Blocking {
             .on_thread_start(|| ON_A_BLOCKING_RUNTIME.set(true))
             .enable_all()
             .build()
-            .map_err(|e| Error::config(format!("cannot start the blocking runtime: {e}")))?;
+            .map_err(|e| Error::interrupted(format!("cannot start the blocking runtime: {e}")))?;
         Ok(Self {
             runtime: Arc::new(OwnedRuntime(Some(runtime))),
         })
@@ -70,10 +70,10 @@ impl Blocking {
     /// Sends `input` through `client` on this flavour's runtime and blocks until the answer.
     ///
     /// # Errors
-    /// The call's errors, or [`Error::Config`] when the runtime is gone.
+    /// The call's errors, or [`Error::Interrupted`] when the runtime is gone.
     pub(crate) fn send<I: Input>(&self, client: &Client, input: I) -> Result<I::Output> {
         let client = client.clone();
-        self.run(async move { input.send(client).await })?
+        self.run(async move { client.send(input).await })?
     }
 
     /// Runs `future` on this flavour's worker thread and blocks the calling thread until it is
@@ -83,14 +83,14 @@ impl Blocking {
     /// the parent of the call's span.
     ///
     /// # Errors
-    /// [`Error::Config`] when the runtime is gone or the call's task failed.
+    /// [`Error::Interrupted`] when the runtime is gone or the call's task failed.
     pub(crate) fn run<T, F>(&self, future: F) -> Result<T>
     where
         T: Send + 'static,
         F: Future<Output = T> + Send + 'static,
     {
         let Some(runtime) = &self.runtime.0 else {
-            return Err(Error::config("the blocking runtime has shut down"));
+            return Err(Error::interrupted("the blocking runtime has shut down"));
         };
         let (done, outcome) = std::sync::mpsc::sync_channel(1);
         runtime.spawn(
@@ -101,9 +101,9 @@ impl Blocking {
             .instrument(tracing::Span::current()),
         );
         let wait = || {
-            outcome
-                .recv()
-                .map_err(|_| Error::config("the blocking call did not complete (its task failed)"))
+            outcome.recv().map_err(|_| {
+                Error::interrupted("the blocking call did not complete (its task failed)")
+            })
         };
         if ON_A_BLOCKING_RUNTIME.get() {
             // Called from user code running on a blocking runtime's own thread (a credentials

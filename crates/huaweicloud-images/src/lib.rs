@@ -41,48 +41,43 @@
 //! Everything else is generic and hand-written: [`credentials`] (AK/SK, tokens, environment and
 //! profile file), [`region`] (endpoints), [`retry`] (the policy), [`paginate`] (streams over
 //! pages), [`blocking`] (the same calls without async), [`error`] (one error type), and the
-//! client, signing and transport.
+//! client, signing and the runtime that owns every call.
 
 #![warn(missing_docs)]
 
 pub mod blocking;
-mod body;
 mod client;
 mod clock;
 mod conveniences;
 pub mod credentials;
 mod env_vars;
 pub mod error;
-mod error_mapping;
 mod flavour;
 mod flow;
 mod generated;
-mod iam;
 pub mod network;
 mod operation;
 pub mod paginate;
 pub mod region;
-mod request;
 pub mod retry;
+mod runtime;
 mod signing;
-mod transport;
 mod validate;
 pub mod waiter;
 
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_SIZE};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_SIZE, IAM_ENDPOINT_VARIABLE};
 pub use credentials::Credentials;
 pub use error::{ApiError, Error, Result, WaitFailed, WaitReason};
 pub use flavour::{Async, Blocking, Flavour};
 pub use flow::{
-    DEFAULT_INITIAL_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, FlowPolicy, FlowState, RetryBudget,
+    DEFAULT_INITIAL_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, FlowPolicy, FlowState, MAX_CONCURRENCY,
 };
 pub use generated::*;
-pub use iam::IAM_ENDPOINT_VARIABLE;
 pub use network::ProxyConfig;
 pub use operation::{Operation, Parameter};
 pub use paginate::{Page, Paginator};
 pub use region::{Region, Service};
-pub use retry::RetryPolicy;
+pub use retry::{RetryBudget, RetryPolicy};
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]

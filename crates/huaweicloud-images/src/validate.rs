@@ -175,10 +175,6 @@ pub(crate) fn length(
     Ok(())
 }
 
-#[allow(
-    dead_code,
-    reason = "a primitive of the generated checks; used once a spec has a header parameter a caller sets"
-)]
 /// A header value: visible ASCII, spaces and tabs (what HTTP lets through unchanged).
 pub(crate) fn header_text(field: &'static str, value: &str) -> Result<()> {
     if let Some(bad) = value
@@ -193,7 +189,112 @@ pub(crate) fn header_text(field: &'static str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Where a text parameter travels, which decides what it may hold.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Place {
+    /// One path segment: [`path_id`].
+    Path,
+    /// A query value: [`query_text`].
+    Query,
+    /// A header value: [`header_text`].
+    #[allow(
+        dead_code,
+        reason = "a primitive of the generated checks; used once a spec has a header parameter a caller sets"
+    )]
+    Header,
+}
+
+/// What a text parameter (a string or an open enum) must be: fit for where it travels, and the
+/// spec's `minLength`, `maxLength` and `pattern`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TextRule {
+    place: Place,
+    min: usize,
+    max: Option<usize>,
+    pattern: Option<&'static Pattern>,
+}
+
+impl TextRule {
+    /// Fit for `place`, with no other constraint.
+    pub(crate) const fn at(place: Place) -> Self {
+        TextRule {
+            place,
+            min: 0,
+            max: None,
+            pattern: None,
+        }
+    }
+
+    /// `minimum` to `maximum` characters.
+    pub(crate) const fn length(mut self, minimum: usize, maximum: Option<usize>) -> Self {
+        self.min = minimum;
+        self.max = maximum;
+        self
+    }
+
+    /// Matching `pattern`.
+    pub(crate) const fn pattern(mut self, pattern: &'static Pattern) -> Self {
+        self.pattern = Some(pattern);
+        self
+    }
+}
+
+/// The check of one text parameter the generated code makes: `value` if it keeps `rule`.
+pub(crate) fn text<T: AsRef<str>>(field: &'static str, value: T, rule: &TextRule) -> Result<T> {
+    let text = value.as_ref();
+    match rule.place {
+        Place::Path => path_id(field, text)?,
+        Place::Query => query_text(field, text)?,
+        Place::Header => header_text(field, text)?,
+    }
+    if rule.min > 0 || rule.max.is_some() {
+        length(field, text, rule.min, rule.max)?;
+    }
+    if let Some(pattern) = rule.pattern {
+        pattern.check(field, text)?;
+    }
+    Ok(value)
+}
+
+/// [`text`] of an optional parameter.
+pub(crate) fn text_opt<T: AsRef<str>>(
+    field: &'static str,
+    value: Option<T>,
+    rule: &TextRule,
+) -> Result<Option<T>> {
+    value.map(|value| text(field, value, rule)).transpose()
+}
+
+/// [`integer`] of an optional parameter.
+pub(crate) fn integer_opt<T: WireInteger, V: Into<i128>>(
+    field: &'static str,
+    value: Option<V>,
+    minimum: Option<i128>,
+    maximum: Option<i128>,
+) -> Result<Option<T>> {
+    value
+        .map(|value| integer(field, value, minimum, maximum))
+        .transpose()
+}
+
+/// [`number`] of an optional parameter.
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has an optional number parameter"
+)]
+pub(crate) fn number_opt(
+    field: &'static str,
+    value: Option<f64>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+) -> Result<Option<f64>> {
+    value
+        .map(|value| number(field, value, minimum, maximum))
+        .transpose()
+}
+
 /// A spec `pattern` (ECMAScript syntax, as the spec and typify read it), compiled on first use.
+#[derive(Debug)]
 pub(crate) struct Pattern {
     source: &'static str,
     compiled: OnceLock<Option<regress::Regex>>,
@@ -338,5 +439,52 @@ mod tests {
         assert!(matches!(broken.check("id", "x"), Err(Error::Config(_))));
         assert!(query_text("server_name", "a b+c/名").is_ok());
         assert!(query_text("server_name", "a\r\nb").is_err());
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    static UUID: Pattern = Pattern::new("^[0-9a-f]{4}$");
+
+    #[test]
+    fn text_rules_check_the_place_the_length_and_the_pattern() {
+        let query = TextRule::at(Place::Query);
+        assert_eq!(text("q", "a b", &query).unwrap(), "a b");
+        assert!(text("q", "a\nb", &query).is_err());
+        assert!(text("p", "..", &TextRule::at(Place::Path)).is_err());
+        assert!(text("h", "名", &TextRule::at(Place::Header)).is_err());
+        let sized = TextRule::at(Place::Query).length(2, Some(3));
+        assert!(text("s", "a", &sized).is_err());
+        assert!(text("s", "abcd", &sized).is_err());
+        assert!(text("s", "abc", &sized).is_ok());
+        let patterned = TextRule::at(Place::Path).pattern(&UUID);
+        assert!(text("id", "0a1b", &patterned).is_ok());
+        let error = text("id", "0A1B", &patterned).unwrap_err();
+        assert!(
+            matches!(error, Error::InvalidInput { field: "id", .. }),
+            "{error}"
+        );
+        assert_eq!(text_opt::<String>("q", None, &query).unwrap(), None);
+        assert!(text_opt("q", Some("\u{7}"), &query).is_err());
+    }
+
+    #[test]
+    fn optional_numbers_are_checked_when_given() {
+        assert_eq!(
+            integer_opt::<i32, u32>("limit", None, Some(0), Some(100)).unwrap(),
+            None
+        );
+        assert_eq!(
+            integer_opt::<i32, u32>("limit", Some(7), Some(0), Some(100)).unwrap(),
+            Some(7)
+        );
+        assert!(integer_opt::<i32, u32>("limit", Some(101), Some(0), Some(100)).is_err());
+        assert_eq!(
+            number_opt("x", Some(1.5), None, Some(2.0)).unwrap(),
+            Some(1.5)
+        );
+        assert!(number_opt("x", Some(f64::NAN), None, None).is_err());
     }
 }

@@ -31,7 +31,7 @@ use crate::client::Client;
 use crate::error::{Error, Result, WaitFailed, WaitReason};
 use crate::flavour::{Async, Blocking, Flavour};
 use crate::operation::Operation;
-use crate::request::Input;
+use crate::runtime::request::Input;
 
 /// One poll: the operation's call with the waiter's parameters.
 type PollFn<T> = Arc<dyn Fn(Client) -> BoxFuture<'static, Result<T>> + Send + Sync>;
@@ -40,7 +40,7 @@ type PollFn<T> = Arc<dyn Fn(Client) -> BoxFuture<'static, Result<T>> + Send + Sy
 pub(crate) fn poll_with<I: Input>(input: I) -> PollFn<I::Output> {
     Arc::new(move |client| {
         let input = input.clone();
-        Box::pin(Input::send(input, client))
+        Box::pin(async move { client.send(input).await })
     })
 }
 
@@ -452,7 +452,7 @@ where
     pub async fn wait(self) -> Result<T> {
         match self.run().await? {
             Reached::State(answer) => Ok(answer),
-            Reached::Gone => Err(Error::config("a state waiter ended as gone")),
+            Reached::Gone => unreachable!("only a deletion waiter ends as gone"),
         }
     }
 }
@@ -470,7 +470,7 @@ where
         let flavour = self.flavour.clone();
         match self.run_blocking(&flavour)? {
             Reached::State(answer) => Ok(answer),
-            Reached::Gone => Err(Error::config("a state waiter ended as gone")),
+            Reached::Gone => unreachable!("only a deletion waiter ends as gone"),
         }
     }
 }

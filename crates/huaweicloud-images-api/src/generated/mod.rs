@@ -8,4 +8,3 @@ pub mod modelarts;
 pub mod workspace;
 /// The client generated from spec/workspaceapp.yaml.
 pub mod workspaceapp;
-crate::route_exec_through_hooks!(modelarts, workspace, workspaceapp);

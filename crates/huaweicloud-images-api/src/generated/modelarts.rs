@@ -445,6 +445,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for DevServerImageArch {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for DevServerImageArch {
         fn from(value: &str) -> Self {
             match value {
@@ -565,6 +570,11 @@ pub mod types {
     impl ::std::cmp::Ord for DevServerType {
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::AsRef<str> for DevServerType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
         }
     }
     impl ::std::convert::From<&str> for DevServerType {
@@ -688,6 +698,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for DevServerImageStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for DevServerImageStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -770,7 +785,6 @@ pub mod types {
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::Hooks,
 }
 impl Client {
     /// Create a new client.
@@ -778,7 +792,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::Hooks) -> Self {
+    pub fn new(baseurl: &str) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -788,7 +802,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
+        Self::new_with_client(baseurl, client.build().unwrap())
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -796,15 +810,14 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Hooks) -> Self {
+    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
-            inner,
         }
     }
 }
-impl ClientInfo<crate::Hooks> for Client {
+impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
         "v1"
     }
@@ -814,18 +827,11 @@ impl ClientInfo<crate::Hooks> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::Hooks {
-        &self.inner
+    fn inner(&self) -> &() {
+        &()
     }
 }
-const _: () = {
-    #[allow(dead_code)]
-    fn assert_client_hooks()
-    where
-        Client: ClientHooks<crate::Hooks>,
-    {
-    }
-};
+impl ClientHooks<()> for &Client {}
 impl Client {
     /// Querying Lite Server Image Details
     ///
@@ -953,6 +959,39 @@ pub mod builder {
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Builds the request `send` sends, without sending it: every parameter converted and
+        /// checked, the URL, query, headers and body in place.
+        pub fn build(self) -> Result<reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                id,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/dev-servers/images/{}",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            Ok(request)
         }
     }
 }

@@ -580,6 +580,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for ProductImageType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for ProductImageType {
         fn from(value: &str) -> Self {
             match value {
@@ -702,6 +707,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for OsType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for OsType {
         fn from(value: &str) -> Self {
             match value {
@@ -821,6 +831,11 @@ pub mod types {
     impl ::std::cmp::Ord for Architecture {
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::AsRef<str> for Architecture {
+        fn as_ref(&self) -> &str {
+            self.as_str()
         }
     }
     impl ::std::convert::From<&str> for Architecture {
@@ -948,6 +963,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for DiskFormat {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for DiskFormat {
         fn from(value: &str) -> Self {
             match value {
@@ -1071,6 +1091,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for SortField {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for SortField {
         fn from(value: &str) -> Self {
             match value {
@@ -1190,6 +1215,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for SortType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for SortType {
         fn from(value: &str) -> Self {
             match value {
@@ -1273,7 +1303,6 @@ pub mod types {
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::Hooks,
 }
 impl Client {
     /// Create a new client.
@@ -1281,7 +1310,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::Hooks) -> Self {
+    pub fn new(baseurl: &str) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1291,7 +1320,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
+        Self::new_with_client(baseurl, client.build().unwrap())
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -1299,15 +1328,14 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Hooks) -> Self {
+    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
-            inner,
         }
     }
 }
-impl ClientInfo<crate::Hooks> for Client {
+impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
         "v2"
     }
@@ -1317,18 +1345,11 @@ impl ClientInfo<crate::Hooks> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::Hooks {
-        &self.inner
+    fn inner(&self) -> &() {
+        &()
     }
 }
-const _: () = {
-    #[allow(dead_code)]
-    fn assert_client_hooks()
-    where
-        Client: ClientHooks<crate::Hooks>,
-    {
-    }
-};
+impl ClientHooks<()> for &Client {}
 impl Client {
     /// Queries product images (ListImages)
     ///
@@ -1627,6 +1648,78 @@ pub mod builder {
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Builds the request `send` sends, without sending it: every parameter converted and
+        /// checked, the URL, query, headers and body in place.
+        pub fn build(self) -> Result<reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                architecture,
+                image_id,
+                image_type,
+                limit,
+                offset,
+                os_type,
+                package_type,
+                platform,
+                sort_field,
+                sort_type,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let architecture = architecture.map_err(Error::InvalidRequest)?;
+            let image_id = image_id.map_err(Error::InvalidRequest)?;
+            let image_type = image_type.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let os_type = os_type.map_err(Error::InvalidRequest)?;
+            let package_type = package_type.map_err(Error::InvalidRequest)?;
+            let platform = platform.map_err(Error::InvalidRequest)?;
+            let sort_field = sort_field.map_err(Error::InvalidRequest)?;
+            let sort_type = sort_type.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/{}/images",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "architecture",
+                    &architecture,
+                ))
+                .query(&progenitor_client::QueryParam::new("image_id", &image_id))
+                .query(&progenitor_client::QueryParam::new(
+                    "image_type",
+                    &image_type,
+                ))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("os_type", &os_type))
+                .query(&progenitor_client::QueryParam::new(
+                    "package_type",
+                    &package_type,
+                ))
+                .query(&progenitor_client::QueryParam::new("platform", &platform))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort_field",
+                    &sort_field,
+                ))
+                .query(&progenitor_client::QueryParam::new("sort_type", &sort_type))
+                .headers(header_map)
+                .build()?;
+            Ok(request)
         }
     }
 }

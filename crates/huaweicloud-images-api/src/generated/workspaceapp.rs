@@ -836,6 +836,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for ImageServerStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for ImageServerStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -981,6 +986,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for ImageSourceType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for ImageSourceType {
         fn from(value: &str) -> Self {
             match value {
@@ -1106,6 +1116,11 @@ pub mod types {
             self.as_str().cmp(other.as_str())
         }
     }
+    impl ::std::convert::AsRef<str> for AccountType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
     impl ::std::convert::From<&str> for AccountType {
         fn from(value: &str) -> Self {
             match value {
@@ -1189,7 +1204,6 @@ pub mod types {
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::Hooks,
 }
 impl Client {
     /// Create a new client.
@@ -1197,7 +1211,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::Hooks) -> Self {
+    pub fn new(baseurl: &str) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1207,7 +1221,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
+        Self::new_with_client(baseurl, client.build().unwrap())
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -1215,15 +1229,14 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Hooks) -> Self {
+    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
-            inner,
         }
     }
 }
-impl ClientInfo<crate::Hooks> for Client {
+impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
         "v1"
     }
@@ -1233,18 +1246,11 @@ impl ClientInfo<crate::Hooks> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::Hooks {
-        &self.inner
+    fn inner(&self) -> &() {
+        &()
     }
 }
-const _: () = {
-    #[allow(dead_code)]
-    fn assert_client_hooks()
-    where
-        Client: ClientHooks<crate::Hooks>,
-    {
-    }
-};
+impl ClientHooks<()> for &Client {}
 impl Client {
     /// Querying Image Instances
     ///
@@ -1487,6 +1493,62 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Builds the request `send` sends, without sending it: every parameter converted and
+        /// checked, the URL, query, headers and body in place.
+        pub fn build(self) -> Result<reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                enterprise_project_id,
+                limit,
+                offset,
+                server_id,
+                server_name,
+                x_auth_token,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let enterprise_project_id = enterprise_project_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let server_id = server_id.map_err(Error::InvalidRequest)?;
+            let server_name = server_name.map_err(Error::InvalidRequest)?;
+            let x_auth_token = x_auth_token.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = x_auth_token {
+                header_map.append("X-Auth-Token", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "enterprise_project_id",
+                    &enterprise_project_id,
+                ))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("server_id", &server_id))
+                .query(&progenitor_client::QueryParam::new(
+                    "server_name",
+                    &server_name,
+                ))
+                .headers(header_map)
+                .build()?;
+            Ok(request)
+        }
     }
     /// Builder for [`Client::show_image_server`]
     ///
@@ -1603,6 +1665,44 @@ pub mod builder {
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Builds the request `send` sends, without sending it: every parameter converted and
+        /// checked, the URL, query, headers and body in place.
+        pub fn build(self) -> Result<reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                server_id,
+                x_auth_token,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let server_id = server_id.map_err(Error::InvalidRequest)?;
+            let x_auth_token = x_auth_token.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers/{}",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&server_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = x_auth_token {
+                header_map.append("X-Auth-Token", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            Ok(request)
         }
     }
 }

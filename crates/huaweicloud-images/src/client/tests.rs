@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use super::*;
 use crate::region::EndpointSource;
+use crate::{Credentials, Error};
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
     let map: HashMap<String, String> = pairs

@@ -2,9 +2,10 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::keys::{Credentials, Inner, check};
 use super::{
-    AK_VARIABLE, CredentialSource, Credentials, Inner, PROJECT_ID_VARIABLE, Profile,
-    SECURITY_TOKEN_VARIABLE, SK_VARIABLE, check,
+    AK_VARIABLE, CredentialSource, PROJECT_ID_VARIABLE, Profile, SECURITY_TOKEN_VARIABLE,
+    SK_VARIABLE,
 };
 use crate::env_vars::{non_empty, process_env};
 use crate::{Error, Result};

@@ -9,14 +9,18 @@
 //! there: connecting gives up after [`MetadataProvider::DEFAULT_CONNECT_TIMEOUT`] and each request
 //! after [`MetadataProvider::DEFAULT_TIMEOUT`], so a chain that ends here fails within a second.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::Credentials;
+use super::keys::Credentials;
 use super::provider::{CredentialsFuture, ProvideCredentials};
+use crate::retry::RetryPolicy;
+use crate::runtime::answer::{self, Decoder};
+use crate::runtime::{Call, Prepared, Runtime, Settings};
 use crate::{Error, Result};
 
 /// The metadata service every ECS and BMS instance reaches.
@@ -46,7 +50,8 @@ const MAX_BODY: u64 = 64 * 1024;
 #[derive(Clone, Debug)]
 pub struct MetadataProvider {
     base_url: String,
-    http: reqwest::Client,
+    /// Unsigned, never retried, bodies capped at [`MAX_BODY`].
+    runtime: Arc<Runtime>,
 }
 
 #[derive(Deserialize)]
@@ -103,9 +108,18 @@ impl MetadataProvider {
             .no_proxy()
             .build()
             .map_err(|e| Error::config(format!("cannot build the metadata HTTP client: {e}")))?;
+        let runtime = Runtime::new(Settings {
+            http,
+            credentials: None,
+            user_agent: None,
+            retry: RetryPolicy::disabled().without_retry_budget(),
+            request_timeout: None,
+            total_timeout: None,
+            max_body: MAX_BODY,
+        });
         Ok(MetadataProvider {
             base_url: url.as_str().trim_end_matches('/').to_owned(),
-            http,
+            runtime: Arc::new(runtime),
         })
     }
 
@@ -132,74 +146,111 @@ impl MetadataProvider {
         ))
     }
 
-    fn request_failed(&self, error: &reqwest::Error) -> Error {
-        let what = if error.is_connect() {
-            "cannot be reached (not on ECS/BMS?)"
-        } else if error.is_timeout() {
-            "did not answer in time (not on ECS/BMS?)"
-        } else {
-            "did not answer"
-        };
-        self.unavailable(what)
+    /// What a failed request of the runtime's means here.
+    fn failed(&self, error: Error) -> Error {
+        match error {
+            Error::Transport { source, .. }
+                if source
+                    .as_deref()
+                    .and_then(|e| e.downcast_ref::<reqwest::Error>())
+                    .is_some_and(reqwest::Error::is_connect) =>
+            {
+                self.unavailable("cannot be reached (not on ECS/BMS?)")
+            }
+            Error::Timeout { .. } => self.unavailable("did not answer in time (not on ECS/BMS?)"),
+            Error::BodyTooLarge { .. } => self.unavailable(&format!(
+                "answered a body larger than {MAX_BODY} bytes (a security key is far smaller)"
+            )),
+            Error::Decode { .. } => {
+                self.unavailable("answered something that is not the documented answer")
+            }
+            Error::Transport { .. } => self.unavailable("did not answer"),
+            other => other,
+        }
     }
 
-    /// A body of the metadata service, at most [`MAX_BODY`] bytes.
-    async fn read(&self, response: reqwest::Response) -> Result<bytes::Bytes> {
-        crate::body::read_capped(response, MAX_BODY)
-            .await
-            .map_err(|e| match e {
-                crate::body::BodyError::TooLarge => self.unavailable(&format!(
-                    "answered a body larger than {MAX_BODY} bytes (a security key is far smaller)"
-                )),
-                crate::body::BodyError::BrokeOff(e) => self.request_failed(&e),
+    /// One unsigned request through the metadata runtime.
+    async fn call<T>(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+        decode: Decoder<T>,
+    ) -> Result<T> {
+        let request = request
+            .build()
+            .map_err(|e| self.unavailable(&format!("cannot be asked ({e})")))?;
+        let call = Call {
+            operation,
+            service: "ECS metadata",
+            pace: None,
+            listing_page: false,
+            decode,
+            secret_answer: true,
+        };
+        self.runtime
+            .invoke(call, async {
+                Ok(Prepared {
+                    request,
+                    project: None,
+                })
             })
+            .await
     }
 
     /// A session token, or `None` when the service has no token call.
     async fn session_token(&self) -> Result<Option<String>> {
-        let response = self
-            .http
+        let request = self
+            .runtime
+            .http()
             .put(format!("{}{TOKEN_PATH}", self.base_url))
-            .header(TOKEN_TTL_HEADER, "21600")
-            .send()
+            .header(TOKEN_TTL_HEADER, "21600");
+        let token = match self
+            .call("MetadataSessionToken", request, answer::text)
             .await
-            .map_err(|e| self.request_failed(&e))?;
-        match response.status().as_u16() {
-            404 | 405 => Ok(None),
-            200..=299 => {
-                let token = self.read(response).await?;
-                let token = String::from_utf8_lossy(&token).trim().to_owned();
-                if token.is_empty() || !token.is_ascii() || token.chars().any(char::is_control) {
-                    return Err(self.unavailable("gave a session token that is not usable"));
-                }
-                Ok(Some(token))
+        {
+            Ok(token) => token,
+            Err(Error::Api(api)) if matches!(api.status, 404 | 405) => return Ok(None),
+            Err(Error::Api(api)) => {
+                return Err(
+                    self.unavailable(&format!("refused a session token (HTTP {})", api.status))
+                );
             }
-            status => Err(self.unavailable(&format!("refused a session token (HTTP {status})"))),
+            Err(other) => return Err(self.failed(other)),
+        };
+        let token = token.trim().to_owned();
+        if token.is_empty() || !token.is_ascii() || token.chars().any(char::is_control) {
+            return Err(self.unavailable("gave a session token that is not usable"));
         }
+        Ok(Some(token))
     }
 
     async fn fetch(&self) -> Result<Credentials> {
         let token = self.session_token().await?;
         let mut request = self
-            .http
+            .runtime
+            .http()
             .get(format!("{}{SECURITY_KEY_PATH}", self.base_url));
         if let Some(token) = &token {
             request = request.header(TOKEN_HEADER, token);
         }
-        let response = request.send().await.map_err(|e| self.request_failed(&e))?;
-        let status = response.status().as_u16();
-        if !(200..=299).contains(&status) {
-            return Err(self.unavailable(&format!("refused the security key (HTTP {status})")));
-        }
-        let body = self.read(response).await?;
-        // The body holds secrets: a parse error names the field, never the text.
-        let SecurityKey { credential } = serde_json::from_slice(&body).map_err(|e| {
-            self.unavailable(&format!(
-                "answered a security key that is not the expected JSON (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
-        })?;
+        // The body holds secrets: the runtime quotes none of it, and a parse error names no value.
+        let SecurityKey { credential } = match self
+            .call("MetadataSecurityKey", request, answer::json::<SecurityKey>)
+            .await
+        {
+            Ok(key) => key,
+            Err(Error::Api(api)) => {
+                return Err(
+                    self.unavailable(&format!("refused the security key (HTTP {})", api.status))
+                );
+            }
+            Err(Error::Decode { .. }) => {
+                return Err(
+                    self.unavailable("answered a security key that is not the expected JSON")
+                );
+            }
+            Err(other) => return Err(self.failed(other)),
+        };
         let expires_at = OffsetDateTime::parse(&credential.expires_at, &Rfc3339)
             .map_err(|_| self.unavailable("answered an `expires_at` that is not RFC 3339"))?;
         let invalid = |e: Error| self.unavailable(&format!("answered unusable credentials: {e}"));

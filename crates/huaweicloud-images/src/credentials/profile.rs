@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 
-use super::{CREDENTIALS_FILE_VARIABLE, CredentialSource, Credentials, Inner, Profile, check};
+use super::keys::{Credentials, Inner, check};
+use super::{CREDENTIALS_FILE_VARIABLE, CredentialSource, Profile};
 use crate::env_vars::{non_empty, process_env};
 use crate::{Error, Result};
 

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use super::Credentials;
+use super::keys::Credentials;
 use crate::{Error, Result};
 
 /// What [`ProvideCredentials::provide_credentials`] returns.

@@ -32,8 +32,9 @@ impl DevServerImages<'_, crate::flavour::Async> {
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
     pub async fn get(&self, id: &str) -> crate::error::Result<api::types::DevServerImage> {
-        let input = GetDevServerImageInput { id: id.to_owned() };
-        crate::request::Input::send(input, self.client.clone()).await
+        self.client
+            .send(GetDevServerImageInput { id: id.to_owned() })
+            .await
     }
 }
 impl DevServerImages<'_, crate::flavour::Blocking> {
@@ -84,36 +85,33 @@ pub(crate) const GET_DEV_SERVER_IMAGE: crate::operation::Operation = crate::oper
 pub(crate) struct GetDevServerImageInput {
     pub(crate) id: String,
 }
-impl crate::request::Input for GetDevServerImageInput {
+impl crate::runtime::request::Input for GetDevServerImageInput {
     type Output = api::types::DevServerImage;
     const OPERATION: &'static crate::operation::Operation = &GET_DEV_SERVER_IMAGE;
-    async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
-        let param_id = {
-            let value: String = self.id;
-            crate::validate::path_id("id", &value)?;
-            GET_DEV_SERVER_IMAGE_ID_PATTERN.check("id", &value)?;
-            value
-        };
-        client
-            .call(
-                &GET_DEV_SERVER_IMAGE,
-                move |hooks, base, http, project_id| {
-                    let param_project_id = {
-                        let value: String = project_id.to_owned();
-                        crate::validate::path_id("project_id", &value)?;
-                        crate::validate::length("project_id", &value, 1usize, Some(64usize))?;
-                        GET_DEV_SERVER_IMAGE_PROJECT_ID_PATTERN.check("project_id", &value)?;
-                        value
-                    };
-                    let api = api::Client::new_with_client(base, http, hooks);
-                    Ok(async move {
-                        let request = api.get_dev_server_image();
-                        let request = request.id(param_id);
-                        let request = request.project_id(param_project_id);
-                        request.send().await
-                    })
-                },
-            )
-            .await
+    const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+        crate::runtime::answer::json::<api::types::DevServerImage>;
+    fn build(
+        self,
+        http: &reqwest::Client,
+        base: &str,
+        project_id: &str,
+    ) -> crate::error::Result<reqwest::Request> {
+        let api = api::Client::new_with_client(base, http.clone());
+        let request = api
+            .get_dev_server_image()
+            .id(crate::validate::text(
+                "id",
+                self.id,
+                &crate::validate::TextRule::at(crate::validate::Place::Path)
+                    .pattern(&GET_DEV_SERVER_IMAGE_ID_PATTERN),
+            )?)
+            .project_id(crate::validate::text(
+                "project_id",
+                project_id.to_owned(),
+                &crate::validate::TextRule::at(crate::validate::Place::Path)
+                    .length(1usize, Some(64usize))
+                    .pattern(&GET_DEV_SERVER_IMAGE_PROJECT_ID_PATTERN),
+            )?);
+        crate::runtime::request::built(&GET_DEV_SERVER_IMAGE, request.build())
     }
 }

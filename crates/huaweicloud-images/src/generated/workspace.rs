@@ -119,150 +119,102 @@ pub(crate) struct ListImagesInput {
     pub(crate) sort_field: Option<huaweicloud_images_api::workspace::types::SortField>,
     pub(crate) sort_type: Option<huaweicloud_images_api::workspace::types::SortType>,
 }
-impl crate::request::Input for ListImagesInput {
+impl crate::runtime::request::Input for ListImagesInput {
     type Output = api::types::ListImagesResponse;
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGES;
-    async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
-        let param_os_type = match self.os_type {
-            Some(value) => Some({
-                let value: huaweicloud_images_api::workspace::types::OsType = value;
-                crate::validate::query_text("os_type", value.as_str())?;
-                value
-            }),
-            None => None,
-        };
-        let param_image_type = match self.image_type {
-            Some(value) => Some({
-                let value: huaweicloud_images_api::workspace::types::ProductImageType = value;
-                crate::validate::query_text("image_type", value.as_str())?;
-                value
-            }),
-            None => None,
-        };
-        let param_platform = match self.platform {
-            Some(value) => Some({
-                let value: String = value;
-                crate::validate::query_text("platform", &value)?;
-                value
-            }),
-            None => None,
-        };
-        let param_architecture = match self.architecture {
-            Some(value) => Some({
-                let value: huaweicloud_images_api::workspace::types::Architecture = value;
-                crate::validate::query_text("architecture", value.as_str())?;
-                value
-            }),
-            None => None,
-        };
-        let param_package_type = match self.package_type {
-            Some(value) => Some({
-                let value: String = value;
-                crate::validate::query_text("package_type", &value)?;
-                value
-            }),
-            None => None,
-        };
-        let param_image_id = match self.image_id {
-            Some(value) => Some({
-                let value: String = value;
-                crate::validate::query_text("image_id", &value)?;
-                value
-            }),
-            None => None,
-        };
-        let param_limit = match self.limit {
-            Some(value) => Some(crate::validate::integer::<i32>(
-                "limit",
-                value,
-                Some(0),
-                Some(100),
-            )?),
-            None => None,
-        };
-        let param_offset = match self.offset {
-            Some(value) => Some(crate::validate::integer::<i32>(
-                "offset",
-                value,
-                Some(0),
-                None,
-            )?),
-            None => None,
-        };
-        let param_sort_field = match self.sort_field {
-            Some(value) => Some({
-                let value: huaweicloud_images_api::workspace::types::SortField = value;
-                crate::validate::query_text("sort_field", value.as_str())?;
-                value
-            }),
-            None => None,
-        };
-        let param_sort_type = match self.sort_type {
-            Some(value) => Some({
-                let value: huaweicloud_images_api::workspace::types::SortType = value;
-                crate::validate::query_text("sort_type", value.as_str())?;
-                value
-            }),
-            None => None,
-        };
-        client
-            .call(&LIST_IMAGES, move |hooks, base, http, project_id| {
-                let param_project_id = {
-                    let value: String = project_id.to_owned();
-                    crate::validate::path_id("project_id", &value)?;
-                    value
-                };
-                let api = api::Client::new_with_client(base, http, hooks);
-                Ok(async move {
-                    let request = api.list_images();
-                    let request = request.project_id(param_project_id);
-                    let request = match param_os_type {
-                        Some(value) => request.os_type(value),
-                        None => request,
-                    };
-                    let request = match param_image_type {
-                        Some(value) => request.image_type(value),
-                        None => request,
-                    };
-                    let request = match param_platform {
-                        Some(value) => request.platform(value),
-                        None => request,
-                    };
-                    let request = match param_architecture {
-                        Some(value) => request.architecture(value),
-                        None => request,
-                    };
-                    let request = match param_package_type {
-                        Some(value) => request.package_type(value),
-                        None => request,
-                    };
-                    let request = match param_image_id {
-                        Some(value) => request.image_id(value),
-                        None => request,
-                    };
-                    let request = match param_limit {
-                        Some(value) => request.limit(value),
-                        None => request,
-                    };
-                    let request = match param_offset {
-                        Some(value) => request.offset(value),
-                        None => request,
-                    };
-                    let request = match param_sort_field {
-                        Some(value) => request.sort_field(value),
-                        None => request,
-                    };
-                    let request = match param_sort_type {
-                        Some(value) => request.sort_type(value),
-                        None => request,
-                    };
-                    request.send().await
-                })
-            })
-            .await
+    const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+        crate::runtime::answer::json::<api::types::ListImagesResponse>;
+    fn build(
+        self,
+        http: &reqwest::Client,
+        base: &str,
+        project_id: &str,
+    ) -> crate::error::Result<reqwest::Request> {
+        use crate::runtime::request::Maybe as _;
+        let api = api::Client::new_with_client(base, http.clone());
+        let request = api
+            .list_images()
+            .project_id(crate::validate::text(
+                "project_id",
+                project_id.to_owned(),
+                &crate::validate::TextRule::at(crate::validate::Place::Path),
+            )?)
+            .maybe(
+                crate::validate::text_opt(
+                    "os_type",
+                    self.os_type,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.os_type(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "image_type",
+                    self.image_type,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.image_type(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "platform",
+                    self.platform,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.platform(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "architecture",
+                    self.architecture,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.architecture(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "package_type",
+                    self.package_type,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.package_type(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "image_id",
+                    self.image_id,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.image_id(value),
+            )
+            .maybe(
+                crate::validate::integer_opt::<i32, _>("limit", self.limit, Some(0), Some(100))?,
+                |request, value| request.limit(value),
+            )
+            .maybe(
+                crate::validate::integer_opt::<i32, _>("offset", self.offset, Some(0), None)?,
+                |request, value| request.offset(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "sort_field",
+                    self.sort_field,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.sort_field(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "sort_type",
+                    self.sort_type,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.sort_type(value),
+            );
+        crate::runtime::request::built(&LIST_IMAGES, request.build())
     }
 }
-impl crate::paginate::Paged for ListImagesInput {
+impl crate::paginate::OffsetLimit for ListImagesInput {
     type Item = api::types::ImageInfo;
     const PAGE_SIZES: ::std::ops::RangeInclusive<u32> = 1u32..=100u32;
     const DEFAULT_PAGE_SIZE: u32 = 100u32;
@@ -278,8 +230,8 @@ impl crate::paginate::Paged for ListImagesInput {
         next.limit = Some(limit);
         next
     }
-    fn into_page(response: Self::Output) -> crate::paginate::RawPage<Self::Item> {
-        crate::paginate::RawPage {
+    fn into_page(response: Self::Output) -> crate::paginate::Fetched<Self::Item> {
+        crate::paginate::Fetched {
             items: response.images.unwrap_or_default(),
             total: crate::paginate::reported_total(response.total_count),
         }
@@ -387,7 +339,7 @@ impl ListImages<crate::flavour::Async> {
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors.
     pub async fn send(self) -> crate::error::Result<api::types::ListImagesResponse> {
-        crate::request::Input::send(self.input, self.client).await
+        self.client.send(self.input).await
     }
     /// Every item, page by page (`offset`/`limit`), starting at this request's `offset` with its `limit` as the page size ([`Paginator::start_offset`](crate::Paginator::start_offset) and [`Paginator::page_size`](crate::Paginator::page_size) change them); every other parameter is sent with each page. Nothing is sent until the listing is first polled.
     pub fn paginate(self) -> crate::paginate::Paginator<api::types::ImageInfo> {

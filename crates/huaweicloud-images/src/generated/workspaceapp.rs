@@ -90,10 +90,11 @@ impl ImageServers<'_, crate::flavour::Async> {
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
     pub async fn get(&self, server_id: &str) -> crate::error::Result<api::types::ImageServer> {
-        let input = ShowImageServerInput {
-            server_id: server_id.to_owned(),
-        };
-        crate::request::Input::send(input, self.client.clone()).await
+        self.client
+            .send(ShowImageServerInput {
+                server_id: server_id.to_owned(),
+            })
+            .await
     }
 }
 impl ImageServers<'_, crate::flavour::Blocking> {
@@ -169,90 +170,62 @@ pub(crate) struct ListImageServersInput {
     pub(crate) server_id: Option<String>,
     pub(crate) enterprise_project_id: Option<String>,
 }
-impl crate::request::Input for ListImageServersInput {
+impl crate::runtime::request::Input for ListImageServersInput {
     type Output = api::types::ListImageServersResponse;
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGE_SERVERS;
-    async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
-        let param_offset = match self.offset {
-            Some(value) => Some(crate::validate::integer::<i32>(
-                "offset",
-                value,
-                Some(0),
-                None,
-            )?),
-            None => None,
-        };
-        let param_limit = match self.limit {
-            Some(value) => Some(crate::validate::integer::<u32>(
-                "limit",
-                value,
-                Some(1),
-                Some(100),
-            )?),
-            None => None,
-        };
-        let param_server_name = match self.server_name {
-            Some(value) => Some({
-                let value: String = value;
-                crate::validate::query_text("server_name", &value)?;
-                value
-            }),
-            None => None,
-        };
-        let param_server_id = match self.server_id {
-            Some(value) => Some({
-                let value: String = value;
-                crate::validate::query_text("server_id", &value)?;
-                value
-            }),
-            None => None,
-        };
-        let param_enterprise_project_id = match self.enterprise_project_id {
-            Some(value) => Some({
-                let value: String = value;
-                crate::validate::query_text("enterprise_project_id", &value)?;
-                value
-            }),
-            None => None,
-        };
-        client
-            .call(&LIST_IMAGE_SERVERS, move |hooks, base, http, project_id| {
-                let param_project_id = {
-                    let value: String = project_id.to_owned();
-                    crate::validate::path_id("project_id", &value)?;
-                    value
-                };
-                let api = api::Client::new_with_client(base, http, hooks);
-                Ok(async move {
-                    let request = api.list_image_servers();
-                    let request = request.project_id(param_project_id);
-                    let request = match param_offset {
-                        Some(value) => request.offset(value),
-                        None => request,
-                    };
-                    let request = match param_limit {
-                        Some(value) => request.limit(value),
-                        None => request,
-                    };
-                    let request = match param_server_name {
-                        Some(value) => request.server_name(value),
-                        None => request,
-                    };
-                    let request = match param_server_id {
-                        Some(value) => request.server_id(value),
-                        None => request,
-                    };
-                    let request = match param_enterprise_project_id {
-                        Some(value) => request.enterprise_project_id(value),
-                        None => request,
-                    };
-                    request.send().await
-                })
-            })
-            .await
+    const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+        crate::runtime::answer::json::<api::types::ListImageServersResponse>;
+    fn build(
+        self,
+        http: &reqwest::Client,
+        base: &str,
+        project_id: &str,
+    ) -> crate::error::Result<reqwest::Request> {
+        use crate::runtime::request::Maybe as _;
+        let api = api::Client::new_with_client(base, http.clone());
+        let request = api
+            .list_image_servers()
+            .project_id(crate::validate::text(
+                "project_id",
+                project_id.to_owned(),
+                &crate::validate::TextRule::at(crate::validate::Place::Path),
+            )?)
+            .maybe(
+                crate::validate::integer_opt::<i32, _>("offset", self.offset, Some(0), None)?,
+                |request, value| request.offset(value),
+            )
+            .maybe(
+                crate::validate::integer_opt::<u32, _>("limit", self.limit, Some(1), Some(100))?,
+                |request, value| request.limit(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "server_name",
+                    self.server_name,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.server_name(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "server_id",
+                    self.server_id,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.server_id(value),
+            )
+            .maybe(
+                crate::validate::text_opt(
+                    "enterprise_project_id",
+                    self.enterprise_project_id,
+                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                )?,
+                |request, value| request.enterprise_project_id(value),
+            );
+        crate::runtime::request::built(&LIST_IMAGE_SERVERS, request.build())
     }
 }
-impl crate::paginate::Paged for ListImageServersInput {
+impl crate::paginate::OffsetLimit for ListImageServersInput {
     type Item = api::types::ImageServer;
     const PAGE_SIZES: ::std::ops::RangeInclusive<u32> = 1u32..=100u32;
     const DEFAULT_PAGE_SIZE: u32 = 10u32;
@@ -268,8 +241,8 @@ impl crate::paginate::Paged for ListImageServersInput {
         next.limit = Some(limit);
         next
     }
-    fn into_page(response: Self::Output) -> crate::paginate::RawPage<Self::Item> {
-        crate::paginate::RawPage {
+    fn into_page(response: Self::Output) -> crate::paginate::Fetched<Self::Item> {
+        crate::paginate::Fetched {
             items: response.items.unwrap_or_default(),
             total: crate::paginate::reported_total(response.count),
         }
@@ -327,7 +300,7 @@ impl ListImageServers<crate::flavour::Async> {
     /// # Errors
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors.
     pub async fn send(self) -> crate::error::Result<api::types::ListImageServersResponse> {
-        crate::request::Input::send(self.input, self.client).await
+        self.client.send(self.input).await
     }
     /// Every item, page by page (`offset`/`limit`), starting at this request's `offset` with its `limit` as the page size ([`Paginator::start_offset`](crate::Paginator::start_offset) and [`Paginator::page_size`](crate::Paginator::page_size) change them); every other parameter is sent with each page. Nothing is sent until the listing is first polled.
     pub fn paginate(self) -> crate::paginate::Paginator<api::types::ImageServer> {
@@ -382,30 +355,30 @@ pub(crate) const SHOW_IMAGE_SERVER: crate::operation::Operation = crate::operati
 pub(crate) struct ShowImageServerInput {
     pub(crate) server_id: String,
 }
-impl crate::request::Input for ShowImageServerInput {
+impl crate::runtime::request::Input for ShowImageServerInput {
     type Output = api::types::ImageServer;
     const OPERATION: &'static crate::operation::Operation = &SHOW_IMAGE_SERVER;
-    async fn send(self, client: crate::client::Client) -> crate::error::Result<Self::Output> {
-        let param_server_id = {
-            let value: String = self.server_id;
-            crate::validate::path_id("server_id", &value)?;
-            value
-        };
-        client
-            .call(&SHOW_IMAGE_SERVER, move |hooks, base, http, project_id| {
-                let param_project_id = {
-                    let value: String = project_id.to_owned();
-                    crate::validate::path_id("project_id", &value)?;
-                    value
-                };
-                let api = api::Client::new_with_client(base, http, hooks);
-                Ok(async move {
-                    let request = api.show_image_server();
-                    let request = request.project_id(param_project_id);
-                    let request = request.server_id(param_server_id);
-                    request.send().await
-                })
-            })
-            .await
+    const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+        crate::runtime::answer::json::<api::types::ImageServer>;
+    fn build(
+        self,
+        http: &reqwest::Client,
+        base: &str,
+        project_id: &str,
+    ) -> crate::error::Result<reqwest::Request> {
+        let api = api::Client::new_with_client(base, http.clone());
+        let request = api
+            .show_image_server()
+            .project_id(crate::validate::text(
+                "project_id",
+                project_id.to_owned(),
+                &crate::validate::TextRule::at(crate::validate::Place::Path),
+            )?)
+            .server_id(crate::validate::text(
+                "server_id",
+                self.server_id,
+                &crate::validate::TextRule::at(crate::validate::Place::Path),
+            )?);
+        crate::runtime::request::built(&SHOW_IMAGE_SERVER, request.build())
     }
 }

@@ -1,11 +1,12 @@
-//! Tests of the paginator against a scripted fake list operation.
+//! Tests of the paginator against a scripted fake list operation. (The fake takes the permit of
+//! the adaptive concurrency it is given, as the runtime does for a paced page request.)
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
 
-use super::{DEFAULT_CONCURRENCY, Page, PageFetcher, Paginator, RawPage};
+use super::{Fetched, Page, PageSource, Paginator, UNPACED_WINDOW};
 use crate::flow::AdaptiveConcurrency;
 use crate::{Error, Result};
 
@@ -140,12 +141,13 @@ impl Fake {
     }
 }
 
-impl PageFetcher<u64> for Fake {
+impl PageSource<u64> for Fake {
     fn fetch(
         &self,
         offset: u64,
         limit: u32,
-    ) -> futures::future::BoxFuture<'static, Result<RawPage<u64>>> {
+        paced: bool,
+    ) -> futures::future::BoxFuture<'static, Result<Fetched<u64>>> {
         let request = {
             let mut log = self.log.lock().unwrap();
             log.requests.push((offset, limit));
@@ -171,6 +173,10 @@ impl PageFetcher<u64> for Fake {
         let flow = self.flow.clone();
         let throttled = (self.throttle)(request);
         async move {
+            let _permit = match (&flow, paced) {
+                (Some(flow), true) => Some(flow.acquire().await),
+                _ => None,
+            };
             // In flight from when the request really goes (after any permit) until answered.
             let guard = {
                 let mut log = log.lock().unwrap();
@@ -197,7 +203,7 @@ impl PageFetcher<u64> for Fake {
                     source: None,
                 });
             }
-            Ok(RawPage { items, total })
+            Ok(Fetched { items, total })
         }
         .boxed()
     }
@@ -210,8 +216,8 @@ impl PageFetcher<u64> for Fake {
         format!("content-{item}")
     }
 
-    fn flow(&self) -> Option<Arc<AdaptiveConcurrency>> {
-        self.flow.clone()
+    fn paced_window(&self) -> Option<usize> {
+        self.flow.as_ref().map(|flow| flow.max())
     }
 }
 
@@ -416,7 +422,7 @@ async fn total_larger_than_the_items_loses_and_repeats_nothing() {
     settle().await;
     let log = log.lock().unwrap();
     assert!(log.requests.starts_with(&tens([0, 10, 20])));
-    assert!(log.max_in_flight <= DEFAULT_CONCURRENCY);
+    assert!(log.max_in_flight <= UNPACED_WINDOW);
     assert_eq!(log.in_flight, 0, "requests past the end were dropped");
 }
 
@@ -516,7 +522,7 @@ async fn page_summary(paginator: Paginator<u64>) -> Vec<(u64, usize, Option<u64>
 #[tokio::test]
 async fn insertion_at_the_head_between_pages_delivers_every_item_once() {
     for totals in [Totals::Exact, Totals::Missing] {
-        for concurrency in [1, DEFAULT_CONCURRENCY] {
+        for concurrency in [1, UNPACED_WINDOW] {
             let context = format!("{totals:?}, concurrency {concurrency}");
             // 3 items inserted before the second request push items 7 to 9 onto it.
             let fake = || {
@@ -542,7 +548,7 @@ async fn insertion_at_the_head_between_pages_delivers_every_item_once() {
 #[tokio::test]
 async fn insertion_of_exactly_one_page_skips_the_repeated_page() {
     for totals in [Totals::Exact, Totals::Missing] {
-        for concurrency in [1, DEFAULT_CONCURRENCY] {
+        for concurrency in [1, UNPACED_WINDOW] {
             let context = format!("{totals:?}, concurrency {concurrency}");
             // The page at 10 then holds items 0 to 9 again.
             let fake = || {
@@ -743,7 +749,7 @@ async fn prefetch_keeps_offset_order_and_the_in_flight_bound() {
     assert_eq!(all_items(paginator).await, (0..95).collect::<Vec<_>>());
     let log = log.lock().unwrap();
     assert_eq!(log.requests, tens((0..10).map(|page| page * 10)));
-    assert_eq!(log.max_in_flight, DEFAULT_CONCURRENCY);
+    assert_eq!(log.max_in_flight, UNPACED_WINDOW);
     let answered_at = |offset| log.answered.iter().position(|o| *o == offset).unwrap();
     assert!(
         answered_at(40) < answered_at(10),
@@ -795,7 +801,7 @@ async fn dropping_the_stream_cancels_requests_in_flight() {
     let mut items = paginator.items();
     assert_eq!(items.next().await.unwrap().unwrap(), 0);
     settle().await;
-    assert_eq!(log.lock().unwrap().in_flight, DEFAULT_CONCURRENCY);
+    assert_eq!(log.lock().unwrap().in_flight, UNPACED_WINDOW);
     drop(items);
     settle().await;
     assert_eq!(log.lock().unwrap().in_flight, 0);
@@ -915,12 +921,13 @@ struct ReadAtAnswer {
     requests: Arc<Mutex<Vec<u64>>>,
 }
 
-impl PageFetcher<u64> for ReadAtAnswer {
+impl PageSource<u64> for ReadAtAnswer {
     fn fetch(
         &self,
         offset: u64,
         limit: u32,
-    ) -> futures::future::BoxFuture<'static, Result<RawPage<u64>>> {
+        _paced: bool,
+    ) -> futures::future::BoxFuture<'static, Result<Fetched<u64>>> {
         self.requests.lock().unwrap().push(offset);
         let items = Arc::clone(&self.items);
         let delay = (self.delay)(offset);
@@ -929,7 +936,7 @@ impl PageFetcher<u64> for ReadAtAnswer {
             let listing = items.lock().unwrap();
             let start = usize::try_from(offset).unwrap().min(listing.len());
             let end = (start + limit as usize).min(listing.len());
-            Ok(RawPage {
+            Ok(Fetched {
                 items: listing[start..end].to_vec(),
                 total: Some(listing.len() as u64),
             })
@@ -970,7 +977,7 @@ async fn a_page_answered_before_an_insertion_seen_later_is_fetched_again() {
         })
     };
     let paginator =
-        Paginator::new(Arc::new(fetcher), "ListFake", 1..=100, 10).concurrency(DEFAULT_CONCURRENCY);
+        Paginator::new(Arc::new(fetcher), "ListFake", 1..=100, 10).concurrency(UNPACED_WINDOW);
     let delivered = all_items(paginator).await;
     inserter.await.unwrap();
     assert_eq!(
@@ -998,7 +1005,7 @@ async fn a_service_ignoring_the_offset_without_ids_but_with_a_total_is_stopped()
         "the first page, then the error: {results:?}"
     );
     assert!(
-        requests(&log).len() <= 2 + DEFAULT_CONCURRENCY,
+        requests(&log).len() <= 2 + UNPACED_WINDOW,
         "the first page and one window of prefetch at most: {:?}",
         requests(&log)
     );
@@ -1008,13 +1015,14 @@ async fn a_service_ignoring_the_offset_without_ids_but_with_a_total_is_stopped()
 #[tokio::test]
 async fn items_whose_id_is_empty_are_known_by_their_content() {
     struct EmptyIds(Fake);
-    impl PageFetcher<u64> for EmptyIds {
+    impl PageSource<u64> for EmptyIds {
         fn fetch(
             &self,
             offset: u64,
             limit: u32,
-        ) -> futures::future::BoxFuture<'static, Result<RawPage<u64>>> {
-            self.0.fetch(offset, limit)
+            paced: bool,
+        ) -> futures::future::BoxFuture<'static, Result<Fetched<u64>>> {
+            self.0.fetch(offset, limit, paced)
         }
         fn key(&self, _: &u64) -> Option<String> {
             Some(String::new())

@@ -1,10 +1,7 @@
-//! What is retried, and when and how long to wait before trying a call again.
+//! When and how long to wait before trying a call again ([`RetryPolicy`]).
 //!
-//! Every operation of this crate is a `GET`, so retrying is always safe. By default a call is tried
-//! up to 4 times on connection errors, time-outs (of one attempt), a body that breaks off, a `2xx`
-//! body that is not well-formed JSON (truncated or garbled on the way), and HTTP 408, 429, 500,
-//! 502, 503 and 504 (`Failure::is_retryable` is the one place that says so), with exponential
-//! backoff (200 ms doubling up to 5 s) plus random jitter (up to the same again), honouring
+//! By default a call is tried up to 4 times on the failures [`super::classify`] says are worth it,
+//! with exponential backoff (200 ms doubling up to 5 s) plus random jitter (up to the same again), honouring
 //! `Retry-After` (a longer one than 30 s ends the retries; `0` or a date in the past still waits
 //! the initial backoff, at most 1 s, plus jitter, so that clients told the same instant do not all
 //! retry at once). The waits between attempts, `Retry-After` included, add up to at most 30 s; each attempt has its own time-out (30 s
@@ -13,39 +10,11 @@
 //! ([`RetryBudget`]): when it runs dry, failures are returned at once. The backoff schedule is
 //! [`backon`]'s.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use backon::ExponentialBuilder;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use crate::flow::RetryBudget;
-
-/// What went wrong with one attempt, as far as trying it again goes. The transport classifies each
-/// failed attempt with it, and [`crate::Error::is_retryable`] each final error.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Failure {
-    /// No complete answer: DNS, connect, TLS, time-out, reset, a body that broke off.
-    NoAnswer,
-    /// The request could not be built or signed: trying again cannot help.
-    Unsendable,
-    /// The service answered with this status.
-    Status(u16),
-    /// A `2xx` whose body is not well-formed JSON.
-    MalformedBody,
-    /// A body past the client's size cap: it would be as large again.
-    BodyTooLarge,
-}
-
-impl Failure {
-    /// Whether another attempt may succeed.
-    pub(crate) fn is_retryable(self) -> bool {
-        match self {
-            Failure::NoAnswer | Failure::MalformedBody => true,
-            Failure::Status(status) => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
-            Failure::Unsendable | Failure::BodyTooLarge => false,
-        }
-    }
-}
+use super::budget::RetryBudget;
 
 /// How a call is retried. Build one with [`RetryPolicy::default`] and the `with_*` methods, or
 /// turn retries off with [`RetryPolicy::disabled`].
@@ -154,7 +123,7 @@ impl RetryPolicy {
         self.budget
     }
 
-    /// The backoff schedule for one call.
+    /// The backoff schedule for one call (the runtime's retry loop takes one delay per retry).
     pub(crate) fn backoff(&self) -> ExponentialBuilder {
         let builder = ExponentialBuilder::new()
             .with_min_delay(self.initial_backoff)
@@ -202,46 +171,10 @@ impl RetryPolicy {
     }
 }
 
-/// `Retry-After` as a delay: either seconds or an HTTP date. Unparsable values are ignored.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(
-        at.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use backon::BackoffBuilder;
-    use reqwest::header::HeaderValue;
-
-    fn headers(value: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
-        h
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        assert_eq!(retry_after(&headers("3")), Some(Duration::from_secs(3)));
-        assert_eq!(retry_after(&headers(" 0 ")), Some(Duration::ZERO));
-        let soon = SystemTime::now() + Duration::from_secs(120);
-        let at = retry_after(&headers(&httpdate::fmt_http_date(soon))).unwrap();
-        assert!(
-            at > Duration::from_secs(100) && at <= Duration::from_secs(120),
-            "{at:?}"
-        );
-        let past = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(60));
-        assert_eq!(retry_after(&headers(&past)), Some(Duration::ZERO));
-        assert_eq!(retry_after(&headers("soon")), None);
-        assert_eq!(retry_after(&HeaderMap::new()), None);
-    }
 
     #[test]
     fn backoff_doubles_without_jitter_and_stops_after_max_attempts() {

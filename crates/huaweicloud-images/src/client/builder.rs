@@ -1,323 +1,28 @@
-//! The client and its builder: credentials, project, region and endpoints, timeouts, retries.
+//! The builder of a [`Client`]: every setting checked before any request is made.
 
 use std::fmt;
-use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use huaweicloud_images_api::Hooks;
-use huaweicloud_images_api::progenitor_client::{Error as GenError, ResponseValue};
 use reqwest::header::HeaderValue;
-use tracing::Instrument;
-use tracing::field::Empty;
 
+use super::cleartext::check_cleartext;
+use super::project::{IAM_ENDPOINT_VARIABLE, Project, default_iam_endpoint};
+use super::{Client, Inner};
 use crate::credentials::Credentials;
 use crate::credentials::provider::{CredentialCache, ProvideCredentials};
 use crate::error::{Error, Result};
-use crate::error_mapping::map_error;
 use crate::flow::{FlowPolicy, ServiceFlow};
 use crate::network::{NetworkOptions, ProxyConfig};
-use crate::operation::Operation;
 use crate::region::{self, Endpoint, Region, Service};
-use crate::retry::RetryPolicy;
-use crate::transport::{CallRecord, CallTransport, Shared};
-use crate::validate;
+use crate::retry::{Budget, RetryPolicy};
+use crate::runtime::{Pace, Runtime, Settings};
 
 /// The default of [`ClientBuilder::max_body_size`]: 8 MiB.
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 8 * 1024 * 1024;
 
 /// Reads an environment variable (injectable for tests).
 type EnvFn = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
-
-/// A client for the Huawei Cloud image APIs. Cheap to clone (an `Arc` inside); share one per
-/// program.
-///
-/// ```
-/// use huaweicloud_images::{Client, Credentials};
-/// # use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer};
-/// # #[tokio::main]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let fake = FakeServer::start(FakeConfig::default()).await?;
-///
-/// let client = Client::builder()
-///     .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK)?)
-///     .project_id(FAKE_PROJECT_ID)
-///     .region("cn-north-4")
-///     // Here the offline fake; without this line, the region's endpoints.
-///     .endpoint_for_all(fake.base_url())
-///     .build()?;
-/// let server = client.image_servers().get("697612196993040384").await?;
-/// assert_eq!(server.name.as_deref(), Some("test_instance_1"));
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    http: reqwest::Client,
-    shared: Arc<Shared>,
-    /// The project id and its header: given, or resolved once through IAM at the first call.
-    project: tokio::sync::OnceCell<(String, HeaderValue)>,
-    /// Held during an IAM lookup, with the last one's failure (shared with the callers that
-    /// waited for it).
-    project_lookup: tokio::sync::Mutex<Option<String>>,
-    /// How many IAM lookups finished.
-    project_asked: std::sync::atomic::AtomicU64,
-    iam_endpoint: String,
-    region: Region,
-    /// One per service, at [`Service::index`].
-    endpoints: Vec<Endpoint>,
-    total_timeout: Option<Duration>,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("project_id", &self.project_id())
-            .field("region", &self.inner.region)
-            .field("endpoints", &self.inner.endpoints)
-            .field("credentials", &self.inner.shared.credentials)
-            .field("retry", &self.inner.shared.retry)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Client {
-    /// A builder; [`ClientBuilder::build`] checks everything before any request is made.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// A client configured from the environment, as the official SDKs are:
-    /// credentials from `HUAWEICLOUD_SDK_AK`/`_SK` (and `_SECURITY_TOKEN`) or the profile file
-    /// (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`), the project from
-    /// `HUAWEICLOUD_SDK_PROJECT_ID` (or the profile), the region from `HUAWEICLOUD_SDK_REGION`
-    /// (default `cn-north-4`), endpoint overrides from `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`.
-    ///
-    /// # Errors
-    /// [`Error::Config`] naming what is missing or malformed.
-    pub fn from_env() -> Result<Client> {
-        ClientBuilder::from_env()?.build()
-    }
-
-    /// The project every call is made in: the one given, or, without one, the one IAM named at
-    /// the first call (`None` until then; see [`ClientBuilder::build`]).
-    pub fn project_id(&self) -> Option<&str> {
-        self.inner.project.get().map(|(id, _)| id.as_str())
-    }
-
-    /// How far the gateway's clock was found to be from this machine's (zero until a clock-skew
-    /// refusal taught otherwise); requests are signed with this machine's time plus this.
-    pub fn clock_offset(&self) -> time::Duration {
-        self.inner.shared.clock.offset()
-    }
-
-    /// The project id, resolved through IAM once per client when none was given: concurrent
-    /// first calls share one IAM request and its outcome, a failure included (each caller that
-    /// waited for it gets it); the next call after a failure asks again. The lookup is bounded by
-    /// the total time-out like a call.
-    async fn project(&self) -> Result<&(String, HeaderValue)> {
-        if let Some(project) = self.inner.project.get() {
-            return Ok(project);
-        }
-        let asked = &self.inner.project_asked;
-        let asked_before = asked.load(std::sync::atomic::Ordering::SeqCst);
-        let mut failure = self.inner.project_lookup.lock().await;
-        if let Some(project) = self.inner.project.get() {
-            return Ok(project);
-        }
-        if asked.load(std::sync::atomic::Ordering::SeqCst) > asked_before
-            && let Some(message) = &*failure
-        {
-            return Err(Error::credentials(message.clone()));
-        }
-        let started = Instant::now();
-        let resolve = crate::iam::project_id(
-            &self.inner.http,
-            &self.inner.shared,
-            &self.inner.iam_endpoint,
-            &self.inner.region,
-        );
-        let outcome = match self.inner.total_timeout {
-            Some(limit) => tokio::time::timeout(limit, resolve)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::Timeout {
-                        operation: crate::iam::OPERATION,
-                        elapsed: started.elapsed(),
-                    })
-                }),
-            None => resolve.await,
-        };
-        // Counted when done, so that every caller that arrived while it ran shares its outcome.
-        asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let id = match outcome {
-            Ok(id) => id,
-            Err(error) => {
-                *failure = Some(match &error {
-                    Error::Credentials(message) => message.clone(),
-                    other => other.to_string(),
-                });
-                return Err(error);
-            }
-        };
-        *failure = None;
-        let header = HeaderValue::from_str(&id)
-            .map_err(|_| Error::invalid("project_id", "must be printable ASCII"))?;
-        Ok(self
-            .inner
-            .project
-            .get_or_init(|| async { (id, header) })
-            .await)
-    }
-
-    /// The region the endpoints were resolved for.
-    pub fn region(&self) -> &Region {
-        &self.inner.region
-    }
-
-    /// The endpoint a service is called at, and where it came from.
-    pub fn endpoint(&self, service: Service) -> &Endpoint {
-        &self.inner.endpoints[service.index()]
-    }
-
-    /// Where the client's flow toward `service` stands: the page requests allowed in flight and
-    /// the request rate (see [`FlowPolicy`]).
-    ///
-    /// ```
-    /// # use huaweicloud_images::{Client, Credentials, Service};
-    /// let client = Client::builder()
-    ///     .credentials(Credentials::ak_sk("AK", "SK")?)
-    ///     .project_id("a4da8115c9d8464ead3a38309130523f")
-    ///     .build()?;
-    /// let state = client.flow_state(Service::WorkspaceApp);
-    /// assert_eq!((state.concurrency, state.rate), (4, None), "no throttling seen yet");
-    /// # Ok::<(), huaweicloud_images::Error>(())
-    /// ```
-    pub fn flow_state(&self, service: Service) -> crate::flow::FlowState {
-        self.flow(service).state()
-    }
-
-    /// The client's flow toward `service` (shared by every call to it).
-    pub(crate) fn flow(&self, service: Service) -> &Arc<ServiceFlow> {
-        &self.inner.shared.flows[service.index()]
-    }
-
-    /// Runs one generated call through a fresh [`CallTransport`], in a tracing span, within the
-    /// total time-out (which also bounds the project lookup), and maps its outcome. `run` is given
-    /// the project id once it is known; it checks it and builds the request, or refuses.
-    pub(crate) async fn call<T, E, Fut>(
-        &self,
-        operation: &'static Operation,
-        run: impl FnOnce(Hooks, &str, reqwest::Client, &str) -> Result<Fut>,
-    ) -> Result<T>
-    where
-        Fut: Future<Output = std::result::Result<ResponseValue<T>, GenError<E>>>,
-    {
-        let record = Arc::new(Mutex::new(CallRecord::default()));
-        let span = tracing::info_span!(
-            "huaweicloud_images.call",
-            service = %operation.service,
-            operation = operation.name,
-            attempts = Empty,
-            status = Empty,
-            request_id = Empty,
-            duration_ms = Empty,
-        );
-        let started = Instant::now();
-        // The total time-out bounds everything the call does, the project lookup included.
-        let future = async {
-            let transport = CallTransport {
-                shared: Arc::clone(&self.inner.shared),
-                record: Arc::clone(&record),
-                operation,
-                flow: Arc::clone(self.flow(operation.service)),
-                learnt: self.flow(operation.service).learnt_rate(operation.name),
-                project_id: self.project().await?.1.clone(),
-            };
-            let project_id = self.project().await?.0.as_str();
-            let sending = run(
-                Hooks::new(Arc::new(transport)),
-                self.endpoint(operation.service).url(),
-                self.inner.http.clone(),
-                project_id,
-            )?;
-            Ok::<_, Error>(sending.await)
-        }
-        .instrument(span.clone());
-        let outcome = match self.inner.total_timeout {
-            Some(limit) => match tokio::time::timeout(limit, future).await {
-                Ok(outcome) => Some(outcome?),
-                Err(_) => None,
-            },
-            None => Some(future.await?),
-        };
-        let elapsed = started.elapsed();
-        let mut record = record.lock().unwrap_or_else(PoisonError::into_inner);
-        span.record("attempts", record.attempts);
-        span.record(
-            "duration_ms",
-            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        );
-        if let Some(status) = record.status {
-            span.record("status", status);
-        }
-        if let Some(id) = &record.request_id {
-            span.record("request_id", id.as_str());
-        }
-        let result = match outcome {
-            None => Err(Error::Timeout {
-                operation: operation.name,
-                elapsed,
-            }),
-            Some(Ok(value)) => Ok(value.into_inner()),
-            Some(Err(e)) => Err(map_error(operation, e, &mut record, elapsed)),
-        };
-        span.in_scope(|| match &result {
-            Ok(_) => tracing::debug!(attempts = record.attempts, "call succeeded"),
-            Err(e) => tracing::debug!(attempts = record.attempts, error = %e, "call failed"),
-        });
-        result
-    }
-}
-
-/// Whether `endpoint` is plain `http://` to a host other than this machine.
-fn is_cleartext_to_another_host(endpoint: &Endpoint) -> bool {
-    let Ok(url) = url::Url::parse(endpoint.url()) else {
-        return false;
-    };
-    let loopback = match url.host() {
-        Some(url::Host::Domain(name)) => name == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    url.scheme() == "http" && !loopback
-}
-
-/// Plain `http://` to another host: refused for credentials that carry a token (a bearer secret)
-/// unless `allowed`; for AK/SK alone (only a signature travels) a warning.
-fn check_cleartext(endpoint: &Endpoint, carries_token: bool, allowed: bool) -> Result<()> {
-    if !is_cleartext_to_another_host(endpoint) {
-        return Ok(());
-    }
-    if carries_token && !allowed {
-        return Err(Error::config(format!(
-            "the endpoint {} is plain http:// to another host, and the credentials carry a token \
-             that would travel in clear text; use https://, or call \
-             ClientBuilder::allow_tokens_over_http(true) if this network is trusted",
-            endpoint.url()
-        )));
-    }
-    tracing::warn!(
-        endpoint = endpoint.url(),
-        "plain http:// endpoint on a non-loopback host: requests travel unencrypted"
-    );
-    Ok(())
-}
 
 /// Builds a [`Client`]. Every setting has a default except the credentials and the project id.
 ///
@@ -631,13 +336,6 @@ impl ClientBuilder {
                  HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK set",
             )
         })?;
-        let project = tokio::sync::OnceCell::new();
-        if let Some(project_id) = self.project_id {
-            validate::project_id(&project_id)?;
-            let header = HeaderValue::from_str(&project_id)
-                .map_err(|_| Error::invalid("project_id", "must be printable ASCII"))?;
-            let _ = project.set((project_id, header));
-        }
         let region = match self.region.as_deref() {
             Some(region) => Region::new(region)?,
             None => region::default_region(&*self.env)?.unwrap_or(Region::CN_NORTH_4),
@@ -664,16 +362,17 @@ impl ClientBuilder {
             .or(self.all_endpoints.as_deref())
         {
             Some(url) => region::parse_override(url, "the IAM endpoint override")?,
-            None => match region::non_empty(&*self.env, crate::iam::IAM_ENDPOINT_VARIABLE) {
-                Some(url) => region::parse_override(&url, crate::iam::IAM_ENDPOINT_VARIABLE)?,
-                None => crate::iam::default_iam_endpoint(&region),
+            None => match region::non_empty(&*self.env, IAM_ENDPOINT_VARIABLE) {
+                Some(url) => region::parse_override(&url, IAM_ENDPOINT_VARIABLE)?,
+                None => default_iam_endpoint(&region),
             },
         };
+        let project = Project::new(self.project_id, iam_endpoint.clone())?;
         let carries_token = credentials.may_carry_token();
         for endpoint in &endpoints {
             check_cleartext(endpoint, carries_token, self.allow_tokens_over_http)?;
         }
-        if project.get().is_none() {
+        if project.needs_lookup() {
             let iam = Endpoint::new(iam_endpoint.clone(), region::EndpointSource::Override);
             check_cleartext(&iam, carries_token, self.allow_tokens_over_http)?;
         }
@@ -686,33 +385,30 @@ impl ClientBuilder {
             Some(client) => client,
             None => self.network.build(&*self.env)?,
         };
-        let flows = Service::ALL
+        let paces = Service::ALL
             .iter()
-            .map(|_| Arc::new(ServiceFlow::new(&self.flow, self.retry.retry_budget())))
+            .map(|_| Pace {
+                flow: Arc::new(ServiceFlow::new(&self.flow)),
+                budget: self.retry.retry_budget().map(Budget::new),
+            })
             .collect();
+        let runtime = Runtime::new(Settings {
+            http,
+            credentials: Some(CredentialCache::new(credentials)),
+            user_agent: Some(user_agent),
+            retry: self.retry,
+            request_timeout: self.request_timeout,
+            total_timeout: self.total_timeout,
+            max_body: self.max_body,
+        });
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
-                shared: Arc::new(Shared {
-                    credentials: CredentialCache::new(credentials),
-                    clock: crate::clock::Clock::default(),
-                    user_agent,
-                    retry: self.retry,
-                    request_timeout: self.request_timeout,
-                    max_body: self.max_body,
-                    flows,
-                }),
+                runtime,
+                paces,
                 project,
-                project_lookup: tokio::sync::Mutex::new(None),
-                project_asked: std::sync::atomic::AtomicU64::new(0),
-                iam_endpoint,
                 region,
                 endpoints,
-                total_timeout: self.total_timeout,
             }),
         })
     }
 }
-
-#[cfg(test)]
-mod tests;

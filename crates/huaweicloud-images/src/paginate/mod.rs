@@ -52,13 +52,13 @@
 //! Only two pages' ids are kept, so memory stays bounded by the page size, never by the length of
 //! the listing.
 
-mod driven;
-mod paged;
 mod progress;
+mod source;
+mod spawned;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use paged::{Paged, paginator, reported_total};
+pub(crate) use source::{Fetched, OffsetLimit, PageSource, paginator, reported_total};
 
 use std::fmt;
 use std::ops::RangeInclusive;
@@ -67,47 +67,15 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, FuturesOrdered, StreamExt, TryStreamExt};
 
-use crate::flow::AdaptiveConcurrency;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use progress::ProgressGuard;
 
-/// How many page requests a listing keeps in flight when nothing paces it: a listing of a
-/// client's operation follows the client's adaptive concurrency instead ([`crate::FlowPolicy`]);
-/// see [`Paginator::concurrency`].
-pub const DEFAULT_CONCURRENCY: usize = 4;
-
 /// The most page requests one listing may keep in flight ([`Paginator::concurrency`]).
-pub const MAX_CONCURRENCY: usize = 64;
+pub use crate::flow::MAX_CONCURRENCY;
 
-/// What one request returned, as the service reported it.
-pub(crate) struct RawPage<T> {
-    /// The items of the page, in the order the service sent them.
-    pub items: Vec<T>,
-    /// The total the service reported (`count`, `total_count`), if any.
-    pub total: Option<u64>,
-}
-
-/// Fetches one page of one list operation.
-///
-/// Implemented for each list operation; filters and sorting are captured inside and sent unchanged
-/// with every page.
-pub(crate) trait PageFetcher<T>: Send + Sync + 'static {
-    /// Requests `limit` items starting at `offset`.
-    fn fetch(&self, offset: u64, limit: u32) -> BoxFuture<'static, Result<RawPage<T>>>;
-
-    /// The item's id (`x-pagination.item-id`), used to drop repeats and to detect a service that
-    /// makes no progress; `None` when it has none.
-    fn key(&self, item: &T) -> Option<String>;
-
-    /// A fingerprint of the item's content: its identity when it has no id.
-    fn fingerprint(&self, item: &T) -> String;
-
-    /// The adaptive concurrency the page requests share with the client's other listings of the
-    /// same service, if any.
-    fn flow(&self) -> Option<Arc<AdaptiveConcurrency>> {
-        None
-    }
-}
+/// The requests in flight of a listing whose source follows no adaptive concurrency and that
+/// pinned none (not the case of the client's listings, which follow the client's flow).
+const UNPACED_WINDOW: usize = 4;
 
 /// One page of a listing, as delivered by [`Paginator::pages`].
 ///
@@ -172,7 +140,7 @@ pub struct Page<T> {
 /// ```
 #[must_use = "a paginator does nothing until one of its streams is polled"]
 pub struct Paginator<T> {
-    fetcher: Arc<dyn PageFetcher<T>>,
+    source: Arc<dyn PageSource<T>>,
     operation: &'static str,
     page_size_range: RangeInclusive<u32>,
     page_size: u32,
@@ -195,15 +163,15 @@ impl<T> fmt::Debug for Paginator<T> {
 }
 
 impl<T: Send + 'static> Paginator<T> {
-    /// A listing of `operation` (its official name, for errors and logs) through `fetcher`.
+    /// A listing of `operation` (its official name, for errors and logs) from `source`.
     pub(crate) fn new(
-        fetcher: Arc<dyn PageFetcher<T>>,
+        source: Arc<dyn PageSource<T>>,
         operation: &'static str,
         page_size_range: RangeInclusive<u32>,
         default_page_size: u32,
     ) -> Self {
         Paginator {
-            fetcher,
+            source,
             operation,
             page_size_range,
             page_size: default_page_size,
@@ -358,17 +326,18 @@ enum Step<T> {
 
 /// A page request on its way: the offset it was sent for, how many pages had been accepted when
 /// it was sent, and what it will return.
-type Pending<T> = BoxFuture<'static, (u64, u64, Result<RawPage<T>>)>;
+type Pending<T> = BoxFuture<'static, (u64, u64, Result<Fetched<T>>)>;
 
 /// The running state of one listing.
 struct Listing<T> {
-    fetcher: Arc<dyn PageFetcher<T>>,
+    source: Arc<dyn PageSource<T>>,
     operation: &'static str,
     page_size: u32,
     /// Requests in flight at most: the pinned concurrency, or the flow's maximum.
     window: usize,
-    /// The shared adaptive concurrency, unless the listing pinned its own.
-    flow: Option<Arc<AdaptiveConcurrency>>,
+    /// Whether the page requests follow the service's adaptive concurrency (unless the listing
+    /// pinned its own).
+    paced: bool,
     /// How many more items to deliver (`max_items` minus those delivered).
     remaining: Option<u64>,
     /// No request at or past this offset can contribute a wanted item: the end of the last
@@ -392,23 +361,20 @@ struct Listing<T> {
 impl<T: Send + 'static> Listing<T> {
     fn new(config: Paginator<T>) -> Self {
         let rejected = config.validate().err();
-        let flow = config.fetcher.flow();
+        let paced_window = config.source.paced_window();
         Listing {
             remaining: config.max_items,
             item_end: config
                 .max_items
                 .map(|max| config.start_offset.saturating_add(max)),
-            fetcher: config.fetcher,
             operation: config.operation,
             page_size: config.page_size,
             window: config
                 .concurrency
-                .unwrap_or(flow.as_ref().map_or(DEFAULT_CONCURRENCY, |f| f.max())),
-            flow: if config.concurrency.is_some() {
-                None
-            } else {
-                flow
-            },
+                .or(paced_window)
+                .unwrap_or(UNPACED_WINDOW),
+            paced: config.concurrency.is_none() && paced_window.is_some(),
+            source: config.source,
             next_request: config.start_offset,
             in_flight: FuturesOrdered::new(),
             total: Total::NotSeen,
@@ -474,8 +440,7 @@ impl<T: Send + 'static> Listing<T> {
         }
     }
 
-    /// A request of the page at `offset`, running on its own (see [`driven`]), holding a permit
-    /// of the flow while it is on its way (its retries included).
+    /// A request of the page at `offset`, running on its own (see [`spawned`]).
     fn request(&self, offset: u64) -> Pending<T> {
         tracing::debug!(
             operation = self.operation,
@@ -483,20 +448,8 @@ impl<T: Send + 'static> Listing<T> {
             limit = self.page_size,
             "requesting page"
         );
-        let fetch = self.fetcher.fetch(offset, self.page_size);
-        let request = match &self.flow {
-            Some(flow) => {
-                let flow = Arc::clone(flow);
-                driven::on_its_own(
-                    self.operation,
-                    Box::pin(async move {
-                        let _permit = flow.acquire().await;
-                        fetch.await
-                    }),
-                )
-            }
-            None => driven::on_its_own(self.operation, fetch),
-        };
+        let fetch = self.source.fetch(offset, self.page_size, self.paced);
+        let request = spawned::spawn(self.operation, fetch);
         let sent_after = self.accepted;
         Box::pin(async move { (offset, sent_after, request.await) })
     }
@@ -523,8 +476,8 @@ impl<T: Send + 'static> Listing<T> {
     }
 
     /// Turns what the service returned at `offset` into the page to deliver.
-    fn accept(&mut self, offset: u64, raw: RawPage<T>) -> Result<Step<T>> {
-        let RawPage { mut items, total } = raw;
+    fn accept(&mut self, offset: u64, fetched: Fetched<T>) -> Result<Step<T>> {
+        let Fetched { mut items, total } = fetched;
         let limit = usize::try_from(self.page_size).unwrap_or(usize::MAX);
         if items.len() > limit {
             // Keeping only what was asked for keeps the following offsets aligned; the surplus
@@ -558,10 +511,10 @@ impl<T: Send + 'static> Listing<T> {
         let keys: Vec<(String, bool)> = items
             .iter()
             .enumerate()
-            .map(|(position, i)| match self.fetcher.key(i) {
+            .map(|(position, i)| match self.source.key(i) {
                 // An empty (or blank) id is no id.
                 Some(id) if !id.trim().is_empty() => (id, true),
-                _ => (format!("{}@{position}", self.fetcher.fingerprint(i)), false),
+                _ => (format!("{}@{position}", self.source.fingerprint(i)), false),
             })
             .collect();
         let fresh = self

@@ -1,23 +1,24 @@
 //! Flow control of one client toward each service: how many page requests are in flight
-//! ([`concurrency`]), how fast requests go ([`rate`]), and how many retries it can afford
-//! ([`budget`]). Every call of the client to a service shares that service's flow: several
-//! listings on one client share its concurrency, and every request its rate and its budget.
+//! ([`concurrency`]) and how fast requests go ([`rate`]). Every call of the client to a service
+//! shares that service's flow: several listings on one client share its concurrency, and every
+//! request its rate. (How many retries it can afford is the retry budget's business:
+//! `crate::retry`.)
 //!
-//! The transport feeds each answer back (successful, or throttling: `429` and `503` for the
-//! concurrency, `429` alone for the rate); the
-//! paginator takes a concurrency permit for each page request, unless the listing pinned its
-//! concurrency ([`crate::Paginator::concurrency`]).
+//! The runtime feeds each answer back (successful, or throttling: `429` and `503` for the
+//! concurrency, `429` alone for the rate) and takes a concurrency permit for each page request of
+//! a listing that did not pin its concurrency ([`crate::Paginator::concurrency`]).
 
-mod budget;
 mod concurrency;
 mod rate;
 
 use std::sync::Arc;
 
-pub use budget::RetryBudget;
-pub(crate) use budget::{Budget, Permit};
 pub(crate) use concurrency::AdaptiveConcurrency;
 pub(crate) use rate::RateLimiter;
+
+/// The most page requests one listing may keep in flight ([`crate::Paginator::concurrency`],
+/// [`FlowPolicy::with_max_concurrency`]).
+pub const MAX_CONCURRENCY: usize = 64;
 
 /// How many page requests a listing starts with, per service and client ([`FlowPolicy`]).
 pub const DEFAULT_INITIAL_CONCURRENCY: usize = 4;
@@ -58,10 +59,10 @@ impl Default for FlowPolicy {
 }
 
 impl FlowPolicy {
-    /// The most page requests in flight per service (1 to [`crate::paginate::MAX_CONCURRENCY`];
+    /// The most page requests in flight per service (1 to [`MAX_CONCURRENCY`];
     /// outside, the nearest).
     pub fn with_max_concurrency(mut self, n: usize) -> Self {
-        self.max_concurrency = n.clamp(1, crate::paginate::MAX_CONCURRENCY);
+        self.max_concurrency = n.clamp(1, MAX_CONCURRENCY);
         self
     }
 
@@ -117,7 +118,6 @@ pub(crate) struct ServiceFlow {
     /// that meets its bucket does not slow the service's other operations.
     learnt: std::sync::Mutex<std::collections::HashMap<&'static str, Arc<RateLimiter>>>,
     adaptive: bool,
-    pub(crate) budget: Option<Budget>,
 }
 
 impl ServiceFlow {
@@ -152,7 +152,7 @@ impl ServiceFlow {
         )
     }
 
-    pub(crate) fn new(policy: &FlowPolicy, budget: Option<RetryBudget>) -> Self {
+    pub(crate) fn new(policy: &FlowPolicy) -> Self {
         ServiceFlow {
             concurrency: AdaptiveConcurrency::new(
                 policy.initial_concurrency,
@@ -161,7 +161,6 @@ impl ServiceFlow {
             fixed: RateLimiter::new(policy.rate_limit, false),
             learnt: std::sync::Mutex::default(),
             adaptive: policy.adaptive_rate,
-            budget: budget.map(Budget::new),
         }
     }
 }
@@ -177,7 +176,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_rate_learnt_for_one_operation_does_not_pace_another() {
-        let flow = ServiceFlow::new(&FlowPolicy::default().with_rate_limit(50.0), None);
+        let flow = ServiceFlow::new(&FlowPolicy::default().with_rate_limit(50.0));
         let listing = flow.learnt_rate("ListImageServers");
         for _ in 0..5 {
             listing.succeeded();

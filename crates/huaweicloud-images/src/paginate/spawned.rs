@@ -20,26 +20,26 @@ use crate::error::{Error, Result};
 
 /// Runs `request` (of `operation`) as a task of the current tokio runtime (in the current span),
 /// or, outside any runtime, as it is (it then progresses only while polled).
-pub(super) fn on_its_own<T: Send + 'static>(
+pub(super) fn spawn<T: Send + 'static>(
     operation: &'static str,
     request: BoxFuture<'static, Result<T>>,
 ) -> BoxFuture<'static, Result<T>> {
     match tokio::runtime::Handle::try_current() {
         Ok(runtime) => {
             let task = runtime.spawn(request.instrument(tracing::Span::current()));
-            AbortOnDrop { task, operation }.boxed()
+            Spawned { task, operation }.boxed()
         }
         Err(_) => request,
     }
 }
 
 /// A spawned request: its outcome when awaited, its cancellation when dropped.
-struct AbortOnDrop<T> {
+struct Spawned<T> {
     task: JoinHandle<Result<T>>,
     operation: &'static str,
 }
 
-impl<T> Future for AbortOnDrop<T> {
+impl<T> Future for Spawned<T> {
     type Output = Result<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -48,14 +48,14 @@ impl<T> Future for AbortOnDrop<T> {
             Ok(outcome) => outcome,
             // A panic in the request is a bug: it reaches the consumer as a direct call's would.
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(_) => Err(Error::config(format!(
+            Err(_) => Err(Error::interrupted(format!(
                 "a {operation} page request was cancelled: the runtime running it shut down"
             ))),
         })
     }
 }
 
-impl<T> Drop for AbortOnDrop<T> {
+impl<T> Drop for Spawned<T> {
     fn drop(&mut self) {
         self.task.abort();
     }

@@ -1,0 +1,73 @@
+//! An answer as the runtime received it (status, headers and the whole body, read once within
+//! the client's cap), and the decoders a generated operation names for its success answer: each
+//! body is parsed once, by the decoder.
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+
+/// One answer of the service.
+#[derive(Debug)]
+#[allow(
+    dead_code,
+    reason = "status and headers are there for decoders of answers that carry meaning in them"
+)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+/// Turns a success answer into the operation's output, or says why it is not one.
+pub(crate) type Decoder<T> = fn(&Answer) -> Result<T, Undecodable>;
+
+/// Why a success answer is not the operation's output.
+#[derive(Debug)]
+pub(crate) struct Undecodable {
+    /// What the decoder said.
+    pub(crate) message: String,
+    /// Garbled on the way (truncated, not well-formed): another attempt may get it whole, so it
+    /// is retried. Otherwise well-formed but of another shape: another attempt would get the same.
+    pub(crate) garbled: bool,
+}
+
+/// A JSON document of type `T` (the generated model of the answer).
+pub(crate) fn json<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<T, Undecodable> {
+    serde_json::from_slice(&answer.body).map_err(|e| Undecodable {
+        message: e.to_string(),
+        garbled: !e.is_data(),
+    })
+}
+
+/// The body as text (a token, say).
+pub(crate) fn text(answer: &Answer) -> Result<String, Undecodable> {
+    String::from_utf8(answer.body.to_vec()).map_err(|_| Undecodable {
+        message: "the body is not UTF-8 text".to_owned(),
+        garbled: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &'static [u8]) -> Answer {
+        Answer {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body),
+        }
+    }
+
+    #[test]
+    fn decoders_read_the_body_once_and_say_what_is_wrong() {
+        assert_eq!(json::<Vec<u8>>(&answer(b"[1,2]")).unwrap(), [1, 2]);
+        let cut = json::<Vec<u8>>(&answer(b"[1,")).unwrap_err();
+        assert!(cut.message.contains("EOF") && cut.garbled, "{cut:?}");
+        let garbled = json::<Vec<u8>>(&answer(b"<html>")).unwrap_err();
+        assert!(garbled.garbled, "{garbled:?}");
+        let shape = json::<Vec<u8>>(&answer(br#"{"a": 1}"#)).unwrap_err();
+        assert!(!shape.garbled, "well-formed, of another shape: {shape:?}");
+        assert_eq!(text(&answer(b"token")).unwrap(), "token");
+        assert!(text(&answer(b"\xff")).unwrap_err().garbled);
+    }
+}

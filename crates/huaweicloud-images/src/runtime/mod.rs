@@ -1,0 +1,283 @@
+//! The runtime owns every call, from the request the generated code built to the decoded answer,
+//! in one direction and one loop ([`Runtime::invoke`]):
+//!
+//! 1. a tracing span (`huaweicloud_images.call`) and the total time-out around everything below;
+//! 2. the caller's preparation (the project id resolved, the parameters checked, the request
+//!    built by the generated client), then the headers every attempt carries;
+//! 3. for a listing's page, a permit of the service's adaptive concurrency;
+//! 4. per attempt ([`attempt`]): the service's fixed and learnt request rates, credentials as of
+//!    now, a fresh signature, the request sent and the whole body read within the cap, the answer
+//!    fed back to the flow, then classified — decoded once when it is a success, read once as an
+//!    [`ApiError`](crate::ApiError) when it is not (a clock-skew refusal is signed again once with
+//!    the gateway's time, see [`crate::clock`]);
+//! 5. a failure that [`crate::retry::classify`] says is worth another attempt waits the backoff
+//!    (or `Retry-After`) and pays the service's retry budget; anything else ends the call.
+//!
+//! The same runtime sends the project lookup to IAM and, with its own settings (no signature, no
+//! retry), the requests of the instance metadata service.
+
+pub(crate) mod answer;
+mod attempt;
+mod auth;
+mod body;
+pub(crate) mod request;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::clock::Clock;
+use crate::credentials::provider::CredentialCache;
+use crate::error::{Error, Result};
+use crate::flow::ServiceFlow;
+use crate::retry::classify::Failure;
+use crate::retry::{Budget, RetryPolicy};
+use crate::signing::canonical_query;
+use answer::Decoder;
+use attempt::Failed;
+
+const X_PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
+/// Progenitor adds it to every request; the Huawei APIs do not document it, so it is not sent.
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
+/// What one client's calls share: the HTTP client, credentials, the signing clock and the
+/// policies.
+#[derive(Debug)]
+pub(crate) struct Runtime {
+    http: reqwest::Client,
+    /// `None`: requests are sent unsigned (the instance metadata service's).
+    credentials: Option<CredentialCache>,
+    /// The time requests are signed with (corrected after a clock-skew refusal).
+    clock: Clock,
+    user_agent: Option<HeaderValue>,
+    retry: RetryPolicy,
+    request_timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    /// The largest body read, in bytes.
+    max_body: u64,
+}
+
+/// How a [`Runtime`] is set up.
+pub(crate) struct Settings {
+    pub(crate) http: reqwest::Client,
+    pub(crate) credentials: Option<CredentialCache>,
+    pub(crate) user_agent: Option<HeaderValue>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) request_timeout: Option<Duration>,
+    pub(crate) total_timeout: Option<Duration>,
+    pub(crate) max_body: u64,
+}
+
+/// The flow and the retry budget of one client toward one service, shared by all its calls.
+#[derive(Debug)]
+pub(crate) struct Pace {
+    pub(crate) flow: Arc<ServiceFlow>,
+    pub(crate) budget: Option<Budget>,
+}
+
+/// One call as the runtime sees it.
+pub(crate) struct Call<'a, T> {
+    /// The operation's official name (span, errors).
+    pub(crate) operation: &'static str,
+    /// The service's name (span).
+    pub(crate) service: &'static str,
+    /// The service's flow and budget; `None` for requests outside the services (IAM, metadata).
+    pub(crate) pace: Option<&'a Pace>,
+    /// A page of a listing that follows the service's adaptive concurrency: it holds a permit.
+    pub(crate) listing_page: bool,
+    pub(crate) decode: Decoder<T>,
+    /// The answer holds secrets: a body that does not decode is not quoted in the error.
+    pub(crate) secret_answer: bool,
+}
+
+/// A request ready for its first attempt, and the project it is made in (`X-Project-Id`).
+pub(crate) struct Prepared {
+    pub(crate) request: reqwest::Request,
+    pub(crate) project: Option<HeaderValue>,
+}
+
+/// What the attempts of one call saw, for its span.
+#[derive(Default)]
+struct Seen {
+    attempts: u32,
+    status: Option<u16>,
+    request_id: Option<String>,
+}
+
+impl Runtime {
+    pub(crate) fn new(settings: Settings) -> Self {
+        Runtime {
+            http: settings.http,
+            credentials: settings.credentials,
+            clock: Clock::default(),
+            user_agent: settings.user_agent,
+            retry: settings.retry,
+            request_timeout: settings.request_timeout,
+            total_timeout: settings.total_timeout,
+            max_body: settings.max_body,
+        }
+    }
+
+    /// The HTTP client requests are built for and sent with.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The signing clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Runs one call within the total time-out: `prepare` (which resolves what the request needs
+    /// and builds it; input it refuses is refused before any span or request), then its attempts,
+    /// in a span.
+    pub(crate) async fn invoke<T>(
+        &self,
+        call: Call<'_, T>,
+        prepare: impl Future<Output = Result<Prepared>>,
+    ) -> Result<T> {
+        let started = Instant::now();
+        let mut seen = Seen::default();
+        let mut traced = None;
+        let run = async {
+            let prepared = prepare.await?;
+            let span = tracing::info_span!(
+                "huaweicloud_images.call",
+                service = call.service,
+                operation = call.operation,
+                attempts = Empty,
+                status = Empty,
+                request_id = Empty,
+                duration_ms = Empty,
+            );
+            traced = Some(span.clone());
+            self.attempts(&call, prepared, &mut seen, started)
+                .instrument(span)
+                .await
+        };
+        let outcome = match self.total_timeout {
+            Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                Err(Error::Timeout {
+                    operation: call.operation,
+                    elapsed: started.elapsed(),
+                })
+            }),
+            None => run.await,
+        };
+        let Some(span) = traced else {
+            return outcome;
+        };
+        span.record("attempts", seen.attempts);
+        span.record(
+            "duration_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        if let Some(status) = seen.status {
+            span.record("status", status);
+        }
+        if let Some(id) = &seen.request_id {
+            span.record("request_id", id.as_str());
+        }
+        span.in_scope(|| match &outcome {
+            Ok(_) => tracing::debug!(attempts = seen.attempts, "call succeeded"),
+            Err(e) => tracing::debug!(attempts = seen.attempts, error = %e, "call failed"),
+        });
+        outcome
+    }
+
+    /// The attempts of one call: each failure the classification calls retryable waits its
+    /// backoff (or `Retry-After`) and pays the retry budget; anything else ends the call.
+    async fn attempts<T>(
+        &self,
+        call: &Call<'_, T>,
+        prepared: Prepared,
+        seen: &mut Seen,
+        started: Instant,
+    ) -> Result<T> {
+        let request = self.with_headers(prepared);
+        let _permit = match call.pace {
+            Some(pace) if call.listing_page => Some(pace.flow.concurrency.acquire().await),
+            _ => None,
+        };
+        let learnt = call.pace.map(|pace| pace.flow.learnt_rate(call.operation));
+        let budget = call.pace.and_then(|pace| pace.budget.as_ref());
+        let mut schedule = backon::BackoffBuilder::build(self.retry.backoff());
+        let mut waited = Duration::ZERO;
+        // What the retry in flight paid the budget: given back if it succeeds or the call is
+        // dropped, lost if it fails again.
+        let mut paid = None;
+        loop {
+            let failed = match self.attempt(call, &request, learnt.as_deref(), seen).await {
+                Ok(value) => {
+                    if let Some(budget) = budget {
+                        budget.succeeded(paid.take());
+                    }
+                    return Ok(value);
+                }
+                Err(failed) => failed,
+            };
+            if let Some(spent) = paid.take() {
+                crate::retry::Permit::forfeit(spent);
+            }
+            let kind = failed.kind();
+            let end = |failed: Failed| failed.into_error(call.operation, self.max_body, started);
+            if !kind.is_retryable() {
+                return Err(end(failed));
+            }
+            let Some(wait) = self
+                .retry
+                .next_delay(failed.retry_after(), schedule.next(), waited)
+            else {
+                return Err(end(failed));
+            };
+            if let Some(budget) = budget {
+                match budget.try_spend(kind == Failure::NoAnswer) {
+                    Some(permit) => paid = Some(permit),
+                    None => {
+                        tracing::debug!(reason = %failed, "retry budget empty: not retrying");
+                        return Err(end(failed));
+                    }
+                }
+            }
+            waited += wait;
+            let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            tracing::debug!(wait_ms, reason = %failed, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The headers every attempt carries, before signing; the query as it is signed.
+    fn with_headers(&self, prepared: Prepared) -> reqwest::Request {
+        let Prepared {
+            mut request,
+            project,
+        } = prepared;
+        let headers = request.headers_mut();
+        headers.remove(API_VERSION);
+        headers.remove(auth::X_AUTH_TOKEN);
+        if let Some(user_agent) = &self.user_agent {
+            headers.insert(USER_AGENT, user_agent.clone());
+        }
+        // The official SDKs send (and sign) it on every request; 002 lists it as mandatory.
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(project) = project {
+            headers.insert(X_PROJECT_ID, project);
+        }
+        // What is sent is the canonical query (space as %20, never '+'), with or without a
+        // signature: the gateway reads '+' as a plus sign.
+        if let Some(query) = request.url().query() {
+            let canonical = canonical_query(query);
+            request
+                .url_mut()
+                .set_query((!canonical.is_empty()).then_some(canonical.as_str()));
+        }
+        if let Some(timeout) = self.request_timeout {
+            *request.timeout_mut() = Some(timeout);
+        }
+        request
+    }
+}
