@@ -463,3 +463,62 @@ async fn a_404_with_an_html_body_is_neither_a_deletion_nor_a_resource_gone() {
     );
     assert_eq!(error.status(), Some(404), "{error:?}");
 }
+
+/// Review of issue 16: the blocking flavour's observer runs on the thread that waits (user code
+/// never runs on the blocking runtime's worker).
+#[test]
+fn the_blocking_observer_runs_on_the_waiting_thread() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = Arc::new(runtime.block_on(start_default()));
+    script(&fake, &["ACTIVE", "BUILDING", "BUILT"]);
+    let client = blocking::Client::new(client(&fake)).unwrap();
+    let threads = Arc::new(Mutex::new(Vec::new()));
+    let (seen_on, advance) = (Arc::clone(&threads), Arc::clone(&fake));
+    client
+        .image_servers()
+        .wait_until(ID)
+        .interval(FAST)
+        .on_poll(move |_| {
+            seen_on.lock().unwrap().push(std::thread::current().id());
+            advance.advance_status_clock(STEP);
+        })
+        .wait()
+        .unwrap();
+    let waiting = std::thread::current().id();
+    let threads = threads.lock().unwrap();
+    assert_eq!(threads.len(), 4);
+    assert!(
+        threads.iter().all(|t| *t == waiting),
+        "{threads:?} vs {waiting:?}"
+    );
+}
+
+/// Review of issue 16: a dedicated gateway's 404 (`APIG.0101`) and a proxy's `{"code": 404}` are
+/// not the service saying the server is gone.
+#[tokio::test]
+async fn other_gateways_and_generic_404s_are_not_a_deletion() {
+    for body in [
+        br#"{"error_code":"APIG.0101","error_msg":"The API does not exist or has not been published"}"#.to_vec(),
+        br#"{"code":404,"message":"Not Found"}"#.to_vec(),
+        br#"{"error_code":"SOME.0404","error_msg":"another service's code"}"#.to_vec(),
+    ] {
+        let fake = start_default().await;
+        fake.inject(
+            Fault::Respond {
+                status: 404,
+                body: body.clone(),
+            },
+            FaultScope::Always,
+            Some(Operation::ShowImageServer),
+        );
+        let outcome = client(&fake)
+            .image_servers()
+            .wait_until_deleted(ID)
+            .interval(FAST)
+            .deadline(Duration::from_secs(1))
+            .wait()
+            .await;
+        let error = outcome.expect_err("not a deletion");
+        assert_eq!(error.status(), Some(404), "{}: {error:?}", String::from_utf8_lossy(&body));
+    }
+}

@@ -652,6 +652,10 @@ fn resource_methods(service: &Service, op: &Operation) -> Result<ResourceMethods
         );
         let doc = docs(&doc_text);
         let waiter_ty = quote!(crate::waiter::Waiter<#output, api::types::#status_type, F>);
+        let gone_codes = match &service.error_code_prefix {
+            Some(prefix) => quote!(Some(#prefix)),
+            None => quote!(None),
+        };
         let build = quote! {
             crate::waiter::Waiter::new(
                 self.client.clone(),
@@ -662,6 +666,7 @@ fn resource_methods(service: &Service, op: &Operation) -> Result<ResourceMethods
                     status: |answer| answer.#status.clone(),
                     targets: vec![#(api::types::#status_type::from(#targets)),*],
                     failures: vec![#(api::types::#status_type::from(#failures)),*],
+                    gone_codes: #gone_codes,
                 },
             )
         };

@@ -27,6 +27,9 @@ pub struct Service {
     /// The endpoint of a region missing from the tables, with `{region}`
     /// (`info.x-service.endpoint`).
     pub endpoint: String,
+    /// How the service's own error codes begin (`info.x-service.error-code-prefix`, e.g. `WKS.`):
+    /// a 404 with such a code is the service saying a resource is gone.
+    pub error_code_prefix: Option<String>,
     /// `info.title`.
     pub title: String,
     /// The resources (tags), in spec order.
@@ -330,6 +333,16 @@ fn service(spec: &Spec) -> Result<Service, String> {
     let env_name = text(x_service, "env-name")
         .map(str::to_string)
         .unwrap_or_else(|| name.to_uppercase());
+    let error_code_prefix = text(x_service, "error-code-prefix").map(str::to_string);
+    if error_code_prefix.as_deref().is_some_and(|p| {
+        p.is_empty()
+            || p.to_ascii_uppercase().starts_with("APIG")
+            || p.chars().all(|c| c.is_ascii_digit())
+    }) {
+        return Err(at(
+            "info.x-service.error-code-prefix must name the service's own codes (not the gateway's `APIG…`, not digits)",
+        ));
+    }
 
     let mut resources = Vec::new();
     for (index, tag) in raw
@@ -434,6 +447,7 @@ fn service(spec: &Spec) -> Result<Service, String> {
         name,
         env_name,
         endpoint,
+        error_code_prefix,
         title: raw
             .pointer("/info/title")
             .and_then(Value::as_str)

@@ -5,9 +5,10 @@
 //! A wait polls its operation until the status field holds a target state (the answer is
 //! returned), a failure state ([`Error::Wait`] with [`WaitReason::FailureState`]), or, for a
 //! deletion waiter, until the operation answers 404. Only the service's own 404 counts, one whose
-//! body is the service's error with its code: the gateway's (`APIGW.*`, a wrong endpoint or
-//! path) ends the wait with that error, as does a 404 without an error code (a proxy's HTML page,
-//! a body that cannot be read). A 404 while waiting for a state ends the wait
+//! body is the service's error with its code (beginning as the spec's
+//! `x-service.error-code-prefix` says, e.g. `WKS.`): the gateway's (`APIGW.*`, `APIG.*`, a wrong
+//! endpoint or path) ends the wait with that error, as does a 404 without such a code (a proxy's
+//! HTML page or `{"code": 404}`, a body that cannot be read). A 404 while waiting for a state ends the wait
 //! ([`WaitReason::NotFound`]); so does the deadline ([`WaitReason::Deadline`]), which also bounds
 //! a poll in flight. Statuses that are neither (`Unknown(..)` ones included) keep it waiting, and
 //! reach the observer. A poll that fails is retried by the transport as every call is; one that
@@ -51,6 +52,9 @@ pub(crate) struct WaitSpec<T, S> {
     pub(crate) status: fn(&T) -> Option<S>,
     pub(crate) targets: Vec<S>,
     pub(crate) failures: Vec<S>,
+    /// How the service's own error codes begin (the spec's `x-service.error-code-prefix`): only
+    /// a 404 with such a code says the resource is gone.
+    pub(crate) gone_codes: Option<&'static str>,
 }
 
 /// What one poll saw, as an observer ([`Waiter::on_poll`]) is shown it.
@@ -302,7 +306,7 @@ where
                     ));
                 }
             }
-            Err(error) if is_gone(&error) => {
+            Err(error) if is_gone(&error, self.spec.gone_codes) => {
                 if let Some(observer) = &mut self.observer {
                     observer(&Observation {
                         poll: polls,
@@ -422,21 +426,27 @@ fn scaled(interval: Duration, factor: f64) -> Duration {
     Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
-/// Whether `error` says the resource is gone: a 404 with the service's own error body (an error
-/// code), not the gateway's (an `APIGW.*` code means the request did not reach a service: a wrong
-/// endpoint or path), and not one without a code (an HTML page from a proxy, a body that could not
-/// be read).
-fn is_gone(error: &Error) -> bool {
-    match error {
-        Error::Api(api) => {
-            api.status == 404
-                && api
-                    .error_code
-                    .as_deref()
-                    .is_some_and(|code| !code.trim().is_empty() && !code.starts_with("APIGW."))
-        }
-        _ => false,
-    }
+/// Whether `error` says the resource is gone: a 404 with the service's own error code — one that
+/// begins as `service_codes` says, when the spec says — not the gateway's (`APIGW.*`, `APIG.*`,
+/// `APIC.*`: the request did not reach a service, a wrong endpoint or path), and not one without
+/// a code or with a bare number for one (an HTML page or a generic answer of a proxy, a body
+/// that could not be read).
+fn is_gone(error: &Error, service_codes: Option<&str>) -> bool {
+    let Error::Api(api) = error else {
+        return false;
+    };
+    let Some(code) = api.error_code.as_deref().map(str::trim) else {
+        return false;
+    };
+    let gateway = ["APIGW.", "APIG.", "APIC."]
+        .iter()
+        .any(|prefix| code.to_ascii_uppercase().starts_with(prefix));
+    let bare_number = code.chars().all(|c| c.is_ascii_digit());
+    api.status == 404
+        && !code.is_empty()
+        && !gateway
+        && !bare_number
+        && service_codes.is_none_or(|prefix| code.starts_with(prefix))
 }
 
 impl<T, S> Waiter<T, S, Async>

@@ -12,15 +12,15 @@
 //! usable, they are used (and the provider asked again at most every
 //! [`RETRY_FAILED_REFRESH_AFTER`]).
 //!
-//! Two clocks judge expiry. When to refresh is judged by the client's signing clock (this
-//! machine's plus the offset learnt from the gateway, see the client's clock-skew handling): near
-//! their expiry *there*, credentials are refreshed. Whether credentials may be sent at all is
-//! judged more leniently: they are refused only when both this machine's clock and the signing
-//! clock put them in their last [`SAFETY_MARGIN`] before `expires_at`. Credentials a provider has
-//! just handed out are therefore never refused by a clock of the client's alone (an offset
-//! learnt from a gateway whose clock was off for a while must not lock the client out): the
-//! gateway judges them, and a refusal of the request time teaches the client its clock again.
-//! A provider has [`PROVIDER_TIMEOUT`] to answer.
+//! Expiry is judged by the client's signing clock (this machine's plus the offset the gateway
+//! confirmed, see the client's clock-skew handling): near their expiry *there*, cached credentials
+//! are refreshed, and in their last [`SAFETY_MARGIN`] they are no longer sent. What a provider has
+//! just handed out, though, is never refused by a clock of the client's alone: a clock that is off
+//! (this machine's, or an offset learnt from a gateway whose clock has since been corrected) must
+//! not lock the client out. Such credentials are sent (with a warning), the gateway judges them,
+//! and its refusal of the request time teaches the client its clock again; the provider is not
+//! asked again for [`RETRY_FAILED_REFRESH_AFTER`] meanwhile. A provider has [`PROVIDER_TIMEOUT`]
+//! to answer.
 
 use std::fmt;
 use std::future::Future;
@@ -127,7 +127,7 @@ impl Cached {
 
     /// Whether they may still be sent at `now`: more than [`SAFETY_MARGIN`] (or a quarter of a
     /// shorter lifetime) before `expires_at`, so that they are still valid when they arrive.
-    fn is_usable_at(&self, now: OffsetDateTime) -> bool {
+    fn is_usable(&self, now: OffsetDateTime) -> bool {
         let Some(expires_at) = self.credentials.expires_at() else {
             return true;
         };
@@ -135,28 +135,6 @@ impl Cached {
             .unwrap_or(time::Duration::MAX)
             .min(self.lifetime() / 4);
         expires_at - now > margin
-    }
-
-    /// Whether they may be sent by either clock (see the module documentation).
-    fn is_usable(&self, clocks: Clocks) -> bool {
-        self.is_usable_at(clocks.signing) || self.is_usable_at(clocks.local)
-    }
-}
-
-/// This machine's time and the signing clock's, read together.
-#[derive(Clone, Copy, Debug)]
-struct Clocks {
-    local: OffsetDateTime,
-    signing: OffsetDateTime,
-}
-
-impl Clocks {
-    fn read(offset: time::Duration) -> Self {
-        let local = OffsetDateTime::now_utc();
-        Clocks {
-            local,
-            signing: local.checked_add(offset).unwrap_or(local),
-        }
     }
 }
 
@@ -184,8 +162,8 @@ struct Outcome {
     asked: u64,
     failure: Option<(Instant, u64, String)>,
     /// When the provider last answered with credentials already due for a refresh by the
-    /// signing clock: it is not asked again sooner than [`RETRY_FAILED_REFRESH_AFTER`] while they
-    /// may be sent.
+    /// signing clock: they are used, and it is not asked again, for
+    /// [`RETRY_FAILED_REFRESH_AFTER`].
     stale_answer: Option<Instant>,
 }
 
@@ -236,14 +214,13 @@ impl CredentialCache {
     /// for one request to the provider and shares its outcome.
     ///
     /// # Errors
-    /// The provider's failure (or time-out) when nothing usable is cached; [`Error::Credentials`]
-    /// when it gives credentials that have expired by both clocks.
+    /// The provider's failure (or time-out) when nothing usable is cached.
     pub(crate) async fn get(&self, offset: time::Duration) -> Result<Arc<Credentials>> {
-        let clocks = || Clocks::read(offset);
-        if let Some(credentials) = self.cached_if(|c| c.is_fresh(clocks().signing)) {
+        let now = || crate::clock::at_offset(offset);
+        if let Some(credentials) = self.cached_if(|c| c.is_fresh(now())) {
             return Ok(credentials);
         }
-        let usable = self.cached_if(|c| c.is_usable(clocks()));
+        let usable = self.cached_if(|c| c.is_usable(now()));
         let asked_before = self.outcome().asked;
         let _refreshing = match (&usable, self.refreshing.try_lock()) {
             (_, Ok(guard)) => guard,
@@ -252,18 +229,20 @@ impl CredentialCache {
             (None, Err(_)) => self.refreshing.lock().await,
         };
         // Whoever held the lock before may have refreshed, or failed, already.
-        if let Some(credentials) = self.cached_if(|c| c.is_fresh(clocks().signing)) {
+        if let Some(credentials) = self.cached_if(|c| c.is_fresh(now())) {
             return Ok(credentials);
         }
-        let usable = self.cached_if(|c| c.is_usable(clocks()));
+        let usable = self.cached_if(|c| c.is_usable(now()));
         {
             let outcome = self.outcome();
-            if let Some(credentials) = &usable
-                && outcome
-                    .stale_answer
-                    .is_some_and(|at| at.elapsed() < RETRY_FAILED_REFRESH_AFTER)
+            // What the provider just handed out, due or not by the signing clock, until it is
+            // worth asking again.
+            if outcome
+                .stale_answer
+                .is_some_and(|at| at.elapsed() < RETRY_FAILED_REFRESH_AFTER)
+                && let Some(credentials) = self.cached_if(|_| true)
             {
-                return Ok(Arc::clone(credentials));
+                return Ok(credentials);
             }
             if let Some((at, asked, message)) = &outcome.failure {
                 let shared = *asked > asked_before;
@@ -291,36 +270,21 @@ impl CredentialCache {
             outcome.asked += 1;
             outcome.asked
         };
-        let now = clocks();
-        let fetched = fetched.and_then(|credentials| {
-            let cached = Cached {
-                credentials: Arc::new(credentials),
-                // The longer lifetime of the two clocks' readings: neither clock alone shortens it.
-                obtained: now.signing.min(now.local),
-            };
-            if cached.is_usable(now) {
-                Ok(cached)
-            } else {
-                Err(Error::credentials(format!(
-                    "the credentials provider {:?} gave credentials that expire at {}, too soon \
-                     to use by this machine's clock and by the gateway's",
-                    self.provider,
-                    cached
-                        .credentials
-                        .expires_at()
-                        .map_or_else(String::new, |t| t.to_string())
-                )))
-            }
-        });
         match fetched {
-            Ok(cached) => {
-                let stale = !cached.is_fresh(now.signing);
+            Ok(credentials) => {
+                let now = now();
+                let cached = Cached {
+                    credentials: Arc::new(credentials),
+                    obtained: now,
+                };
+                let stale = !cached.is_fresh(now);
                 if stale {
                     tracing::warn!(
                         expires_at = ?cached.credentials.expires_at(),
-                        signing_clock = %now.signing,
-                        "the credentials provider gave credentials that are due for a refresh by \
-                         the gateway's clock as learnt; sending them, the gateway judges them"
+                        signing_clock = %now,
+                        usable = cached.is_usable(now),
+                        "the credentials provider gave credentials that are due for a refresh, or \
+                         expired, by the client's clock; sending them: the gateway judges them"
                     );
                 }
                 let credentials = Arc::clone(&cached.credentials);
@@ -332,7 +296,7 @@ impl CredentialCache {
             }
             Err(error) => {
                 self.outcome().failure = Some((Instant::now(), asked, message_of(&error)));
-                match self.cached_if(|c| c.is_usable(clocks())) {
+                match self.cached_if(|c| c.is_usable(now())) {
                     Some(credentials) => {
                         tracing::warn!(%error, "refreshing credentials failed; using the cached ones until they expire");
                         Ok(credentials)
@@ -355,6 +319,8 @@ mod tests {
     struct Counting {
         calls: AtomicU32,
         lifetime: time::Duration,
+        /// How far the provider's clock (the true time) is ahead of this machine's.
+        skew: std::sync::Mutex<time::Duration>,
         failing: std::sync::atomic::AtomicBool,
         hang_after_first: std::sync::atomic::AtomicBool,
     }
@@ -364,6 +330,7 @@ mod tests {
             Arc::new(Counting {
                 calls: AtomicU32::new(0),
                 lifetime,
+                skew: std::sync::Mutex::new(time::Duration::ZERO),
                 failing: false.into(),
                 hang_after_first: false.into(),
             })
@@ -383,7 +350,9 @@ mod tests {
                 }
                 Ok(Credentials::ak_sk(format!("AK{n}"), "SK")?
                     .with_security_token("T")?
-                    .with_expiry(OffsetDateTime::now_utc() + self.lifetime))
+                    .with_expiry(
+                        OffsetDateTime::now_utc() + *self.skew.lock().unwrap() + self.lifetime,
+                    ))
             })
         }
     }
@@ -457,13 +426,63 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn expired_credentials_from_the_provider_are_refused() {
-        let provider = Counting::new(time::Duration::seconds(-1));
-        let error = CredentialCache::new(provider)
-            .get(time::Duration::ZERO)
-            .await
-            .unwrap_err();
-        assert!(error.to_string().contains("too soon"), "{error}");
+    async fn what_the_provider_just_gave_is_sent_even_if_expired_by_the_clients_clock() {
+        // This machine's clock is 20 minutes fast and nothing is learnt yet: the provider's
+        // 15-minute credentials look expired here. Refusing them would send nothing, and the
+        // gateway's refusal that teaches the clock would never come.
+        let provider = Counting::new(time::Duration::minutes(15));
+        *provider.skew.lock().unwrap() = time::Duration::minutes(-20);
+        let cache = CredentialCache::new(provider.clone());
+        assert_eq!(
+            cache.get(time::Duration::ZERO).await.unwrap().ak(),
+            Some("AK0")
+        );
+        assert_eq!(
+            cache.get(time::Duration::ZERO).await.unwrap().ak(),
+            Some("AK0"),
+            "not asked again at once"
+        );
+        assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
+        // Once the offset is learnt (-20 min), they are fresh.
+        let learnt = time::Duration::minutes(-20);
+        assert!(
+            cache
+                .cached_if(|c| c.is_fresh(crate::clock::at_offset(learnt)))
+                .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_slow_machine_with_its_offset_learnt_does_not_refresh_on_every_call() {
+        // This machine's clock is an hour slow, the offset learnt; the provider's 15-minute
+        // credentials are fresh by the signing clock.
+        let provider = Counting::new(time::Duration::minutes(15));
+        *provider.skew.lock().unwrap() = time::Duration::hours(1);
+        let cache = CredentialCache::new(provider.clone());
+        let learnt = time::Duration::hours(1);
+        cache.get(learnt).await.unwrap();
+        assert!(
+            cache.outcome().stale_answer.is_none(),
+            "fresh when they arrive: no warning, no early refresh"
+        );
+        assert!(
+            cache
+                .cached_if(|c| c.is_fresh(crate::clock::at_offset(learnt)))
+                .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn cached_credentials_expired_by_the_confirmed_clock_are_not_sent_when_the_refresh_fails()
+    {
+        let provider = Counting::new(time::Duration::hours(1));
+        let cache = CredentialCache::new(provider.clone());
+        cache.get(time::Duration::ZERO).await.unwrap();
+        provider.failing.store(true, Ordering::SeqCst);
+        // The gateway's clock, confirmed, is two hours ahead: the cached credentials expired there.
+        let error = cache.get(time::Duration::hours(2)).await.unwrap_err();
+        assert!(matches!(error, Error::Credentials(_)), "{error}");
+        assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -548,15 +567,5 @@ mod tests {
             Some("AK0"),
             "the offset corrected, the same credentials are fresh"
         );
-    }
-
-    #[tokio::test]
-    async fn credentials_expired_by_both_clocks_are_refused() {
-        let provider = Counting::new(time::Duration::seconds(-10));
-        let cache = CredentialCache::new(provider);
-        for offset in [time::Duration::ZERO, time::Duration::hours(2)] {
-            let error = cache.get(offset).await.unwrap_err();
-            assert!(error.to_string().contains("too soon"), "{offset}: {error}");
-        }
     }
 }

@@ -52,6 +52,7 @@ impl<F: crate::flavour::Flavour> ImageServers<'_, F> {
                 status: |answer| answer.status.clone(),
                 targets: vec![api::types::ImageServerStatus::from("BUILT")],
                 failures: vec![api::types::ImageServerStatus::from("ERROR")],
+                gone_codes: Some("WKS."),
             },
         )
     }
@@ -77,6 +78,7 @@ impl<F: crate::flavour::Flavour> ImageServers<'_, F> {
                 status: |answer| answer.status.clone(),
                 targets: vec![],
                 failures: vec![api::types::ImageServerStatus::from("ERROR")],
+                gone_codes: Some("WKS."),
             },
         ))
     }

@@ -33,7 +33,8 @@
 //! - Pages requested ahead are checked against the page accepted before them: one that reports
 //!   another total than that page was served from another state of the listing (items were
 //!   inserted or removed between the two), so it is requested again rather than delivered with
-//!   the items the change shifted onto it missing.
+//!   the items the change shifted onto it missing. A change that leaves the total as it was (as
+//!   many items removed as inserted) cannot be seen this way.
 //! - Items without an id (or with an empty one) cannot be told apart: they are all delivered,
 //!   rows of equal content and items an insertion pushed onto the next page included. Their
 //!   pages are still compared, by a fingerprint of each row's content and place: a page that

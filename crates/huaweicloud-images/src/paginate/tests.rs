@@ -1036,3 +1036,17 @@ async fn items_whose_id_is_empty_are_known_by_their_content() {
     let items: Vec<u64> = results.into_iter().map(Result::unwrap).collect();
     assert_eq!(items, (0..30).collect::<Vec<_>>());
 }
+
+/// Review of issue 16: a short last page of id-less rows that begins like the checkpoint page is
+/// no repeat (rows a, b, c, d, a with a total of 5, pages of 2).
+#[tokio::test]
+async fn a_short_last_page_of_id_less_rows_like_an_earlier_page_is_delivered() {
+    let mut fake = Fake::new(5).change(|request, listing| {
+        if request == 0 {
+            *listing = vec![1, 2, 3, 4, 1];
+        }
+    });
+    fake.keyed = false;
+    let (paginator, _) = fake.paginator();
+    assert_eq!(all_items(paginator.page_size(2)).await, [1, 2, 3, 4, 1]);
+}
