@@ -401,10 +401,10 @@ fn check_and_convert(
 ) -> Result<TokenStream, String> {
     let field = &p.name;
     let at = || format!("{}: paths.{}: parameter {}", service.file, op.path, p.name);
-    let place = match p.location {
-        Location::Path => quote!(crate::validate::Place::Path),
-        Location::Query => quote!(crate::validate::Place::Query),
-        Location::Header => quote!(crate::validate::Place::Header),
+    let (place, plain) = match p.location {
+        Location::Path => (quote!(check::Place::Path), quote!(check::PATH)),
+        Location::Query => (quote!(check::Place::Query), quote!(check::QUERY)),
+        Location::Header => (quote!(check::Place::Header), quote!(check::HEADER)),
     };
     let suffix = |name: &str| {
         if optional {
@@ -434,15 +434,15 @@ fn check_and_convert(
             let (min, max) = (option_literal(*minimum), option_literal(*maximum));
             let check = suffix("integer");
             if optional {
-                quote!(crate::validate::#check::<#primitive, _>(#field, #value, #min, #max)?)
+                quote!(check::#check::<#primitive, _>(#field, #value, #min, #max)?)
             } else {
-                quote!(crate::validate::#check::<#primitive>(#field, #value, #min, #max)?)
+                quote!(check::#check::<#primitive>(#field, #value, #min, #max)?)
             }
         }
         Kind::Number { minimum, maximum } => {
             let (min, max) = (option_f64(*minimum), option_f64(*maximum));
             let check = suffix("number");
-            quote!(crate::validate::#check(#field, #value, #min, #max)?)
+            quote!(check::#check(#field, #value, #min, #max)?)
         }
         Kind::Boolean => value,
         Kind::String {
@@ -450,7 +450,12 @@ fn check_and_convert(
             max_length,
             pattern,
         } => {
-            let mut rule = quote!(crate::validate::TextRule::at(#place));
+            let plain_rule = min_length.is_none() && max_length.is_none() && pattern.is_none();
+            let mut rule = if plain_rule {
+                plain
+            } else {
+                quote!(check::TextRule::at(#place))
+            };
             if min_length.is_some() || max_length.is_some() {
                 let min = min_length.map(|m| m as usize).unwrap_or(0);
                 let max = match max_length {
@@ -466,16 +471,16 @@ fn check_and_convert(
                 let name =
                     format_ident!("{}_{}_PATTERN", op.const_name(), p.rust_name.to_uppercase());
                 patterns.push(quote! {
-                    static #name: crate::validate::Pattern = crate::validate::Pattern::new(#pattern);
+                    static #name: check::Pattern = check::Pattern::new(#pattern);
                 });
                 rule = quote!(#rule.pattern(&#name));
             }
             let check = suffix("text");
-            quote!(crate::validate::#check(#field, #value, &#rule)?)
+            quote!(check::#check(#field, #value, &#rule)?)
         }
         Kind::Enum { .. } => {
             let check = suffix("text");
-            quote!(crate::validate::#check(#field, #value, &crate::validate::TextRule::at(#place))?)
+            quote!(check::#check(#field, #value, &#plain)?)
         }
     })
 }
@@ -555,6 +560,8 @@ fn service_file(service: &Service, facts: &Facts) -> Result<TokenStream, String>
     Ok(quote! {
         #header
         use huaweicloud_images_api::#module as api;
+        #[allow(unused_imports, reason = "every operation checks its parameters with it; a service may have none")]
+        use crate::validate as check;
 
         #(#patterns)*
         #(#items)*
@@ -864,7 +871,7 @@ fn operation_items(
                         target,
                         patterns,
                     )?;
-                    chain.push(quote!(.maybe(#checked, |request, value| request.#rust(value))));
+                    chain.push(quote!(.maybe(#checked, |r, v| r.#rust(v))));
                 }
             }
             Source::Transport => unreachable!("skipped above"),

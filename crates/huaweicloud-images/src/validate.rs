@@ -204,6 +204,17 @@ pub(crate) enum Place {
     Header,
 }
 
+/// A path segment with no other constraint.
+pub(crate) const PATH: TextRule = TextRule::at(Place::Path);
+/// A query value with no other constraint.
+pub(crate) const QUERY: TextRule = TextRule::at(Place::Query);
+/// A header value with no other constraint.
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has a header parameter a caller sets"
+)]
+pub(crate) const HEADER: TextRule = TextRule::at(Place::Header);
+
 /// What a text parameter (a string or an open enum) must be: fit for where it travels, and the
 /// spec's `minLength`, `maxLength` and `pattern`.
 #[derive(Clone, Copy, Debug)]

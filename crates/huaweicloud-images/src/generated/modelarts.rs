@@ -2,12 +2,17 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! Huawei Cloud ModelArts — Lite Server images (spec/modelarts.yaml): the per-operation layer of the facade, generated from the spec.
+#[allow(
+    unused_imports,
+    reason = "every operation checks its parameters with it; a service may have none"
+)]
+use crate::validate as check;
 use huaweicloud_images_api::modelarts as api;
-static GET_DEV_SERVER_IMAGE_ID_PATTERN: crate::validate::Pattern = crate::validate::Pattern::new(
+static GET_DEV_SERVER_IMAGE_ID_PATTERN: check::Pattern = check::Pattern::new(
     "^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
 );
-static GET_DEV_SERVER_IMAGE_PROJECT_ID_PATTERN: crate::validate::Pattern =
-    crate::validate::Pattern::new("^[A-Za-z0-9-]{1,64}$");
+static GET_DEV_SERVER_IMAGE_PROJECT_ID_PATTERN: check::Pattern =
+    check::Pattern::new("^[A-Za-z0-9-]{1,64}$");
 /// Images for ModelArts Lite Servers (ModelArts): `get()` (GetDevServerImage).
 ///
 /// The `DevServerImages` tag of spec/modelarts.yaml. From [`Client::dev_server_images`](crate::Client::dev_server_images) (or the blocking client's method of the same name).
@@ -99,16 +104,15 @@ impl crate::runtime::request::Input for GetDevServerImageInput {
         let api = api::Client::new_with_client(base, http.clone());
         let request = api
             .get_dev_server_image()
-            .id(crate::validate::text(
+            .id(check::text(
                 "id",
                 self.id,
-                &crate::validate::TextRule::at(crate::validate::Place::Path)
-                    .pattern(&GET_DEV_SERVER_IMAGE_ID_PATTERN),
+                &check::TextRule::at(check::Place::Path).pattern(&GET_DEV_SERVER_IMAGE_ID_PATTERN),
             )?)
-            .project_id(crate::validate::text(
+            .project_id(check::text(
                 "project_id",
                 project_id.to_owned(),
-                &crate::validate::TextRule::at(crate::validate::Place::Path)
+                &check::TextRule::at(check::Place::Path)
                     .length(1usize, Some(64usize))
                     .pattern(&GET_DEV_SERVER_IMAGE_PROJECT_ID_PATTERN),
             )?);

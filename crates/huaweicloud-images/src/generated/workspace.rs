@@ -2,6 +2,11 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! Huawei Cloud Workspace — product images (spec/workspace.yaml): the per-operation layer of the facade, generated from the spec.
+#[allow(
+    unused_imports,
+    reason = "every operation checks its parameters with it; a service may have none"
+)]
+use crate::validate as check;
 use huaweicloud_images_api::workspace as api;
 /// Product images of Workspace (Workspace): `list()` (ListImages).
 ///
@@ -134,82 +139,50 @@ impl crate::runtime::request::Input for ListImagesInput {
         let api = api::Client::new_with_client(base, http.clone());
         let request = api
             .list_images()
-            .project_id(crate::validate::text(
+            .project_id(check::text(
                 "project_id",
                 project_id.to_owned(),
-                &crate::validate::TextRule::at(crate::validate::Place::Path),
+                &check::PATH,
             )?)
             .maybe(
-                crate::validate::text_opt(
-                    "os_type",
-                    self.os_type,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.os_type(value),
+                check::text_opt("os_type", self.os_type, &check::QUERY)?,
+                |r, v| r.os_type(v),
             )
             .maybe(
-                crate::validate::text_opt(
-                    "image_type",
-                    self.image_type,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.image_type(value),
+                check::text_opt("image_type", self.image_type, &check::QUERY)?,
+                |r, v| r.image_type(v),
             )
             .maybe(
-                crate::validate::text_opt(
-                    "platform",
-                    self.platform,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.platform(value),
+                check::text_opt("platform", self.platform, &check::QUERY)?,
+                |r, v| r.platform(v),
             )
             .maybe(
-                crate::validate::text_opt(
-                    "architecture",
-                    self.architecture,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.architecture(value),
+                check::text_opt("architecture", self.architecture, &check::QUERY)?,
+                |r, v| r.architecture(v),
             )
             .maybe(
-                crate::validate::text_opt(
-                    "package_type",
-                    self.package_type,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.package_type(value),
+                check::text_opt("package_type", self.package_type, &check::QUERY)?,
+                |r, v| r.package_type(v),
             )
             .maybe(
-                crate::validate::text_opt(
-                    "image_id",
-                    self.image_id,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.image_id(value),
+                check::text_opt("image_id", self.image_id, &check::QUERY)?,
+                |r, v| r.image_id(v),
             )
             .maybe(
-                crate::validate::integer_opt::<i32, _>("limit", self.limit, Some(0), Some(100))?,
-                |request, value| request.limit(value),
+                check::integer_opt::<i32, _>("limit", self.limit, Some(0), Some(100))?,
+                |r, v| r.limit(v),
             )
             .maybe(
-                crate::validate::integer_opt::<i32, _>("offset", self.offset, Some(0), None)?,
-                |request, value| request.offset(value),
+                check::integer_opt::<i32, _>("offset", self.offset, Some(0), None)?,
+                |r, v| r.offset(v),
             )
             .maybe(
-                crate::validate::text_opt(
-                    "sort_field",
-                    self.sort_field,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.sort_field(value),
+                check::text_opt("sort_field", self.sort_field, &check::QUERY)?,
+                |r, v| r.sort_field(v),
             )
             .maybe(
-                crate::validate::text_opt(
-                    "sort_type",
-                    self.sort_type,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.sort_type(value),
+                check::text_opt("sort_type", self.sort_type, &check::QUERY)?,
+                |r, v| r.sort_type(v),
             );
         crate::runtime::request::built(&LIST_IMAGES, request.build())
     }

@@ -2,6 +2,11 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! Huawei Cloud WorkspaceApp — image servers (spec/workspaceapp.yaml): the per-operation layer of the facade, generated from the spec.
+#[allow(
+    unused_imports,
+    reason = "every operation checks its parameters with it; a service may have none"
+)]
+use crate::validate as check;
 use huaweicloud_images_api::workspaceapp as api;
 /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
 ///
@@ -187,42 +192,34 @@ impl crate::runtime::request::Input for ListImageServersInput {
         let api = api::Client::new_with_client(base, http.clone());
         let request = api
             .list_image_servers()
-            .project_id(crate::validate::text(
+            .project_id(check::text(
                 "project_id",
                 project_id.to_owned(),
-                &crate::validate::TextRule::at(crate::validate::Place::Path),
+                &check::PATH,
             )?)
             .maybe(
-                crate::validate::integer_opt::<i32, _>("offset", self.offset, Some(0), None)?,
-                |request, value| request.offset(value),
+                check::integer_opt::<i32, _>("offset", self.offset, Some(0), None)?,
+                |r, v| r.offset(v),
             )
             .maybe(
-                crate::validate::integer_opt::<u32, _>("limit", self.limit, Some(1), Some(100))?,
-                |request, value| request.limit(value),
+                check::integer_opt::<u32, _>("limit", self.limit, Some(1), Some(100))?,
+                |r, v| r.limit(v),
             )
             .maybe(
-                crate::validate::text_opt(
-                    "server_name",
-                    self.server_name,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.server_name(value),
+                check::text_opt("server_name", self.server_name, &check::QUERY)?,
+                |r, v| r.server_name(v),
             )
             .maybe(
-                crate::validate::text_opt(
-                    "server_id",
-                    self.server_id,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
-                )?,
-                |request, value| request.server_id(value),
+                check::text_opt("server_id", self.server_id, &check::QUERY)?,
+                |r, v| r.server_id(v),
             )
             .maybe(
-                crate::validate::text_opt(
+                check::text_opt(
                     "enterprise_project_id",
                     self.enterprise_project_id,
-                    &crate::validate::TextRule::at(crate::validate::Place::Query),
+                    &check::QUERY,
                 )?,
-                |request, value| request.enterprise_project_id(value),
+                |r, v| r.enterprise_project_id(v),
             );
         crate::runtime::request::built(&LIST_IMAGE_SERVERS, request.build())
     }
@@ -371,16 +368,12 @@ impl crate::runtime::request::Input for ShowImageServerInput {
         let api = api::Client::new_with_client(base, http.clone());
         let request = api
             .show_image_server()
-            .project_id(crate::validate::text(
+            .project_id(check::text(
                 "project_id",
                 project_id.to_owned(),
-                &crate::validate::TextRule::at(crate::validate::Place::Path),
+                &check::PATH,
             )?)
-            .server_id(crate::validate::text(
-                "server_id",
-                self.server_id,
-                &crate::validate::TextRule::at(crate::validate::Place::Path),
-            )?);
+            .server_id(check::text("server_id", self.server_id, &check::PATH)?);
         crate::runtime::request::built(&SHOW_IMAGE_SERVER, request.build())
     }
 }
