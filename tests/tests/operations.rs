@@ -10,7 +10,7 @@ use huaweicloud_images::models::{
 };
 use huaweicloud_images::region::EndpointSource;
 use huaweicloud_images::{ListImages, Service};
-use huaweicloud_images_fake::model::ImageInfo as FakeImage;
+use huaweicloud_images_fake::shapes::ImageInfo as FakeImage;
 use huaweicloud_images_fake::{FakeConfig, Operation};
 use percent_encoding::percent_decode_str;
 

@@ -10,7 +10,7 @@ use futures::{StreamExt, TryStreamExt};
 use huaweicloud_images::DEFAULT_MAX_CONCURRENCY;
 use huaweicloud_images::models::{OsType, SortField, SortType};
 use huaweicloud_images::{Error, Page};
-use huaweicloud_images_fake::model::ImageInfo as FakeImage;
+use huaweicloud_images_fake::shapes::ImageInfo as FakeImage;
 use huaweicloud_images_fake::{FakeConfig, FakeServer, Fault, FaultScope, Operation};
 
 const SERVERS: usize = 2_500;

@@ -133,7 +133,7 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
     let tokens = quote! {
         //! The operations the fake serves, generated from `spec/` by `cargo xtask gen`.
 
-        use crate::spec_table::{OperationSpec, PaginationSpec, ParamKind, QueryParam};
+        use crate::services::spec_table::{OperationSpec, PaginationSpec, ParamKind, QueryParam};
 
         /// One of the operations the fake serves, named as the official SDKs name them.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -201,5 +201,12 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
             }
         }
     };
-    Ok(vec![("operations.rs".to_string(), tokens)])
+    let module = quote! {
+        //! The fake's per-operation table, generated from `spec/` by `cargo xtask gen`.
+        pub(crate) mod operations;
+    };
+    Ok(vec![
+        ("mod.rs".to_string(), module),
+        ("operations.rs".to_string(), tokens),
+    ])
 }

@@ -49,7 +49,7 @@ pub struct FakeConfig {
     /// Faults injected from the start (and again after a reset through the control API).
     pub faults: Vec<crate::FaultSpec>,
     /// How long the temporary credentials of the metadata service live (see
-    /// [`crate::identity`]).
+    /// [`crate::FakeServer::rotate_temporary_credentials`]).
     pub temporary_credential_lifetime: Duration,
     /// How many seconds the gateway's clock is ahead of this machine's (negative: behind).
     pub clock_offset_secs: i64,

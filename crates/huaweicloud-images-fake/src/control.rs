@@ -17,7 +17,7 @@
 //! | `DELETE /__fake/throttle` | | lifts it |
 //! | `PUT /__fake/servers/{id}/script` | `{"steps":[{"after_ms":0,"status":"BUILDING"},{"after_ms":60000,"deleted":true}]}` | moves an image server through states ([`crate::StatusStep`]) |
 //! | `POST /__fake/clock` | `{"advance_ms":60000}` | moves every status script on |
-//! | `PUT /__fake/gateway-clock` | `{"offset_secs":-600}` | sets the gateway's clock off this machine's ([`crate::identity`]) |
+//! | `PUT /__fake/gateway-clock` | `{"offset_secs":-600}` | sets the gateway's clock off this machine's ([`crate::FakeServer::set_clock_offset`]) |
 //! | `POST /__fake/credentials/rotate` | | the metadata service hands out new temporary credentials next |
 //! | `PUT /__fake/credentials/lifetime` | `{"ms":2000}` | how long newly issued temporary credentials live |
 //! | `POST /__fake/reset` | | back to the start: the configured latency, throttle and faults; no scripts; an empty log |
@@ -34,11 +34,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::faults::FaultSpec;
-use crate::log::RecordedRequest;
+use crate::gateway::faults::FaultSpec;
+use crate::gateway::log::RecordedRequest;
+use crate::gateway::throttle::Throttle;
+use crate::services::statuses::StatusStep;
 use crate::state::SharedState;
-use crate::statuses::StatusStep;
-use crate::throttle::Throttle;
 
 /// The prefix of every control route.
 pub const PREFIX: &str = "/__fake";
@@ -296,7 +296,7 @@ struct GatewayClockBody {
 async fn gateway_clock(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
     match parse::<GatewayClockBody>(&body) {
         Ok(body) if body.offset_secs.unsigned_abs() <= MAX_CLOCK_OFFSET_SECS.unsigned_abs() => {
-            state.identity.set_clock_offset(body.offset_secs);
+            state.clock.set_offset(body.offset_secs);
             StatusCode::NO_CONTENT.into_response()
         }
         Ok(_) => bad(format!(
@@ -307,7 +307,7 @@ async fn gateway_clock(State(state): State<SharedState>, body: axum::body::Bytes
 }
 
 async fn rotate_credentials(State(state): State<SharedState>) -> StatusCode {
-    state.identity.rotate();
+    state.temporary.rotate();
     StatusCode::NO_CONTENT
 }
 
@@ -320,7 +320,7 @@ async fn credential_lifetime(
 ) -> Response {
     match parse::<LatencyBody>(&body) {
         Ok(body) if (1..=MAX_LIFETIME_MS).contains(&body.ms) => {
-            state.identity.set_lifetime(Duration::from_millis(body.ms));
+            state.temporary.set_lifetime(Duration::from_millis(body.ms));
             StatusCode::NO_CONTENT.into_response()
         }
         Ok(_) => bad(format!("ms must be 1 to {MAX_LIFETIME_MS}")),

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::operation::Service;
+use crate::generated::operations::Service;
 
 /// Gateway code of an authentication failure.
 pub const APIGW_AUTH: &str = "APIGW.0301";

@@ -15,23 +15,20 @@
 //! when it has `x-pagination`), so an operation added to the spec is served without touching the
 //! fake.
 //!
-//! The fake knows the documents' shapes only (its own [`model`] structs and `serde_json`); it shares no code
+//! The fake knows the documents' shapes only (its own [`shapes`] structs and `serde_json`); it shares no code
 //! with the SDK, so it catches the SDK's mistakes instead of repeating them. In particular it verifies
 //! `SDK-HMAC-SHA256` signatures with its own implementation of the algorithm ([`signing`]).
 //!
-//! What a request goes through, in order (each step is one module):
-//! 1. recording: a request id is assigned (`X-Request-Id` on every response) and the request is
-//!    recorded in the [`log`], secrets masked; the configured latency is waited.
-//! 2. routing: an unknown path is `404 APIGW.0101`, another method than the operation's is `405` —
-//!    before any auth.
-//! 3. admission: [`auth`] (AK/SK signature or `X-Auth-Token`), then the project checks, then the
-//!    [`faults`]: an injected fault may replace the response (429, 500, 502, 503, reset, malformed
-//!    JSON, slow body) or bend the list handlers (ignored offset, wrong total).
-//! 4. the handler: the query checked against the spec ([`query`]) and the seeded data ([`data`]).
+//! The crate is laid out as what it plays: the [`gateway`] (recording, routing, admission:
+//! [`auth`] with its own [`signing`], the throttle, the injected [`faults`], the [`log`]), then the
+//! [`services`] behind it (the documented semantics over the seeded [`data`], the documented
+//! examples, the query checks of [`query`], and the metadata service and IAM), the control API
+//! ([`control`]) and a counting forward proxy ([`proxy`]). What a request goes through, in order,
+//! is written at the top of [`gateway`].
 //!
 //! Decisions the documents leave open (each documented where it is made):
 //! - `limit=0` on ListImages (in the documented 0–100 range) returns no images and the true
-//!   `total_count` — a count-only query (`routes.rs`).
+//!   `total_count` — a count-only query (`services/documented.rs`).
 //! - With [`FakeConfig::project_id`] set, another project id in the path is `403`; so is an
 //!   `X-Project-Id` header that disagrees with the path. Both come after authentication.
 //! - `+` in a query string is a literal plus, for filtering as for the signature ([`signing`]).
@@ -50,35 +47,24 @@
 
 #![warn(missing_docs)]
 
-mod admission;
-pub mod auth;
 mod config;
 pub mod control;
-pub mod data;
-mod doc_examples;
 pub mod errors;
-pub mod faults;
-pub mod identity;
-pub mod log;
-pub mod model;
-#[path = "generated/operations.rs"]
-mod operation;
+pub mod gateway;
+mod generated;
 pub mod proxy;
-pub mod query;
-mod recording;
-mod routes;
+mod router;
 mod server;
-pub mod signing;
-pub mod spec_table;
+pub mod services;
 mod state;
-mod statuses;
-mod throttle;
 
 pub use config::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FAKE_TOKEN, FakeConfig};
-pub use data::FakeData;
-pub use faults::{Fault, FaultScope, FaultSpec};
-pub use log::RecordedRequest;
-pub use operation::{Operation, Service};
+pub use gateway::faults::{Fault, FaultScope, FaultSpec};
+pub use gateway::log::RecordedRequest;
+pub use gateway::throttle::Throttle;
+pub use gateway::{auth, faults, log, signing};
+pub use generated::operations::{Operation, Service};
 pub use server::{FakeServer, TEST_CA_PEM, TlsIdentity};
-pub use statuses::StatusStep;
-pub use throttle::Throttle;
+pub use services::data::FakeData;
+pub use services::statuses::StatusStep;
+pub use services::{data, query, shapes, spec_table};

@@ -23,12 +23,12 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::config::FakeConfig;
-use crate::data::FakeData;
-use crate::faults::{Fault, FaultScope};
-use crate::log::RecordedRequest;
-use crate::operation::Operation;
-use crate::recording::DropConnection;
-use crate::routes;
+use crate::gateway::faults::{Fault, FaultScope};
+use crate::gateway::log::RecordedRequest;
+use crate::gateway::recording::DropConnection;
+use crate::generated::operations::Operation;
+use crate::router;
+use crate::services::data::FakeData;
 use crate::state::{AppState, SharedState};
 
 /// How long [`FakeServer::shutdown`] waits for open connections (e.g. a slow body) to finish.
@@ -101,7 +101,7 @@ impl FakeServer {
         let addr = listener.local_addr()?;
         let state = Arc::new(AppState::new(&config));
         state.reset();
-        let router = routes::router(state.clone());
+        let router = router::router(state.clone());
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, router, stopped, tls));
         tracing::debug!(%addr, scheme, "fake server started");
@@ -156,20 +156,20 @@ impl FakeServer {
     }
 
     /// Sets the gateway's clock `seconds` ahead of this machine's (negative: behind): it judges
-    /// `X-Sdk-Date` by it and sends it as `Date` (see [`crate::identity`]).
+    /// `X-Sdk-Date` by it and sends it as `Date`.
     pub fn set_clock_offset(&self, seconds: i64) {
-        self.state.identity.set_clock_offset(seconds);
+        self.state.clock.set_offset(seconds);
     }
 
     /// The metadata service hands out new temporary credentials at the next request; the old
     /// ones stay accepted until they expire.
     pub fn rotate_temporary_credentials(&self) {
-        self.state.identity.rotate();
+        self.state.temporary.rotate();
     }
 
     /// How long temporary credentials issued from now on live.
     pub fn set_temporary_credential_lifetime(&self, lifetime: Duration) {
-        self.state.identity.set_lifetime(lifetime);
+        self.state.temporary.set_lifetime(lifetime);
     }
 
     /// Removes every injected fault (latency is kept; set it to zero separately).

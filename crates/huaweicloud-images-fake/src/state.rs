@@ -4,13 +4,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::auth::Verifier;
 use crate::config::FakeConfig;
-use crate::data::FakeData;
-use crate::faults::FaultBook;
-use crate::log::RequestLog;
-use crate::statuses::Scripts;
-use crate::throttle::Buckets;
+use crate::gateway::auth::Verifier;
+use crate::gateway::clock::GatewayClock;
+use crate::gateway::faults::{FaultBook, FaultSpec};
+use crate::gateway::log::RequestLog;
+use crate::gateway::throttle::{Buckets, Throttle};
+use crate::services::data::FakeData;
+use crate::services::statuses::Scripts;
+use crate::services::temporary::Issuer;
 
 /// Shared, cheaply cloned handle to the state.
 pub(crate) type SharedState = Arc<AppState>;
@@ -18,8 +20,8 @@ pub(crate) type SharedState = Arc<AppState>;
 /// The parts of the configuration a reset restores.
 pub(crate) struct Initial {
     pub(crate) latency: Duration,
-    pub(crate) throttle: Option<crate::Throttle>,
-    pub(crate) faults: Vec<crate::FaultSpec>,
+    pub(crate) throttle: Option<Throttle>,
+    pub(crate) faults: Vec<FaultSpec>,
 }
 
 pub(crate) struct AppState {
@@ -30,7 +32,10 @@ pub(crate) struct AppState {
     pub(crate) log: RequestLog,
     pub(crate) throttle: Buckets,
     pub(crate) statuses: Scripts,
-    pub(crate) identity: crate::identity::Identity,
+    /// The gateway's clock.
+    pub(crate) clock: GatewayClock,
+    /// The temporary credentials the metadata service issues.
+    pub(crate) temporary: Issuer,
     iam_projects: Vec<(String, String)>,
     latency_nanos: AtomicU64,
     /// What a reset through the control API goes back to.
@@ -49,17 +54,15 @@ impl AppState {
             log: RequestLog::new(config.request_log_capacity),
             throttle: Buckets::new(config.throttle),
             statuses: Scripts::default(),
-            identity: crate::identity::Identity::new(
-                config.temporary_credential_lifetime,
-                config.clock_offset_secs,
-            ),
+            clock: GatewayClock::new(config.clock_offset_secs),
+            temporary: Issuer::new(config.temporary_credential_lifetime),
             iam_projects: if config.iam_projects.is_empty() {
                 vec![(
                     String::new(),
                     config
                         .project_id
                         .clone()
-                        .unwrap_or_else(|| crate::FAKE_PROJECT_ID.to_owned()),
+                        .unwrap_or_else(|| crate::config::FAKE_PROJECT_ID.to_owned()),
                 )]
             } else {
                 config.iam_projects.clone()
@@ -96,7 +99,8 @@ impl AppState {
                 .inject(spec.fault.clone(), spec.scope, spec.operation);
         }
         self.statuses.clear();
-        self.identity.clear();
+        self.clock.reset();
+        self.temporary.clear();
         self.log.clear();
     }
 

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use huaweicloud_images_fake::FakeConfig;
-use huaweicloud_images_fake::model::{ImageInfo, ImageServer};
+use huaweicloud_images_fake::shapes::{ImageInfo, ImageServer};
 use serde_json::{Value, json};
 
 fn json_of<T: serde::Serialize>(items: &[&T]) -> Value {

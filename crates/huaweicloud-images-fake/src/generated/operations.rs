@@ -2,7 +2,7 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! The operations the fake serves, generated from `spec/` by `cargo xtask gen`.
-use crate::spec_table::{OperationSpec, PaginationSpec, ParamKind, QueryParam};
+use crate::services::spec_table::{OperationSpec, PaginationSpec, ParamKind, QueryParam};
 /// One of the operations the fake serves, named as the official SDKs name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {

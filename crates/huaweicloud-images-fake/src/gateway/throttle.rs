@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::operation::Operation;
+use crate::generated::operations::Operation;
 
 /// A token bucket's size: `rate` tokens per second, at most `burst` saved up (and at the start).
 #[derive(Clone, Copy, Debug, PartialEq)]

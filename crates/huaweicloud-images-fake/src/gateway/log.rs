@@ -11,9 +11,9 @@ use std::sync::Mutex;
 
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
-use crate::faults::Fault;
-use crate::operation::Operation;
-use crate::signing::Authorization;
+use crate::gateway::faults::Fault;
+use crate::gateway::signing::Authorization;
+use crate::generated::operations::Operation;
 
 /// What is shown instead of a secret.
 pub const MASK: &str = "***";

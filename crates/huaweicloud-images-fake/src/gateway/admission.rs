@@ -14,11 +14,11 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use http::{HeaderValue, StatusCode, header};
 
-use crate::auth::AuthRequest;
 use crate::errors::{APIGW_THROTTLED, ApiError};
-use crate::faults::Fault;
-use crate::operation::Operation;
-use crate::recording::{DropConnection, Outcome, RequestId};
+use crate::gateway::auth::AuthRequest;
+use crate::gateway::faults::Fault;
+use crate::gateway::recording::{DropConnection, Outcome, RequestId};
+use crate::generated::operations::Operation;
 use crate::state::SharedState;
 
 /// Largest request body read (the operations take none; this only bounds what is hashed).
@@ -79,8 +79,8 @@ pub(crate) async fn admit(
             headers: &parts.headers,
             body: &body,
         },
-        state.identity.now(),
-        &|access| state.identity.temporary(access),
+        state.clock.now(),
+        &|access| state.temporary.find(access),
     );
     if let Err(error) = auth {
         let message = error.to_string();
@@ -261,7 +261,7 @@ async fn padded(response: Response, bytes: usize) -> Response {
             serde_json::Value::String(
                 "x".repeat(
                     bytes
-                        .min(crate::faults::MAX_OVERSIZED)
+                        .min(crate::gateway::faults::MAX_OVERSIZED)
                         .saturating_sub(body.len()),
                 ),
             ),

@@ -13,7 +13,17 @@ use http::HeaderMap;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use crate::signing::{self, Authorization, SignedRequest};
+use super::signing::{self, Authorization, SignedRequest};
+
+/// Temporary credentials the gateway accepts, with their security token, until `expires_at` (by
+/// the gateway's clock); the metadata service issues them.
+#[derive(Clone)]
+pub(crate) struct Temporary {
+    pub(crate) access: String,
+    pub(crate) secret: String,
+    pub(crate) security_token: String,
+    pub(crate) expires_at: time::OffsetDateTime,
+}
 
 /// The request parts authentication looks at, as received.
 #[derive(Debug, Clone, Copy)]
@@ -162,7 +172,7 @@ impl Verifier {
         &self,
         request: &AuthRequest<'_>,
         now: OffsetDateTime,
-        temporary: &dyn Fn(&str) -> Option<crate::identity::Temporary>,
+        temporary: &dyn Fn(&str) -> Option<Temporary>,
     ) -> Result<Authenticated, AuthError> {
         if let Some(value) = request.headers.get(http::header::AUTHORIZATION) {
             let value = std::str::from_utf8(value.as_bytes())
@@ -185,7 +195,7 @@ impl Verifier {
         authorization: &Authorization,
         request: &AuthRequest<'_>,
         now: OffsetDateTime,
-        temporary: &dyn Fn(&str) -> Option<crate::identity::Temporary>,
+        temporary: &dyn Fn(&str) -> Option<Temporary>,
     ) -> Result<Authenticated, AuthError> {
         let access = &authorization.access;
         let issued = match self.secret_keys.get(access) {

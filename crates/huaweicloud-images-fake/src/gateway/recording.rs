@@ -7,9 +7,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode, header};
 
-use crate::faults::Fault;
-use crate::log::{RecordedRequest, mask_headers};
-use crate::operation::Operation;
+use crate::gateway::faults::Fault;
+use crate::gateway::log::{RecordedRequest, mask_headers};
+use crate::generated::operations::Operation;
 use crate::state::SharedState;
 
 /// What the admission found out; read back by [`record`].
@@ -84,7 +84,7 @@ pub(crate) async fn record(
         response.headers_mut().insert("x-request-id", value);
     }
     // The gateway's own time, which may be set off (crate::identity).
-    let now = std::time::SystemTime::from(state.identity.now());
+    let now = std::time::SystemTime::from(state.clock.now());
     if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
         response.headers_mut().insert(header::DATE, value);
     }

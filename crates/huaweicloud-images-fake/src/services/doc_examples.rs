@@ -2,7 +2,7 @@
 
 use serde_json::Map;
 
-use crate::model::{ImageAccountInfo, ImageInfo, ImageRef, ImageServer};
+use crate::services::shapes::{ImageAccountInfo, ImageInfo, ImageRef, ImageServer};
 
 fn s(value: &str) -> String {
     value.to_owned()

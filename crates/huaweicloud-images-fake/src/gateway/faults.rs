@@ -20,7 +20,7 @@ use std::time::Duration;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::operation::Operation;
+use crate::generated::operations::Operation;
 
 /// What goes wrong.
 #[derive(Debug, Clone, PartialEq)]

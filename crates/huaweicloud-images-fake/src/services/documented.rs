@@ -1,201 +1,33 @@
-//! The router: every operation of the spec's generated table, with hand-written semantics where
-//! they exist and the documented example otherwise.
-//!
-//! Hand-written semantics (by official name): ListImageServers filters and returns `create_time`
-//! descending, then `id`; ShowImageServer and GetDevServerImage look the id up (404 otherwise);
-//! ListImages filters and sorts by the requested field (ties broken by `id`), `desc` being the
-//! exact reverse of `asc`. An offset past the end gives an empty page with the true total.
-//!
-//! Any other operation of the spec answers with its documented example: for one with
-//! `x-pagination`, the example's items paged by the request's offset and limit, with the total
-//! set to their number; for one without an example, `{}`. Its query is checked against the spec
-//! like every other ([`crate::query`]), so a user's offline test of a newly added operation works
-//! without touching the fake.
+//! The hand-written semantics of the four documented operations (by official name):
+//! ListImageServers filters and returns `create_time` descending, then `id`; ShowImageServer and
+//! GetDevServerImage look the id up (404 otherwise); ListImages filters and sorts by the requested
+//! field (ties broken by `id`), `desc` being the exact reverse of `asc`. An offset past the end
+//! gives an empty page with the true total. (This module names operations: it is the fake's one
+//! place for the documents' own semantics.)
 
 use axum::Json;
-use axum::Router;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, Request, State};
-use axum::middleware::from_fn_with_state;
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, get, on};
-use http::StatusCode;
-use serde_json::{Value, json};
+use axum::routing::{MethodRouter, get};
 
-use crate::admission::{AdmissionState, FiredFaults, admit};
-use crate::errors::{APIGW_NO_SUCH_API, ApiError};
-use crate::model::{ImageInfo, ImagePage, ImageServer, ImageServerPage};
-use crate::operation::{Operation, Service};
-use crate::query::{Query, QueryError};
-use crate::recording::{RequestId, record};
+use super::paging::{bad_query, page, reported_total, with_fired};
+use super::query::Query;
+use super::shapes::{ImageInfo, ImagePage, ImageServer, ImageServerPage};
+use super::statuses::Now;
+use crate::errors::ApiError;
+use crate::generated::operations::{Operation, Service};
 use crate::state::SharedState;
-use crate::statuses::Now;
 
-/// Builds the whole application: a route per operation of the spec, admission in front of each,
-/// fallbacks and the recording middleware.
-pub(crate) fn router(state: SharedState) -> Router {
-    let mut router = Router::new();
-    for operation in Operation::ALL {
-        router = router.route(operation.spec().path, operation_route(&state, operation));
-    }
-    let api = router
-        .route(
-            "/meta-data/latest/api/token",
-            axum::routing::put(crate::identity::session_token),
-        )
-        .route(
-            "/openstack/latest/securitykey",
-            get(crate::identity::security_key),
-        )
-        .route("/v3/projects", get(crate::identity::projects))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(from_fn_with_state(state.clone(), record))
-        .with_state(state.clone());
-    // The control API is outside the log and the admission (control.rs).
-    crate::control::router(state).merge(api)
-}
-
-/// The operation's handler for its method only, behind its admission; `HEAD` is refused like any
-/// other method.
-fn operation_route(state: &SharedState, operation: Operation) -> MethodRouter<SharedState> {
-    let admission = AdmissionState {
-        state: state.clone(),
-        operation,
-    };
-    let handler = match operation.name() {
+/// The handler of `operation` when it has hand-written semantics.
+pub(super) fn handler(operation: Operation) -> Option<MethodRouter<SharedState>> {
+    Some(match operation.name() {
         "ListImageServers" => get(list_image_servers),
         "ShowImageServer" => get(show_image_server),
         "ListImages" => get(list_images),
         "GetDevServerImage" => get(get_dev_server_image),
-        _ => {
-            let method = http::Method::from_bytes(operation.spec().method.as_bytes())
-                .ok()
-                .and_then(|m| MethodFilter::try_from(m).ok())
-                .unwrap_or(MethodFilter::GET);
-            on(method, move |state: State<SharedState>, query: RawQuery| {
-                documented_example(operation, state, query)
-            })
-        }
-    };
-    handler
-        .route_layer(from_fn_with_state(admission, admit))
-        .head(method_not_allowed)
-}
-
-/// The service a path belongs to, from the operations' routes (used for 405 bodies).
-pub(crate) fn service_for_path(path: &str) -> Option<Service> {
-    Operation::ALL
-        .into_iter()
-        .find(|op| op.spec().matches_path(path))
-        .map(Operation::service)
-}
-
-fn bad_query(service: Service, QueryError(message): QueryError) -> Response {
-    ApiError::bad_request(service, &message).into_response()
-}
-
-/// An operation without hand-written semantics: its documented example (paged when it pages).
-async fn documented_example(
-    operation: Operation,
-    State(state): State<SharedState>,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let spec = operation.spec();
-    let query = match Query::parse(raw.as_deref().unwrap_or(""), spec) {
-        Ok(query) => query,
-        Err(error) => return bad_query(operation.service(), error),
-    };
-    let mut body: Value = spec
-        .example
-        .and_then(|example| serde_json::from_str(example).ok())
-        .unwrap_or_else(|| json!({}));
-    let Some(pagination) = &spec.pagination else {
-        return Json(body).into_response();
-    };
-    let faults = state
-        .faults
-        .pagination_faults(operation, raw.as_deref().unwrap_or(""));
-    if let Some(items) = body.get_mut(pagination.items).and_then(Value::as_array_mut) {
-        let all = std::mem::take(items);
-        let matching: Vec<&Value> = all.iter().collect();
-        let limit = query
-            .integer(pagination.limit)
-            .and_then(|l| u64::try_from(l).ok())
-            .unwrap_or(u64::MAX);
-        let offset = query.count(pagination.offset);
-        let paged: Vec<Value> = page(&matching, offset, limit, faults.ignore_offset)
-            .into_iter()
-            .cloned()
-            .collect();
-        let total = reported_total(all.len(), faults.total_delta);
-        *items = paged;
-        if let Some(field) = pagination.total
-            && let Some(object) = body.as_object_mut()
-        {
-            object.insert(field.to_string(), json!(total));
-        }
-    }
-    with_fired(Json(body).into_response(), faults.fired)
-}
-
-fn request_id(request: &Request) -> String {
-    request
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.0.clone())
-        .unwrap_or_default()
-}
-
-async fn not_found(request: Request) -> Response {
-    let message = "The API does not exist or has not been published in the environment";
-    ApiError::gateway(
-        StatusCode::NOT_FOUND,
-        APIGW_NO_SUCH_API,
-        message,
-        &request_id(&request),
-    )
-    .into_response()
-}
-
-async fn method_not_allowed(request: Request) -> Response {
-    let message = format!("The request method {} is not allowed", request.method());
-    match service_for_path(request.uri().path()) {
-        Some(service) => ApiError::service(service, StatusCode::METHOD_NOT_ALLOWED, &message),
-        None => ApiError::gateway(
-            StatusCode::METHOD_NOT_ALLOWED,
-            APIGW_NO_SUCH_API,
-            &message,
-            &request_id(&request),
-        ),
-    }
-    .into_response()
-}
-
-fn usize_of(value: u64) -> usize {
-    usize::try_from(value).unwrap_or(usize::MAX)
-}
-
-fn reported_total(matching: usize, delta: i64) -> i64 {
-    i64::try_from(matching)
-        .unwrap_or(i64::MAX)
-        .saturating_add(delta)
-        .max(0)
-}
-
-fn page<'a, T>(matching: &[&'a T], offset: u64, limit: u64, ignore_offset: bool) -> Vec<&'a T> {
-    let offset = if ignore_offset { 0 } else { usize_of(offset) };
-    matching
-        .iter()
-        .skip(offset)
-        .take(usize_of(limit))
-        .copied()
-        .collect()
-}
-
-fn with_fired(mut response: Response, fired: Vec<crate::faults::Fault>) -> Response {
-    response.extensions_mut().insert(FiredFaults(fired));
-    response
+        _ => return None,
+    })
 }
 
 fn server_matches(query: &Query, server: &ImageServer) -> bool {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::model::*;
+use crate::services::shapes::*;
 
 /// One ChaCha stream per collection, so the counts of one do not shift the others.
 const SERVER_STREAM: u64 = 1;
@@ -240,7 +240,7 @@ pub(super) fn images(seed: u64, count: usize) -> Vec<ImageInfo> {
     (0..count).map(|index| image(&mut rng, index)).collect()
 }
 
-/// `count` ModelArts Lite Server images (values illustrative, see [`crate::model`]).
+/// `count` ModelArts Lite Server images (values illustrative, see [`crate::shapes`]).
 pub(super) fn dev_server_images(seed: u64, count: usize) -> Vec<DevServerImage> {
     let mut rng = rng(seed, DEV_IMAGE_STREAM);
     (0..count)

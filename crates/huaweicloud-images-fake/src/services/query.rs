@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use percent_encoding::percent_decode_str;
 
-use crate::spec_table::{OperationSpec, ParamKind};
+use crate::services::spec_table::{OperationSpec, ParamKind};
 
 /// A 400-worthy problem with the query string; the message names the parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn required_lengths_and_patterns_are_checked() {
-        use crate::spec_table::QueryParam;
+        use crate::services::spec_table::QueryParam;
         static SPEC: OperationSpec = OperationSpec {
             method: "GET",
             path: "/v1/{project_id}/things",

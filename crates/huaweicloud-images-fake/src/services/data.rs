@@ -2,14 +2,14 @@
 //!
 //! Generation is deterministic: the same [`FakeConfig`] gives the same objects, byte for byte once
 //! serialized. Each collection draws from its own ChaCha stream, so changing one count does not change
-//! the other collections. Enum-like fields cycle through every documented value (see [`crate::model`]),
+//! the other collections. Enum-like fields cycle through every documented value (see [`crate::shapes`]),
 //! so every value appears once a collection has at least as many generated objects as the value set.
 
 mod generate;
 
+use super::doc_examples;
 use crate::config::FakeConfig;
-use crate::doc_examples;
-use crate::model::{DevServerImage, ImageInfo, ImageServer};
+use crate::services::shapes::{DevServerImage, ImageInfo, ImageServer};
 
 /// Everything a fake server serves. Lists are kept in the order the fake returns them by default.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +85,7 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
-    use crate::model::*;
+    use crate::services::shapes::*;
 
     fn values<'a>(items: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
         items.collect()
