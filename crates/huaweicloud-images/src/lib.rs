@@ -48,7 +48,6 @@
 pub mod blocking;
 mod client;
 mod clock;
-mod conveniences;
 pub mod credentials;
 mod env_vars;
 pub mod error;

@@ -1,7 +1,8 @@
 //! The facade's public per-operation surface, as one snapshot: every resource, request builder
 //! and method a user calls, with its parameters, their Rust types and the first line of its
-//! documentation. It is read from the generated code (`src/generated/`) and the hand-written
-//! conveniences (`src/conveniences.rs`), so a spec change shows here as the diff users will see.
+//! documentation. It is read from the generated code (`src/generated/`), the whole of it (combined
+//! setters such as `ListImages::sort` included), so a spec change shows here as the diff users
+//! will see.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -124,7 +125,6 @@ fn facade_surface() {
         .filter(|p| p.extension().is_some_and(|e| e == "rs"))
         .collect();
     files.sort();
-    files.push(src.join("conveniences.rs"));
     let mut out = String::new();
     for file in &files {
         surface_of(file, &mut out);

@@ -21,7 +21,6 @@ pub struct DevServerImages<'c, F = crate::flavour::Async> {
     pub(crate) client: &'c crate::client::Client,
     pub(crate) flavour: F,
 }
-impl<F: crate::flavour::Flavour> DevServerImages<'_, F> {}
 impl DevServerImages<'_, crate::flavour::Async> {
     /// `GetDevServerImage` (ModelArts `GET /v1/{project_id}/dev-servers/images/{id}`): Querying Lite Server Image Details.
     ///

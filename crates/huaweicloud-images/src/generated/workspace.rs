@@ -41,8 +41,6 @@ impl<F: crate::flavour::Flavour> Images<'_, F> {
         }
     }
 }
-impl Images<'_, crate::flavour::Async> {}
-impl Images<'_, crate::flavour::Blocking> {}
 /// `ListImages`: Workspace `GET /v2/{project_id}/images`.
 pub(crate) const LIST_IMAGES: crate::operation::Operation = crate::operation::Operation {
     name: "ListImages",
@@ -304,6 +302,16 @@ impl<F: crate::flavour::Flavour> ListImages<F> {
     ) -> Self {
         self.input.sort_type = Some(value.into());
         self
+    }
+    /// Sorts by a field in an order (`sort(SortField::CreatedAt, SortType::Desc)`), since the service reads the two together.
+    ///
+    /// Sets [`sort_field`](Self::sort_field), [`sort_type`](Self::sort_type) in one call.
+    pub fn sort(
+        self,
+        sort_field: impl Into<huaweicloud_images_api::workspace::types::SortField>,
+        sort_type: impl Into<huaweicloud_images_api::workspace::types::SortType>,
+    ) -> Self {
+        self.sort_field(sort_field).sort_type(sort_type)
     }
 }
 impl ListImages<crate::flavour::Async> {

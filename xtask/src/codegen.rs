@@ -1,0 +1,266 @@
+//! The codegen hub: every generated file from `spec/` (the API crate's through progenitor, the
+//! facade's per-operation layer, the fake's operation table, the surface manifest), formatted and
+//! headed ([`mod@format`]), then written, or compared with what is checked in (`--check`, and a plain
+//! `cargo test`, as rust-analyzer's codegen does).
+
+pub mod format;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::codegen::format::{HEADER_MARK, format_tokens};
+use crate::emit::{api, facade, fake, manifest};
+use crate::{changes, model, progenitor_facts, spec};
+
+/// The workspace root: the parent of this crate's directory.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Every generated file, by output directory (relative to the root).
+type Outputs = BTreeMap<&'static str, Vec<(String, String)>>;
+
+/// Generates everything from `root/spec`.
+fn generate_all(root: &Path) -> Result<(Outputs, String), String> {
+    let specs = spec::load_all(&root.join("spec"))?;
+    let services = model::build(&specs)?;
+    let mut outputs = Outputs::new();
+    let mut facts = BTreeMap::new();
+    for spec in &specs {
+        let (text, file) = api::generate(spec)?;
+        facts.insert(spec.stem.clone(), progenitor_facts::Facts::read(&file));
+        outputs
+            .entry(api::OUTPUT_DIR)
+            .or_default()
+            .push((spec.output_file_name(), text));
+    }
+    let api_module = format_tokens(api::api_module(&specs), "spec/")?;
+    outputs
+        .entry(api::OUTPUT_DIR)
+        .or_default()
+        .push(("mod.rs".to_string(), api_module));
+    for (name, tokens) in facade::generate(&services, &facts)? {
+        let text = format_tokens(tokens, "spec/")?;
+        outputs
+            .entry(facade::OUTPUT_DIR)
+            .or_default()
+            .push((name, text));
+    }
+    for (name, tokens) in fake::generate(&services)? {
+        let text = format_tokens(tokens, "spec/")?;
+        outputs
+            .entry(fake::OUTPUT_DIR)
+            .or_default()
+            .push((name, text));
+    }
+    let manifest_path = root.join(facade::OUTPUT_DIR).join(manifest::MANIFEST);
+    let before = changes::parse(&std::fs::read_to_string(manifest_path).unwrap_or_default());
+    let manifest = manifest::manifest(&services);
+    let report = changes::report(&changes::diff(&before, &changes::parse(&manifest)));
+    outputs
+        .entry(facade::OUTPUT_DIR)
+        .or_default()
+        .push((manifest::MANIFEST.to_string(), manifest));
+    Ok((outputs, report))
+}
+
+/// Regenerates (or, with `check`, compares); returns what to print.
+pub fn run(root: &Path, check: bool) -> Result<String, String> {
+    let started = Instant::now();
+    let (outputs, report) = generate_all(root)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let files: usize = outputs.values().map(Vec::len).sum();
+    if check {
+        let mut stale = String::new();
+        for (dir, files) in &outputs {
+            if let Err(diff) = compare(&root.join(dir), dir, files) {
+                stale.push_str(&diff);
+            }
+        }
+        if !stale.is_empty() {
+            return Err(format!(
+                "generated code is stale or was edited by hand; run `cargo xtask gen` and review the diff:\n{stale}\nwhat the spec changes for users of the facade:\n{report}"
+            ));
+        }
+        Ok(format!(
+            "generated code is fresh: {files} files match spec/ (generated in {elapsed:.2} s)\n"
+        ))
+    } else {
+        let mut changed = 0;
+        for (dir, files) in &outputs {
+            changed += write(&root.join(dir), files)?;
+        }
+        Ok(format!(
+            "generated {files} files from spec/ in {elapsed:.2} s ({changed} changed)\n{report}"
+        ))
+    }
+}
+
+/// Writes the outputs, removes generated files no spec produces any more; returns how many changed.
+pub fn write(out_dir: &Path, outputs: &[(String, String)]) -> Result<usize, String> {
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let mut changed = 0;
+    for (name, content) in outputs {
+        let path = out_dir.join(name);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
+            std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
+            changed += 1;
+        }
+    }
+    for stale in stale_files(out_dir, outputs)? {
+        std::fs::remove_file(out_dir.join(&stale)).map_err(|e| format!("{stale}: {e}"))?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// Compares the outputs with the files on disk; an error carries a readable diff.
+pub fn compare(
+    out_dir: &Path,
+    shown_dir: &str,
+    outputs: &[(String, String)],
+) -> Result<(), String> {
+    let mut report = String::new();
+    for (name, expected) in outputs {
+        let path = out_dir.join(name);
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        if actual != *expected {
+            let diff = similar::TextDiff::from_lines(&actual, expected);
+            let unified = diff
+                .unified_diff()
+                .context_radius(3)
+                .header(
+                    &format!("{shown_dir}/{name} (checked in)"),
+                    &format!("{shown_dir}/{name} (from spec/)"),
+                )
+                .to_string();
+            let lines: Vec<&str> = unified.lines().collect();
+            report.push_str(&lines[..lines.len().min(200)].join("\n"));
+            if lines.len() > 200 {
+                report.push_str(&format!("\n… {} more diff lines", lines.len() - 200));
+            }
+            report.push('\n');
+        }
+    }
+    for stale in stale_files(out_dir, outputs)? {
+        report.push_str(&format!(
+            "{shown_dir}/{stale}: generated file that no spec produces any more\n"
+        ));
+    }
+    if report.is_empty() {
+        Ok(())
+    } else {
+        Err(report)
+    }
+}
+
+/// Files in `out_dir` that carry the generated header but are not among the outputs.
+fn stale_files(out_dir: &Path, outputs: &[(String, String)]) -> Result<Vec<String>, String> {
+    let Ok(entries) = std::fs::read_dir(out_dir) else {
+        return Ok(Vec::new());
+    };
+    let mut stale = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = std::fs::read_to_string(entry.path()).is_ok_and(|t| t.starts_with(HEADER_MARK));
+        if ours && !outputs.iter().any(|(n, _)| *n == name) {
+            stale.push(name);
+        }
+    }
+    stale.sort();
+    Ok(stale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Like rust-analyzer's codegen tests: a plain `cargo test` fails when the checked-in code is
+    /// stale, with the diff in the message.
+    #[test]
+    fn generated_code_is_fresh() {
+        if let Err(message) = run(&project_root(), true) {
+            panic!("{message}");
+        }
+    }
+
+    #[test]
+    fn generation_is_deterministic() {
+        let specs = spec::load_all(&project_root().join("spec")).unwrap();
+        for spec in &specs {
+            let first = api::generate(spec).unwrap().0;
+            let second = api::generate(spec).unwrap().0;
+            assert!(
+                first == second,
+                "{} generated different bytes twice",
+                spec.display_path
+            );
+        }
+    }
+
+    /// A copy of the project's spec and generated code in a temporary root.
+    fn scratch_root(name: &str) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for dir in [
+            "spec",
+            api::OUTPUT_DIR,
+            facade::OUTPUT_DIR,
+            fake::OUTPUT_DIR,
+        ] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+            for entry in std::fs::read_dir(project_root().join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    std::fs::copy(&path, root.join(dir).join(path.file_name().unwrap())).unwrap();
+                }
+            }
+        }
+        root
+    }
+
+    #[test]
+    fn a_changed_description_fails_the_check_with_a_diff_until_regenerated() {
+        let root = scratch_root("description");
+        let spec = root.join("spec/workspaceapp.yaml");
+        let text = std::fs::read_to_string(&spec).unwrap();
+        let changed = text.replacen(
+            "description: Total.",
+            "description: Total number of instances.",
+            1,
+        );
+        assert_ne!(
+            text, changed,
+            "the description to change is gone from the spec"
+        );
+        std::fs::write(&spec, changed).unwrap();
+        let message = run(&root, true).unwrap_err();
+        assert!(message.contains("-        ///Total."), "{message}");
+        assert!(
+            message.contains("+        ///Total number of instances."),
+            "{message}"
+        );
+        run(&root, false).unwrap();
+        run(&root, true).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_hand_edit_of_generated_code_fails_the_check() {
+        let root = scratch_root("hand-edit");
+        let file = root.join(api::OUTPUT_DIR).join("modelarts.rs");
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        text.push_str("\n// a hand edit\n");
+        std::fs::write(&file, text).unwrap();
+        let message = run(&root, true).unwrap_err();
+        assert!(
+            message.contains("+// a hand edit") || message.contains("-// a hand edit"),
+            "{message}"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}

@@ -1,0 +1,6 @@
+//! The emitters: from the model (and progenitor's output) to the tokens of each generated file.
+
+pub mod api;
+pub mod facade;
+pub mod fake;
+pub mod manifest;

@@ -1,0 +1,126 @@
+//! The generated `mod.rs`: the modules, the resources and builders re-exported, the operation
+//! table, the models and the client accessors.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::docs::{docs, ident, inner_docs};
+use crate::model::Service;
+
+/// `mod.rs`: the modules, the service enum, the operation table, the models and the client
+/// accessors.
+pub(super) fn root(services: &[Service]) -> TokenStream {
+    let modules: Vec<syn::Ident> = services.iter().map(|s| ident(&s.stem)).collect();
+
+    let mut resource_exports = Vec::new();
+    let mut accessors = Vec::new();
+    let mut blocking_accessors = Vec::new();
+    let mut all_ops = Vec::new();
+    for service in services {
+        let module = ident(&service.stem);
+        for resource in &service.resources {
+            let ty = ident(&resource.tag);
+            let accessor = ident(&resource.accessor);
+            resource_exports.push(quote!(pub use #module::#ty;));
+            let ops: Vec<String> = service
+                .operations
+                .iter()
+                .filter(|o| o.tag == resource.tag)
+                .map(|o| format!("`{}()` ({})", o.facade_method, o.official_name))
+                .collect();
+            let doc = docs(&format!(
+                "{} ({}): {}.",
+                resource.description.trim_end_matches('.'),
+                service.name,
+                ops.join(", ")
+            ));
+            accessors.push(quote! {
+                #doc
+                pub fn #accessor(&self) -> #ty<'_> {
+                    #ty { client: self, flavour: crate::flavour::Async }
+                }
+            });
+            blocking_accessors.push(quote! {
+                #doc
+                pub fn #accessor(&self) -> #ty<'_, crate::flavour::Blocking> {
+                    #ty { client: self.as_async(), flavour: self.flavour().clone() }
+                }
+            });
+        }
+        for op in &service.operations {
+            if !op.optional().is_empty() {
+                let ty = ident(&op.official_name);
+                resource_exports.push(quote!(pub use #module::#ty;));
+            }
+            let name = ident(&op.const_name());
+            all_ops.push(quote!(&#module::#name));
+        }
+    }
+    let op_count = Literal::usize_unsuffixed(all_ops.len());
+
+    let mut model_modules = Vec::new();
+    let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for service in services {
+        for name in service.schemas.keys() {
+            owners.entry(name).or_default().push(&service.stem);
+        }
+    }
+    for service in services {
+        let module = ident(&service.stem);
+        let names: Vec<syn::Ident> = service.schemas.keys().map(|n| ident(n)).collect();
+        let doc = docs(&format!(
+            "Every model of {} ({}), as generated into `huaweicloud_images_api::{}::types`.",
+            service.name, service.file, service.stem
+        ));
+        model_modules.push(quote! {
+            #doc
+            pub mod #module {
+                pub use huaweicloud_images_api::#module::types::{#(#names),*};
+            }
+        });
+    }
+    let flat: Vec<TokenStream> = owners
+        .iter()
+        .filter(|(_, stems)| stems.len() == 1)
+        .map(|(name, stems)| {
+            let module = ident(stems[0]);
+            let name = ident(name);
+            quote!(pub use #module::#name;)
+        })
+        .collect();
+
+    let header = inner_docs(
+        "The facade's per-operation layer, generated from `spec/` by `cargo xtask gen`: one module per\nservice with its resources, request builders, parameter checks and pagination wiring, plus the\noperation table, the models and the client accessors. `service` (the service enum) imports\nnothing, so the hand-written engines can use it without depending on the rest.",
+    );
+    quote! {
+        #header
+        pub(crate) mod service;
+        #(mod #modules;)*
+
+        #(#resource_exports)*
+
+        /// Every operation of every service, in the order of the spec files.
+        pub const OPERATIONS: [&crate::operation::Operation; #op_count] = [#(#all_ops),*];
+
+        pub mod models {
+            //! The models of every operation, generated from `spec/` into the
+            //! `huaweicloud-images-api` crate. Every field is optional; enums are open: the
+            //! documented values are variants, anything else is kept in `Unknown(String)`.
+            //!
+            //! Each service's models are in its module; a model whose name no other service uses
+            //! is also here at the top.
+            #(#model_modules)*
+            #(#flat)*
+        }
+
+        impl crate::client::Client {
+            #(#accessors)*
+        }
+
+        impl crate::blocking::Client {
+            #(#blocking_accessors)*
+        }
+    }
+}
