@@ -302,6 +302,8 @@ fn module_of(src: &Path, file: &Path) -> Vec<String> {
 }
 
 /// Every `crate::`, `super::` and `self::` path a file's code names (uses and expressions alike),
+/// and every other `use` path (relative to the module, as in the 2018 edition: `use attempt::X`
+/// in `runtime/mod.rs` names `runtime::attempt`; an external crate's resolves to no other module),
 /// outside `#[cfg(test)]` items.
 fn paths_named(text: &str) -> Vec<Vec<String>> {
     struct Paths(Vec<Vec<String>>);
@@ -312,6 +314,9 @@ fn paths_named(text: &str) -> Vec<Vec<String>> {
             }
         }
         fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+            if is_test_only(&syn::Item::Use(item.clone())) {
+                return;
+            }
             let mut prefix = Vec::new();
             flatten(&item.tree, &mut prefix, &mut self.0);
         }
@@ -400,14 +405,7 @@ fn paths_named(text: &str) -> Vec<Vec<String>> {
     };
     let mut paths = Paths(Vec::new());
     paths.visit_file(&parsed);
-    paths
-        .0
-        .into_iter()
-        .filter(|p| {
-            p.first()
-                .is_some_and(|s| s == "crate" || s == "super" || s == "self")
-        })
-        .collect()
+    paths.0
 }
 
 /// The module a path names from module `here`: the longest prefix that is a module of `modules`.
@@ -561,7 +559,7 @@ fn the_cycle_check_finds_a_cycle_through_three_modules() {
     std::fs::create_dir_all(src.join("b")).unwrap();
     std::fs::write(src.join("lib.rs"), "mod a; mod b; mod c;").unwrap();
     std::fs::write(src.join("a.rs"), "use crate::b::inner::Thing;").unwrap();
-    std::fs::write(src.join("b/mod.rs"), "pub mod inner;").unwrap();
+    std::fs::write(src.join("b/mod.rs"), "pub mod inner; use inner::Thing;").unwrap();
     std::fs::write(src.join("b/inner.rs"), "fn f() { crate::c::g(); }").unwrap();
     std::fs::write(
         src.join("c.rs"),
@@ -571,6 +569,11 @@ fn the_cycle_check_finds_a_cycle_through_three_modules() {
     let graph = import_graph(&src);
     let found = cycles(&graph);
     std::fs::remove_dir_all(&src).unwrap();
+    let module = |m: &str| m.split("::").map(str::to_owned).collect::<Vec<_>>();
+    assert!(
+        graph[&module("b")].contains(&module("b::inner")),
+        "a relative use names a child: {graph:?}"
+    );
     assert_eq!(
         found,
         [vec!["a".to_string(), "b::inner".into(), "c".into()]],
