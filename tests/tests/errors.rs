@@ -468,3 +468,49 @@ async fn retryability_follows_the_status() {
         );
     }
 }
+
+/// Review of issue 17: a status the spec does not document as a success (a 202 where it says
+/// 200, a redirect) is not decoded as the answer: it is a decode error, as before.
+#[tokio::test]
+async fn undocumented_successes_and_redirects_are_decode_errors() {
+    let fake = start_default().await;
+    let client = client_without_retries(&fake);
+    for status in [202, 302] {
+        fake.inject(
+            Fault::Respond {
+                status,
+                body: br#"{"images":[],"total_count":0}"#.to_vec(),
+            },
+            FaultScope::Next(1),
+            None,
+        );
+        let error = client.images().list().send().await.unwrap_err();
+        match &error {
+            Error::Decode {
+                status: s, message, ..
+            } => {
+                assert_eq!(*s, status);
+                assert!(message.contains("not a documented answer"), "{message}");
+            }
+            other => panic!("{status}: {other:?}"),
+        }
+    }
+}
+
+/// Review of issue 17: a well-formed body the model cannot hold (a number out of range) is of the
+/// wrong shape, not garbled on the way: it is not retried.
+#[tokio::test]
+async fn a_well_formed_body_the_model_cannot_hold_is_not_retried() {
+    let fake = start_default().await;
+    fake.inject(
+        Fault::Respond {
+            status: 200,
+            body: br#"{"total_count":1e400,"images":[]}"#.to_vec(),
+        },
+        FaultScope::Always,
+        None,
+    );
+    let error = client(&fake).images().list().send().await.unwrap_err();
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    assert_eq!(fake.requests().len(), 1, "not retried");
+}

@@ -285,3 +285,33 @@ async fn a_listing_under_a_bucket_sends_no_more_than_the_bucket_and_the_budget_a
         }
     }
 }
+
+/// Review of issue 17: the total time-out bounds a call from when it may start, not the wait for
+/// a concurrency permit of its listing (pages queued behind the limit are not timed out unsent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_waiting_for_its_permit_is_not_timed_out() {
+    let fake = start(FakeConfig {
+        image_servers: 1200 - 3,
+        latency: std::time::Duration::from_millis(300),
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = builder(&fake)
+        .flow(
+            FlowPolicy::default()
+                .with_initial_concurrency(1)
+                .with_max_concurrency(16),
+        )
+        .total_timeout(Some(std::time::Duration::from_millis(900)))
+        .build()
+        .unwrap();
+    let servers = client
+        .image_servers()
+        .list()
+        .paginate()
+        .page_size(100)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(servers.len(), 1200);
+}

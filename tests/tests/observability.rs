@@ -162,3 +162,23 @@ async fn a_listing_records_one_span_per_page_and_none_for_refused_input() {
     );
     assert!(spans.iter().all(|s| s.field("status") == Some("200")));
 }
+
+/// Review of issue 17: the span's status and request id are those of the final attempt's answer;
+/// a final attempt that got none leaves them unset (a 503 before it does not stay).
+#[tokio::test]
+async fn the_span_keeps_the_final_attempts_status_only() {
+    let capture = Capture::start();
+    let fake = start_default().await;
+    fake.inject(Fault::ServiceUnavailable, FaultScope::Next(1), None);
+    fake.inject(Fault::ConnectionReset, FaultScope::Next(1), None);
+    let client = builder(&fake)
+        .retry(fast_retry().with_max_attempts(2))
+        .build()
+        .unwrap();
+    client.images().list().send().await.unwrap_err();
+    let spans = capture.spans(CALL);
+    assert_eq!(spans.len(), 1, "{spans:?}");
+    assert_eq!(spans[0].field("attempts"), Some("2"));
+    assert_eq!(spans[0].field("status"), None, "{:?}", spans[0]);
+    assert_eq!(spans[0].field("request_id"), None, "{:?}", spans[0]);
+}

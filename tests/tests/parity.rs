@@ -653,3 +653,72 @@ async fn the_total_timeout_covers_the_project_lookup_and_the_call_together() {
     );
     assert_eq!(count_path(&fake, "/v3/projects"), 1, "the lookup was made");
 }
+
+/// Review of issue 17: a parameter the spec refuses is refused before anything is sent, the
+/// project lookup included.
+#[tokio::test]
+async fn refused_input_sends_no_project_lookup() {
+    let fake = start(FakeConfig::default()).await;
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .region("cn-north-4")
+        .endpoint_for_all(fake.base_url())
+        .build()
+        .unwrap();
+    let error = client
+        .image_servers()
+        .list()
+        .limit(1000)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::InvalidInput { field: "limit", .. }),
+        "{error:?}"
+    );
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
+/// Review of issue 17: the project lookup is one attempt (as before the runtime owned it); an
+/// IAM that does not answer in time is a credentials error naming it.
+#[tokio::test]
+async fn a_silent_iam_is_one_attempt_and_a_credentials_error() {
+    let (silent, listener) = silent_listener().await;
+    let client = Client::builder()
+        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).unwrap())
+        .region("cn-north-4")
+        .endpoint_for_all("http://127.0.0.1:9")
+        .iam_endpoint(&silent)
+        .request_timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client.image_servers().get(SERVER_ID).await.unwrap_err();
+    listener.abort();
+    assert!(
+        matches!(&error, Error::Credentials(m) if m.contains("in time")),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1200),
+        "one attempt, not four: {:?}",
+        started.elapsed()
+    );
+}
+
+/// Review of issue 17: the metadata service gets no `Content-Type` (its requests have no body).
+#[tokio::test]
+async fn metadata_requests_carry_no_content_type() {
+    let fake = start(FakeConfig::default()).await;
+    let client = metadata_client(&fake).build().unwrap();
+    client.image_servers().get(SERVER_ID).await.unwrap();
+    let metadata: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation.is_none())
+        .collect();
+    assert_eq!(metadata.len(), 2, "{metadata:?}");
+    for request in metadata {
+        assert_eq!(request.header("content-type"), None, "{}", request.path);
+    }
+}

@@ -70,6 +70,8 @@ pub struct Operation {
     pub parameters: Vec<Parameter>,
     /// The schema of the 2xx JSON body (`$ref` name), if any.
     pub response: Option<String>,
+    /// The `2xx` statuses the spec documents (the operation's answers), in order.
+    pub success: Vec<u16>,
     /// The first documented example of the 2xx body.
     pub example: Option<Value>,
     pub pagination: Option<Pagination>,
@@ -171,8 +173,8 @@ pub enum Source {
     Caller,
     /// The client: `project_id` in the path is the client's project.
     Client,
-    /// The transport: authentication headers (`X-Auth-Token`, …) come from the credentials.
-    Transport,
+    /// The runtime: authentication headers (`X-Auth-Token`, …) come from the credentials.
+    Runtime,
 }
 
 /// Headers the transport sets itself; a spec parameter of that name gets no setter.

@@ -93,7 +93,8 @@ fn empty_impls(file: &Path) -> Vec<String> {
     struct Empty<'a>(&'a Path, Vec<String>);
     impl<'ast> Visit<'ast> for Empty<'_> {
         fn visit_item_impl(&mut self, block: &'ast syn::ItemImpl) {
-            if block.items.is_empty() {
+            // Inherent impls only: a marker trait's impl (`impl Eq for X {}`) is empty by design.
+            if block.items.is_empty() && block.trait_.is_none() {
                 let ty = quote::ToTokens::to_token_stream(&block.self_ty).to_string();
                 self.1.push(format!("{}: impl {ty}", self.0.display()));
             }
@@ -121,7 +122,11 @@ fn no_generated_impl_block_is_empty() {
 #[test]
 fn the_empty_impl_check_finds_one() {
     let file = std::env::temp_dir().join(format!("tidy-empty-{}.rs", std::process::id()));
-    std::fs::write(&file, "struct A; impl A {} impl A { fn f() {} }").unwrap();
+    std::fs::write(
+        &file,
+        "struct A; impl A {} impl A { fn f() {} } impl Eq for A {}",
+    )
+    .unwrap();
     let found = empty_impls(&file);
     std::fs::remove_file(&file).unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
@@ -150,22 +155,34 @@ fn operation_names(resources: bool) -> BTreeSet<String> {
     names
 }
 
-/// The identifiers and string literals of a file's code: no comment, no doc, no
-/// `#[cfg(test)]` item.
-fn code_words(text: &str) -> Vec<String> {
+/// The identifiers, and the words of the string literals, of a file's code and attributes: no
+/// comment, no doc, no `#[cfg(test)]` item. A file that does not parse is an error, not a pass.
+fn code_words(text: &str) -> Result<Vec<String>, String> {
     struct Words(Vec<String>);
     impl<'ast> Visit<'ast> for Words {
-        fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+        fn visit_attribute(&mut self, attribute: &'ast syn::Attribute) {
+            // Docs are prose; every other attribute's arguments are code (`rename = "…"`).
+            if !attribute.path().is_ident("doc") {
+                if let syn::Meta::List(list) = &attribute.meta {
+                    for token in list.tokens.clone() {
+                        self.token(token);
+                    }
+                }
+                if let syn::Meta::NameValue(pair) = &attribute.meta {
+                    self.visit_expr(&pair.value);
+                }
+            }
+        }
         fn visit_item(&mut self, item: &'ast syn::Item) {
             if !is_test_only(item) {
                 syn::visit::visit_item(self, item);
             }
         }
         fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
-            self.0.push(ident.to_string());
+            self.ident(ident);
         }
         fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
-            self.0.push(lit.value());
+            self.words(&lit.value());
         }
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
             // Macro bodies are tokens: their identifiers and literals count too.
@@ -176,12 +193,26 @@ fn code_words(text: &str) -> Vec<String> {
         }
     }
     impl Words {
+        fn ident(&mut self, ident: &proc_macro2::Ident) {
+            let text = ident.to_string();
+            self.0
+                .push(text.strip_prefix("r#").unwrap_or(&text).to_owned());
+        }
+        /// Every identifier-like word of a string (`"ListImages page"` names `ListImages`; a
+        /// hyphenated name such as `huaweicloud-images` is one word, and names nothing).
+        fn words(&mut self, text: &str) {
+            self.0.extend(
+                text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned),
+            );
+        }
         fn token(&mut self, token: proc_macro2::TokenTree) {
             match token {
-                proc_macro2::TokenTree::Ident(ident) => self.0.push(ident.to_string()),
+                proc_macro2::TokenTree::Ident(ident) => self.ident(&ident),
                 proc_macro2::TokenTree::Literal(lit) => {
                     if let Ok(syn::Lit::Str(s)) = syn::parse_str::<syn::Lit>(&lit.to_string()) {
-                        self.0.push(s.value());
+                        self.words(&s.value());
                     }
                 }
                 proc_macro2::TokenTree::Group(group) => {
@@ -193,12 +224,10 @@ fn code_words(text: &str) -> Vec<String> {
             }
         }
     }
-    let Ok(parsed) = syn::parse_file(text) else {
-        return Vec::new();
-    };
+    let parsed = syn::parse_file(text).map_err(|e| format!("does not parse: {e}"))?;
     let mut words = Words(Vec::new());
     words.visit_file(&parsed);
-    words.0
+    Ok(words.0)
 }
 
 fn is_test_only(item: &syn::Item) -> bool {
@@ -231,7 +260,8 @@ fn named_in(files: &[PathBuf], names: &BTreeSet<String>) -> Vec<String> {
     let mut found = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(file).unwrap();
-        for word in code_words(&text) {
+        let words = code_words(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for word in words {
             if names.contains(&word) {
                 found.push(format!("{}: {word}", file.display()));
             }
@@ -267,21 +297,34 @@ fn the_operation_name_check_sees_code_not_comments_docs_or_tests() {
         r#"
         //! ListImages in a comment
         /// ListImages in a doc
-        fn f() { let x = "ShowImageServer"; tracing::debug!(op = "GetDevServerImage"); call(list_images); }
+        #[serde(rename = "GetImageJob")]
+        fn f() {
+            let x = "ShowImageServer page";
+            tracing::debug!(op = "GetDevServerImage");
+            call(list_images, r#list_image_servers);
+        }
         #[cfg(test)]
         mod tests { fn g() { ListImageServers; } }
         "#,
-    );
-    assert!(words.contains(&"ShowImageServer".to_string()), "{words:?}");
-    assert!(
-        words.contains(&"GetDevServerImage".to_string()),
-        "{words:?}"
-    );
-    assert!(words.contains(&"list_images".to_string()), "{words:?}");
+    )
+    .unwrap();
+    for named in [
+        "ShowImageServer",
+        "GetDevServerImage",
+        "list_images",
+        "list_image_servers",
+        "GetImageJob",
+    ] {
+        assert!(words.contains(&named.to_string()), "{named}: {words:?}");
+    }
     assert!(!words.contains(&"ListImages".to_string()), "{words:?}");
     assert!(
         !words.contains(&"ListImageServers".to_string()),
         "{words:?}"
+    );
+    assert!(
+        code_words("fn f( {").is_err(),
+        "a file that does not parse fails"
     );
 }
 
@@ -400,9 +443,7 @@ fn paths_named(text: &str) -> Vec<Vec<String>> {
             }
         }
     }
-    let Ok(parsed) = syn::parse_file(text) else {
-        return Vec::new();
-    };
+    let parsed = syn::parse_file(text).unwrap_or_else(|e| panic!("does not parse: {e}"));
     let mut paths = Paths(Vec::new());
     paths.visit_file(&parsed);
     paths.0

@@ -54,7 +54,7 @@ impl Client {
     /// Wraps an async client.
     ///
     /// # Errors
-    /// [`crate::Error::Config`] when the runtime cannot be started.
+    /// [`crate::Error::Interrupted`] when the runtime cannot be started.
     pub fn new(client: crate::Client) -> Result<Self> {
         Ok(Self {
             client,

@@ -43,39 +43,44 @@ impl Clock {
         headers: &HeaderMap,
         signed_with: time::Duration,
     ) -> Option<time::Duration> {
-        let Some(server) = headers
-            .get(http::header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| httpdate::parse_http_date(v).ok())
-        else {
-            tracing::debug!("clock-skew refusal without a usable Date header");
-            return None;
-        };
-        let server = OffsetDateTime::from(server);
-        let offset = (server - OffsetDateTime::now_utc())
-            .whole_seconds()
-            .clamp(-MAX_OFFSET_SECS, MAX_OFFSET_SECS);
-        if (offset - signed_with.whole_seconds()).abs() < NEGLIGIBLE_SECS {
-            return None;
-        }
-        tracing::debug!(
-            offset_secs = offset,
-            "the gateway refused the request time; signing again with its clock"
-        );
-        Some(time::Duration::seconds(offset))
+        trial_at(headers, signed_with, OffsetDateTime::now_utc())
     }
 
     /// The gateway let a request signed with `offset` after a refusal through its authentication
-    /// (an answer that is neither a 401 nor a 5xx): sign with it from now on.
-    pub(crate) fn confirm(&self, offset: time::Duration) {
+    /// (an answer that is neither a 401 nor a 5xx): sign with it from now on. Says whether that
+    /// changed the offset.
+    pub(crate) fn confirm(&self, offset: time::Duration) -> bool {
         let seconds = offset.whole_seconds();
-        if self.offset_secs.swap(seconds, Ordering::Relaxed) != seconds {
-            tracing::info!(
-                offset_secs = seconds,
-                "the gateway's clock differs from this machine's: signing with its time from now on"
-            );
-        }
+        self.offset_secs.swap(seconds, Ordering::Relaxed) != seconds
     }
+}
+
+/// [`Clock::trial_after_refusal`] with this machine's time `now`.
+fn trial_at(
+    headers: &HeaderMap,
+    signed_with: time::Duration,
+    now: OffsetDateTime,
+) -> Option<time::Duration> {
+    let Some(server) = headers
+        .get(http::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+    else {
+        tracing::debug!("clock-skew refusal without a usable Date header");
+        return None;
+    };
+    let server = OffsetDateTime::from(server);
+    let offset = (server - now)
+        .whole_seconds()
+        .clamp(-MAX_OFFSET_SECS, MAX_OFFSET_SECS);
+    if (offset - signed_with.whole_seconds()).abs() < NEGLIGIBLE_SECS {
+        return None;
+    }
+    tracing::debug!(
+        offset_secs = offset,
+        "the gateway refused the request time; signing again with its clock"
+    );
+    Some(time::Duration::seconds(offset))
 }
 
 /// This machine's time plus `offset`.
@@ -109,7 +114,8 @@ mod tests {
             .unwrap();
         assert!(near(trial, 600), "{trial}");
         assert_eq!(clock.offset(), zero, "not believed on one answer's word");
-        clock.confirm(trial);
+        assert!(clock.confirm(trial), "a new offset");
+        assert!(!clock.confirm(trial), "the same again changes nothing");
         assert_eq!(clock.offset(), trial);
         assert_eq!(
             clock.trial_after_refusal(&date_header(ahead), trial),
@@ -138,6 +144,24 @@ mod tests {
         assert!(
             (at_offset(clock.offset()) - OffsetDateTime::now_utc()).abs()
                 < time::Duration::seconds(2)
+        );
+    }
+
+    #[test]
+    fn two_seconds_off_are_worth_a_trial_one_is_not() {
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let zero = time::Duration::ZERO;
+        let two = now + time::Duration::seconds(2);
+        assert_eq!(
+            trial_at(&date_header(two), zero, now),
+            Some(time::Duration::seconds(2))
+        );
+        let one = now + time::Duration::seconds(1);
+        assert_eq!(trial_at(&date_header(one), zero, now), None);
+        let behind = now - time::Duration::seconds(2);
+        assert_eq!(
+            trial_at(&date_header(behind), zero, now),
+            Some(time::Duration::seconds(-2))
         );
     }
 

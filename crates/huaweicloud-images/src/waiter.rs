@@ -11,7 +11,7 @@
 //! HTML page or `{"code": 404}`, a body that cannot be read). A 404 while waiting for a state ends the wait
 //! ([`WaitReason::NotFound`]); so does the deadline ([`WaitReason::Deadline`]), which also bounds
 //! a poll in flight. Statuses that are neither (`Unknown(..)` ones included) keep it waiting, and
-//! reach the observer. A poll that fails is retried by the transport as every call is; one that
+//! reach the observer. A poll that fails is retried by the runtime as every call is; one that
 //! still fails with a retryable error (a time-out, a 503) is reported to the observer and the wait
 //! goes on, no sooner than its `Retry-After`; any other error ends it.
 //!
@@ -77,16 +77,16 @@ pub struct Observation<'a, T, S> {
 
 /// How a waiter polls.
 #[derive(Clone, Copy, Debug)]
-struct Pace {
+struct Schedule {
     first: Duration,
     max: Duration,
     deadline: Duration,
     jitter: bool,
 }
 
-impl Default for Pace {
+impl Default for Schedule {
     fn default() -> Self {
-        Pace {
+        Schedule {
             first: Duration::from_secs(5),
             max: Duration::from_secs(60),
             deadline: Duration::from_secs(30 * 60),
@@ -138,7 +138,7 @@ pub struct Waiter<T, S, F = Async> {
     flavour: F,
     poll: PollFn<T>,
     spec: WaitSpec<T, S>,
-    pace: Pace,
+    pace: Schedule,
     observer: Option<Observer<T, S>>,
     until_gone: bool,
 }
@@ -176,7 +176,7 @@ where
             flavour,
             poll,
             spec,
-            pace: Pace::default(),
+            pace: Schedule::default(),
             observer: None,
             until_gone: false,
         }
@@ -394,7 +394,7 @@ impl<T: Serialize, S: fmt::Display> Progress<T, S> {
     }
 
     /// What is left of the deadline.
-    fn left(&self, pace: &Pace) -> Duration {
+    fn left(&self, pace: &Schedule) -> Duration {
         pace.deadline.saturating_sub(self.started.elapsed())
     }
 

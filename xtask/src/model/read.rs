@@ -305,12 +305,18 @@ fn operation(
 
     let mut response = None;
     let mut example = None;
+    let mut success = Vec::new();
     for (status, r) in op
         .get("responses")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
     {
+        if let Ok(code) = status.parse::<u16>()
+            && (200..300).contains(&code)
+        {
+            success.push(code);
+        }
         if !status.starts_with('2') || response.is_some() {
             continue;
         }
@@ -375,6 +381,7 @@ fn operation(
         description: text(op, "description").unwrap_or_default().trim().into(),
         parameters,
         response,
+        success,
         example,
         pagination,
     })
@@ -556,7 +563,7 @@ fn parameter(file: &str, raw: &Value, p: &Value, p_at: &str) -> Result<Parameter
     } else if location == Location::Header
         && TRANSPORT_HEADERS.contains(&name.to_ascii_lowercase().as_str())
     {
-        Source::Transport
+        Source::Runtime
     } else {
         Source::Caller
     };

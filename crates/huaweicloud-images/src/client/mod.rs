@@ -11,13 +11,18 @@ mod tests;
 use std::fmt;
 use std::sync::Arc;
 
+/// The parameter the client fills with its project id.
+const PROJECT_ID_FIELD: &str = "project_id";
+/// What the parameters are checked with before the project id is known (a well-formed id).
+const STAND_IN_PROJECT: &str = "0";
+
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_SIZE};
 pub use project::IAM_ENDPOINT_VARIABLE;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::region::{Endpoint, Region, Service};
 use crate::runtime::request::Input;
-use crate::runtime::{Call, Pace, Prepared, Runtime};
+use crate::runtime::{Call, Pace, Prepared, Runtime, Success};
 
 /// A client for the Huawei Cloud image APIs. Cheap to clone (an `Arc` inside); share one per
 /// program.
@@ -129,34 +134,48 @@ impl Client {
         &self.inner.paces[service.index()]
     }
 
-    /// Sends `input` through the runtime: within the call's span and total time-out, the project
-    /// id is resolved (through IAM at the first call when none was given), the parameters checked
-    /// and the request built by the generated client, then sent until it succeeds or fails for
-    /// good, and its answer decoded.
+    /// Sends `input` through the runtime: its parameters checked (before anything is sent), then,
+    /// within the call's total time-out, the project id resolved (through IAM at the first call
+    /// when none was given), the request built by the generated client, sent until it succeeds or
+    /// fails for good (in the call's span), and its answer decoded.
     pub(crate) async fn send<I: Input>(&self, input: I) -> Result<I::Output> {
         self.send_as(input, false).await
     }
 
     /// Sends a page request of a listing that follows the service's adaptive concurrency (it
     /// holds a permit while it is on its way, retries included).
-    pub(crate) async fn send_page<I: Input>(&self, input: I) -> Result<I::Output> {
+    pub(crate) async fn send_holding_permit<I: Input>(&self, input: I) -> Result<I::Output> {
         self.send_as(input, true).await
     }
 
-    async fn send_as<I: Input>(&self, input: I, listing_page: bool) -> Result<I::Output> {
+    async fn send_as<I: Input>(&self, input: I, holds_permit: bool) -> Result<I::Output> {
         let operation = I::OPERATION;
+        let base = self.endpoint(operation.service).url();
+        let http = self.inner.runtime.http();
+        if self.inner.project.known().is_none() {
+            // Nothing is sent for input the spec refuses, the project lookup included: the checks
+            // run once with a stand-in project id (its own check aside: the real one is checked
+            // when it is known).
+            match input.clone().build(http, base, STAND_IN_PROJECT) {
+                Err(Error::InvalidInput { field, .. }) if field == PROJECT_ID_FIELD => {}
+                Err(refused) => return Err(refused),
+                Ok(_) => {}
+            }
+        }
         let call = Call {
             operation: operation.name,
             service: operation.service.name(),
             pace: Some(self.pace(operation.service)),
-            listing_page,
+            holds_permit,
+            retried: true,
+            bounded: true,
+            success: Success::Documented(I::SUCCESS),
             decode: I::DECODE,
             secret_answer: false,
         };
         let prepare = async {
             let (project_id, header) = self.inner.project.resolve(self).await?;
-            let base = self.endpoint(operation.service).url();
-            let request = input.build(self.inner.runtime.http(), base, project_id)?;
+            let request = input.build(http, base, project_id)?;
             Ok(Prepared {
                 request,
                 project: Some(header.clone()),

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::Client;
 use crate::error::{Error, Result};
 use crate::region::Region;
-use crate::runtime::{Call, Prepared, answer};
+use crate::runtime::{Call, Prepared, Success, answer};
 use crate::validate;
 
 /// The IAM operation asked (for errors and traces).
@@ -135,7 +135,11 @@ impl Project {
             operation: OPERATION,
             service: "IAM",
             pace: None,
-            listing_page: false,
+            holds_permit: false,
+            // One attempt, as the official SDKs make; within the call it is made for.
+            retried: false,
+            bounded: false,
+            success: Success::Documented(&[200]),
             decode: answer::json::<Projects>,
             secret_answer: false,
         };
@@ -153,10 +157,11 @@ impl Project {
                 "answered a body that is not a project list ({message})"
             )),
             Error::Transport { .. } => fail("cannot be reached".to_owned()),
+            Error::Timeout { .. } => fail("did not answer in time".to_owned()),
             Error::BodyTooLarge { .. } => {
                 fail("answered a body larger than the client's max_body_size".to_owned())
             }
-            // The call's own time-out, or the credentials' failure, as they are.
+            // The credentials' failure, as it is.
             other => other,
         })?;
         match projects.as_slice() {

@@ -20,7 +20,7 @@ use super::keys::Credentials;
 use super::provider::{CredentialsFuture, ProvideCredentials};
 use crate::retry::RetryPolicy;
 use crate::runtime::answer::{self, Decoder};
-use crate::runtime::{Call, Prepared, Runtime, Settings};
+use crate::runtime::{Call, Prepared, Runtime, Settings, Success};
 use crate::{Error, Result};
 
 /// The metadata service every ECS and BMS instance reaches.
@@ -183,7 +183,10 @@ impl MetadataProvider {
             operation,
             service: "ECS metadata",
             pace: None,
-            listing_page: false,
+            holds_permit: false,
+            retried: false,
+            bounded: false,
+            success: Success::Any2xx,
             decode,
             secret_answer: true,
         };

@@ -96,9 +96,10 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(String),
 
-    /// The call was cut short on this side before it could complete: the runtime running it (the
-    /// blocking flavour's own, or the one a page request was spawned on) shut down, or its task
-    /// was cancelled. Nothing is known of whether the service received the request.
+    /// The call was cut short on this side: the tokio runtime running it (the blocking flavour's
+    /// own, or the one a page request was spawned on) could not start, shut down, or cancelled its
+    /// task. If it was cut short after its request was sent, whether the service received it is
+    /// not known.
     #[error("interrupted: {0}")]
     Interrupted(String),
 

@@ -92,6 +92,7 @@ pub(crate) struct GetDevServerImageInput {
 impl crate::runtime::request::Input for GetDevServerImageInput {
     type Output = api::types::DevServerImage;
     const OPERATION: &'static crate::operation::Operation = &GET_DEV_SERVER_IMAGE;
+    const SUCCESS: &'static [u16] = &[200u16];
     const DECODE: crate::runtime::answer::Decoder<Self::Output> =
         crate::runtime::answer::json::<api::types::DevServerImage>;
     fn build(

@@ -125,6 +125,7 @@ pub(crate) struct ListImagesInput {
 impl crate::runtime::request::Input for ListImagesInput {
     type Output = api::types::ListImagesResponse;
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGES;
+    const SUCCESS: &'static [u16] = &[200u16];
     const DECODE: crate::runtime::answer::Decoder<Self::Output> =
         crate::runtime::answer::json::<api::types::ListImagesResponse>;
     fn build(
@@ -308,8 +309,8 @@ impl<F: crate::flavour::Flavour> ListImages<F> {
     /// Sets [`sort_field`](Self::sort_field), [`sort_type`](Self::sort_type) in one call.
     pub fn sort(
         self,
-        sort_field: impl Into<huaweicloud_images_api::workspace::types::SortField>,
-        sort_type: impl Into<huaweicloud_images_api::workspace::types::SortType>,
+        sort_field: huaweicloud_images_api::workspace::types::SortField,
+        sort_type: huaweicloud_images_api::workspace::types::SortType,
     ) -> Self {
         self.sort_field(sort_field).sort_type(sort_type)
     }

@@ -180,6 +180,7 @@ pub(crate) struct ListImageServersInput {
 impl crate::runtime::request::Input for ListImageServersInput {
     type Output = api::types::ListImageServersResponse;
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGE_SERVERS;
+    const SUCCESS: &'static [u16] = &[200u16];
     const DECODE: crate::runtime::answer::Decoder<Self::Output> =
         crate::runtime::answer::json::<api::types::ListImageServersResponse>;
     fn build(
@@ -357,6 +358,7 @@ pub(crate) struct ShowImageServerInput {
 impl crate::runtime::request::Input for ShowImageServerInput {
     type Output = api::types::ImageServer;
     const OPERATION: &'static crate::operation::Operation = &SHOW_IMAGE_SERVER;
+    const SUCCESS: &'static [u16] = &[200u16];
     const DECODE: crate::runtime::answer::Decoder<Self::Output> =
         crate::runtime::answer::json::<api::types::ImageServer>;
     fn build(

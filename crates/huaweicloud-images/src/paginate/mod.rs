@@ -76,7 +76,7 @@ pub use crate::flow::MAX_CONCURRENCY;
 
 /// The requests in flight of a listing whose source follows no adaptive concurrency and that
 /// pinned none (not the case of the client's listings, which follow the client's flow).
-const UNPACED_WINDOW: usize = 4;
+const WINDOW_WITHOUT_FLOW: usize = 4;
 
 /// One page of a listing, as delivered by [`Paginator::pages`].
 ///
@@ -338,7 +338,7 @@ struct Listing<T> {
     window: usize,
     /// Whether the page requests follow the service's adaptive concurrency (unless the listing
     /// pinned its own).
-    paced: bool,
+    permit: bool,
     /// How many more items to deliver (`max_items` minus those delivered).
     remaining: Option<u64>,
     /// No request at or past this offset can contribute a wanted item: the end of the last
@@ -362,7 +362,7 @@ struct Listing<T> {
 impl<T: Send + 'static> Listing<T> {
     fn new(config: Paginator<T>) -> Self {
         let rejected = config.validate().err();
-        let paced_window = config.source.paced_window();
+        let flow_window = config.source.flow_window();
         Listing {
             remaining: config.max_items,
             item_end: config
@@ -372,9 +372,9 @@ impl<T: Send + 'static> Listing<T> {
             page_size: config.page_size,
             window: config
                 .concurrency
-                .or(paced_window)
-                .unwrap_or(UNPACED_WINDOW),
-            paced: config.concurrency.is_none() && paced_window.is_some(),
+                .or(flow_window)
+                .unwrap_or(WINDOW_WITHOUT_FLOW),
+            permit: config.concurrency.is_none() && flow_window.is_some(),
             source: config.source,
             next_request: config.start_offset,
             in_flight: FuturesOrdered::new(),
@@ -449,7 +449,7 @@ impl<T: Send + 'static> Listing<T> {
             limit = self.page_size,
             "requesting page"
         );
-        let fetch = self.source.fetch(offset, self.page_size, self.paced);
+        let fetch = self.source.fetch(offset, self.page_size, self.permit);
         let request = spawned::spawn(self.operation, fetch);
         let sent_after = self.accepted;
         Box::pin(async move { (offset, sent_after, request.await) })

@@ -25,10 +25,14 @@ pub(crate) struct Fetched<T> {
 /// The pages of one listing, as the engine asks for them. Filters and sorting are captured
 /// inside and sent unchanged with every page.
 pub(crate) trait PageSource<T>: Send + Sync + 'static {
-    /// Requests `limit` items starting at `offset`. `paced`: the request follows the service's
+    /// Requests `limit` items starting at `offset`. `permit`: the request follows the service's
     /// adaptive concurrency (it holds a permit while it is on its way, retries included).
-    fn fetch(&self, offset: u64, limit: u32, paced: bool)
-    -> BoxFuture<'static, Result<Fetched<T>>>;
+    fn fetch(
+        &self,
+        offset: u64,
+        limit: u32,
+        permit: bool,
+    ) -> BoxFuture<'static, Result<Fetched<T>>>;
 
     /// The item's id (`x-pagination.id`), used to drop repeats and to detect a service that makes
     /// no progress; `None` when it has none.
@@ -39,7 +43,7 @@ pub(crate) trait PageSource<T>: Send + Sync + 'static {
 
     /// The most page requests the service's adaptive concurrency allows in flight, when the
     /// source follows one (a listing that does not pin its concurrency then follows it).
-    fn paced_window(&self) -> Option<usize> {
+    fn flow_window(&self) -> Option<usize> {
         None
     }
 }
@@ -99,12 +103,12 @@ impl<P: OffsetLimit> PageSource<P::Item> for Sent<P> {
         &self,
         offset: u64,
         limit: u32,
-        paced: bool,
+        permit: bool,
     ) -> BoxFuture<'static, Result<Fetched<P::Item>>> {
         let (client, request) = (self.client.clone(), self.request.at(offset, limit));
         async move {
-            let answer = if paced {
-                client.send_page(request).await?
+            let answer = if permit {
+                client.send_holding_permit(request).await?
             } else {
                 client.send(request).await?
             };
@@ -117,7 +121,7 @@ impl<P: OffsetLimit> PageSource<P::Item> for Sent<P> {
         P::key(item)
     }
 
-    fn paced_window(&self) -> Option<usize> {
+    fn flow_window(&self) -> Option<usize> {
         Some(
             self.client
                 .pace(P::OPERATION.service)

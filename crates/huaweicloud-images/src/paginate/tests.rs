@@ -1,12 +1,12 @@
 //! Tests of the paginator against a scripted fake list operation. (The fake takes the permit of
-//! the adaptive concurrency it is given, as the runtime does for a paced page request.)
+//! the adaptive concurrency it is given, as the runtime does for a permit page request.)
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
 
-use super::{Fetched, Page, PageSource, Paginator, UNPACED_WINDOW};
+use super::{Fetched, Page, PageSource, Paginator, WINDOW_WITHOUT_FLOW};
 use crate::flow::AdaptiveConcurrency;
 use crate::{Error, Result};
 
@@ -37,7 +37,7 @@ impl Drop for InFlight {
 }
 
 /// Lets the runtime drop the tasks of cancelled requests: page requests run as tasks of their own
-/// (`driven.rs`), and a task aborted by a listing that ended is dropped at the runtime's next turn.
+/// (`spawned.rs`), and a task aborted by a listing that ended is dropped at the runtime's next turn.
 async fn settle() {
     for _ in 0..4 {
         tokio::task::yield_now().await;
@@ -146,7 +146,7 @@ impl PageSource<u64> for Fake {
         &self,
         offset: u64,
         limit: u32,
-        paced: bool,
+        permit: bool,
     ) -> futures::future::BoxFuture<'static, Result<Fetched<u64>>> {
         let request = {
             let mut log = self.log.lock().unwrap();
@@ -173,7 +173,7 @@ impl PageSource<u64> for Fake {
         let flow = self.flow.clone();
         let throttled = (self.throttle)(request);
         async move {
-            let _permit = match (&flow, paced) {
+            let _permit = match (&flow, permit) {
                 (Some(flow), true) => Some(flow.acquire().await),
                 _ => None,
             };
@@ -216,7 +216,7 @@ impl PageSource<u64> for Fake {
         format!("content-{item}")
     }
 
-    fn paced_window(&self) -> Option<usize> {
+    fn flow_window(&self) -> Option<usize> {
         self.flow.as_ref().map(|flow| flow.max())
     }
 }
@@ -422,7 +422,7 @@ async fn total_larger_than_the_items_loses_and_repeats_nothing() {
     settle().await;
     let log = log.lock().unwrap();
     assert!(log.requests.starts_with(&tens([0, 10, 20])));
-    assert!(log.max_in_flight <= UNPACED_WINDOW);
+    assert!(log.max_in_flight <= WINDOW_WITHOUT_FLOW);
     assert_eq!(log.in_flight, 0, "requests past the end were dropped");
 }
 
@@ -522,7 +522,7 @@ async fn page_summary(paginator: Paginator<u64>) -> Vec<(u64, usize, Option<u64>
 #[tokio::test]
 async fn insertion_at_the_head_between_pages_delivers_every_item_once() {
     for totals in [Totals::Exact, Totals::Missing] {
-        for concurrency in [1, UNPACED_WINDOW] {
+        for concurrency in [1, WINDOW_WITHOUT_FLOW] {
             let context = format!("{totals:?}, concurrency {concurrency}");
             // 3 items inserted before the second request push items 7 to 9 onto it.
             let fake = || {
@@ -548,7 +548,7 @@ async fn insertion_at_the_head_between_pages_delivers_every_item_once() {
 #[tokio::test]
 async fn insertion_of_exactly_one_page_skips_the_repeated_page() {
     for totals in [Totals::Exact, Totals::Missing] {
-        for concurrency in [1, UNPACED_WINDOW] {
+        for concurrency in [1, WINDOW_WITHOUT_FLOW] {
             let context = format!("{totals:?}, concurrency {concurrency}");
             // The page at 10 then holds items 0 to 9 again.
             let fake = || {
@@ -749,7 +749,7 @@ async fn prefetch_keeps_offset_order_and_the_in_flight_bound() {
     assert_eq!(all_items(paginator).await, (0..95).collect::<Vec<_>>());
     let log = log.lock().unwrap();
     assert_eq!(log.requests, tens((0..10).map(|page| page * 10)));
-    assert_eq!(log.max_in_flight, UNPACED_WINDOW);
+    assert_eq!(log.max_in_flight, WINDOW_WITHOUT_FLOW);
     let answered_at = |offset| log.answered.iter().position(|o| *o == offset).unwrap();
     assert!(
         answered_at(40) < answered_at(10),
@@ -801,7 +801,7 @@ async fn dropping_the_stream_cancels_requests_in_flight() {
     let mut items = paginator.items();
     assert_eq!(items.next().await.unwrap().unwrap(), 0);
     settle().await;
-    assert_eq!(log.lock().unwrap().in_flight, UNPACED_WINDOW);
+    assert_eq!(log.lock().unwrap().in_flight, WINDOW_WITHOUT_FLOW);
     drop(items);
     settle().await;
     assert_eq!(log.lock().unwrap().in_flight, 0);
@@ -977,7 +977,7 @@ async fn a_page_answered_before_an_insertion_seen_later_is_fetched_again() {
         })
     };
     let paginator =
-        Paginator::new(Arc::new(fetcher), "ListFake", 1..=100, 10).concurrency(UNPACED_WINDOW);
+        Paginator::new(Arc::new(fetcher), "ListFake", 1..=100, 10).concurrency(WINDOW_WITHOUT_FLOW);
     let delivered = all_items(paginator).await;
     inserter.await.unwrap();
     assert_eq!(
@@ -1005,7 +1005,7 @@ async fn a_service_ignoring_the_offset_without_ids_but_with_a_total_is_stopped()
         "the first page, then the error: {results:?}"
     );
     assert!(
-        requests(&log).len() <= 2 + UNPACED_WINDOW,
+        requests(&log).len() <= 2 + WINDOW_WITHOUT_FLOW,
         "the first page and one window of prefetch at most: {:?}",
         requests(&log)
     );
@@ -1020,9 +1020,9 @@ async fn items_whose_id_is_empty_are_known_by_their_content() {
             &self,
             offset: u64,
             limit: u32,
-            paced: bool,
+            permit: bool,
         ) -> futures::future::BoxFuture<'static, Result<Fetched<u64>>> {
-            self.0.fetch(offset, limit, paced)
+            self.0.fetch(offset, limit, permit)
         }
         fn key(&self, _: &u64) -> Option<String> {
             Some(String::new())

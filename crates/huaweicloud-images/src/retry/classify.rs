@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use http::HeaderMap;
 use http::header::RETRY_AFTER;
 
-/// What went wrong with one attempt, as far as trying it again goes. The transport classifies each
+/// What went wrong with one attempt, as far as trying it again goes. The runtime classifies each
 /// failed attempt with it, and [`crate::Error::is_retryable`] each final error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Failure {

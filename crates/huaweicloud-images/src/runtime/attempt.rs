@@ -29,7 +29,8 @@ pub(super) enum Failed {
     /// An error status, with what the service said.
     Status(Box<ApiError>),
     /// A success whose body the operation's decoder refused: garbled on the way, or of
-    /// another shape than documented.
+    /// another shape than documented; or a status below 400 the spec does not document as the
+    /// operation's answer.
     Malformed {
         status: u16,
         message: String,
@@ -50,6 +51,11 @@ impl Failed {
             Failed::Malformed { garbled: true, .. } => Failure::MalformedBody,
             Failed::Malformed { garbled: false, .. } => Failure::WrongShape,
         }
+    }
+
+    /// Whether the service answered with a success status (whatever the body was).
+    pub(super) fn answered_by_the_service(&self) -> bool {
+        matches!(self, Failed::Malformed { status, .. } if (200..300).contains(status))
     }
 
     /// The service's `Retry-After`, if it sent one.
@@ -169,6 +175,8 @@ impl Runtime {
                 ))
             })?;
             seen.attempts += 1;
+            seen.status = None;
+            seen.request_id = None;
             let attempt = seen.attempts;
             if let Some(credentials) = &credentials {
                 authenticate(&mut sending, credentials, at_offset(signed_with))
@@ -227,8 +235,35 @@ impl Runtime {
                 .map(str::to_string);
             // Past authentication (not a 401, not a 5xx the gateway may send before judging it):
             // the time the trial was signed with is the gateway's.
-            if trial && status != http::StatusCode::UNAUTHORIZED && !status.is_server_error() {
-                self.clock.confirm(signed_with);
+            if trial
+                && status != http::StatusCode::UNAUTHORIZED
+                && !status.is_server_error()
+                && self.clock.confirm(signed_with)
+            {
+                tracing::info!(
+                    offset_secs = signed_with.whole_seconds(),
+                    "the gateway's clock differs from this machine's: signing with its time from now on"
+                );
+            }
+            if !status.is_client_error()
+                && !status.is_server_error()
+                && !call.success.contains(status)
+            {
+                tracing::debug!(attempt, status = status.as_u16(), "not a documented answer");
+                return Err(Failed::Malformed {
+                    status: status.as_u16(),
+                    message: format!(
+                        "HTTP {} is not a documented answer of {}",
+                        status.as_u16(),
+                        call.operation
+                    ),
+                    excerpt: if call.secret_answer {
+                        String::new()
+                    } else {
+                        crate::error::excerpt(&body, EXCERPT_CHARS)
+                    },
+                    garbled: false,
+                });
             }
             if status.is_success() {
                 let answer = Answer {

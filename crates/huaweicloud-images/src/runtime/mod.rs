@@ -13,8 +13,9 @@
 //! 5. a failure that [`crate::retry::classify`] says is worth another attempt waits the backoff
 //!    (or `Retry-After`) and pays the service's retry budget; anything else ends the call.
 //!
-//! The same runtime sends the project lookup to IAM and, with its own settings (no signature, no
-//! retry), the requests of the instance metadata service.
+//! The same runtime sends the project lookup to IAM (one attempt, within the call it is made for)
+//! and, with its own settings (no signature, no retry, no `Content-Type`), the requests of the
+//! instance metadata service.
 
 pub(crate) mod answer;
 mod attempt;
@@ -87,11 +88,38 @@ pub(crate) struct Call<'a, T> {
     pub(crate) service: &'static str,
     /// The service's flow and budget; `None` for requests outside the services (IAM, metadata).
     pub(crate) pace: Option<&'a Pace>,
-    /// A page of a listing that follows the service's adaptive concurrency: it holds a permit.
-    pub(crate) listing_page: bool,
+    /// A page of a listing that follows the service's adaptive concurrency: it holds a permit
+    /// while it is on its way (its retries included), taken before its total time-out starts.
+    pub(crate) holds_permit: bool,
+    /// Whether a failure worth another attempt is tried again under the client's retry policy;
+    /// otherwise the call has one attempt (the clock-skew re-sign aside).
+    pub(crate) retried: bool,
+    /// Whether the client's total time-out bounds the call (a lookup made as part of another
+    /// call is bounded by that call's).
+    pub(crate) bounded: bool,
+    /// The statuses that are the operation's answer; any other below 400 is not decoded.
+    pub(crate) success: Success,
     pub(crate) decode: Decoder<T>,
     /// The answer holds secrets: a body that does not decode is not quoted in the error.
     pub(crate) secret_answer: bool,
+}
+
+/// Which statuses a call's answer may have.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Success {
+    /// The ones the spec documents.
+    Documented(&'static [u16]),
+    /// Any `2xx` (the metadata service's, which is not documented by status).
+    Any2xx,
+}
+
+impl Success {
+    fn contains(self, status: http::StatusCode) -> bool {
+        match self {
+            Success::Documented(statuses) => statuses.contains(&status.as_u16()),
+            Success::Any2xx => status.is_success(),
+        }
+    }
 }
 
 /// A request ready for its first attempt, and the project it is made in (`X-Project-Id`).
@@ -140,6 +168,12 @@ impl Runtime {
         call: Call<'_, T>,
         prepare: impl Future<Output = Result<Prepared>>,
     ) -> Result<T> {
+        // A page waiting for its listing's turn is not yet a call: its time-out starts once it
+        // holds the permit.
+        let _permit = match call.pace {
+            Some(pace) if call.holds_permit => Some(pace.flow.concurrency.acquire().await),
+            _ => None,
+        };
         let started = Instant::now();
         let mut seen = Seen::default();
         let mut traced = None;
@@ -159,7 +193,7 @@ impl Runtime {
                 .instrument(span)
                 .await
         };
-        let outcome = match self.total_timeout {
+        let outcome = match self.total_timeout.filter(|_| call.bounded) {
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
                 Err(Error::Timeout {
                     operation: call.operation,
@@ -199,10 +233,6 @@ impl Runtime {
         started: Instant,
     ) -> Result<T> {
         let request = self.with_headers(prepared);
-        let _permit = match call.pace {
-            Some(pace) if call.listing_page => Some(pace.flow.concurrency.acquire().await),
-            _ => None,
-        };
         let learnt = call.pace.map(|pace| pace.flow.learnt_rate(call.operation));
         let budget = call.pace.and_then(|pace| pace.budget.as_ref());
         let mut schedule = backon::BackoffBuilder::build(self.retry.backoff());
@@ -220,12 +250,19 @@ impl Runtime {
                 }
                 Err(failed) => failed,
             };
-            if let Some(spent) = paid.take() {
+            let kind = failed.kind();
+            if let Some(budget) = budget
+                && failed.answered_by_the_service()
+                && !kind.is_retryable()
+            {
+                // An answer of the service that is not the documented one: as for a success,
+                // the service answered; what the retry in flight paid comes back.
+                budget.succeeded(paid.take());
+            } else if let Some(spent) = paid.take() {
                 crate::retry::Permit::forfeit(spent);
             }
-            let kind = failed.kind();
             let end = |failed: Failed| failed.into_error(call.operation, self.max_body, started);
-            if !kind.is_retryable() {
+            if !kind.is_retryable() || !call.retried {
                 return Err(end(failed));
             }
             let Some(wait) = self
@@ -262,8 +299,11 @@ impl Runtime {
         if let Some(user_agent) = &self.user_agent {
             headers.insert(USER_AGENT, user_agent.clone());
         }
-        // The official SDKs send (and sign) it on every request; 002 lists it as mandatory.
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // The official SDKs send (and sign) it on every API request; 002 lists it as mandatory.
+        // (The metadata service's requests, unsigned, have no body and get none.)
+        if self.credentials.is_some() && !headers.contains_key(CONTENT_TYPE) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
         if let Some(project) = project {
             headers.insert(X_PROJECT_ID, project);
         }

@@ -11,6 +11,8 @@ pub(crate) trait Input: Clone + Send + Sync + 'static {
     type Output: Send + 'static;
     /// The operation this is an input of.
     const OPERATION: &'static Operation;
+    /// The statuses the spec documents as the operation's answer.
+    const SUCCESS: &'static [u16];
     /// How the success answer is decoded.
     const DECODE: Decoder<Self::Output>;
 

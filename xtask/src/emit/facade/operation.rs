@@ -53,6 +53,12 @@ pub(super) fn operation_items(
     let param_rust_names: Vec<&str> = op.parameters.iter().map(|p| p.rust_name.as_str()).collect();
     let paginated = op.pagination.is_some();
     let json_answer = op.response.is_some();
+    let success = &op.success;
+    let decode = if json_answer {
+        quote!(crate::runtime::answer::json::<#output>)
+    } else {
+        quote!(crate::runtime::answer::empty)
+    };
     let table_doc = docs(&format!(
         "`{}`: {} `{} {}`.",
         op.official_name, service.name, op.method, op.path
@@ -65,7 +71,7 @@ pub(super) fn operation_items(
     let mut any_optional = false;
     for p in &op.parameters {
         let rust = ident(&p.rust_name);
-        if p.source == Source::Transport {
+        if p.source == Source::Runtime {
             continue;
         }
         let target = setters.get(&p.rust_name).ok_or_else(|| {
@@ -118,7 +124,7 @@ pub(super) fn operation_items(
                     chain.push(quote!(.maybe(#checked, |r, v| r.#rust(v))));
                 }
             }
-            Source::Transport => unreachable!("skipped above"),
+            Source::Runtime => unreachable!("skipped above"),
         }
     }
     let project_id = if uses_project {
@@ -164,8 +170,8 @@ pub(super) fn operation_items(
         impl crate::runtime::request::Input for #input {
             type Output = #output;
             const OPERATION: &'static crate::operation::Operation = &#const_name;
-            const DECODE: crate::runtime::answer::Decoder<Self::Output> =
-                crate::runtime::answer::json::<#output>;
+            const SUCCESS: &'static [u16] = &[#(#success),*];
+            const DECODE: crate::runtime::answer::Decoder<Self::Output> = #decode;
 
             fn build(
                 self,
@@ -221,11 +227,9 @@ pub(super) fn operation_items(
                     op.parameters.iter().find(|p| &p.rust_name == name).expect(
                         "the model checked that every parameter of a combined setter exists",
                     );
-                let ty = facade_type(service, op, p);
-                match &p.kind {
-                    Kind::String { .. } | Kind::Enum { .. } => quote!(impl Into<#ty>),
-                    _ => quote!(#ty),
-                }
+                // The parameters' own types (not `impl Into<…>`): the arguments of one call are
+                // read together, so literals and `.into()` need no annotation.
+                facade_type(service, op, p)
             });
             let setters = setter
                 .parameters
