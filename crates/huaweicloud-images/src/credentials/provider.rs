@@ -357,6 +357,44 @@ mod tests {
         }
     }
 
+    /// Long-lived credentials are refreshed 40 minutes ahead (the official SDK's window): fresh
+    /// 41 minutes before they expire, due 39 minutes before.
+    #[test]
+    fn long_lived_credentials_are_due_forty_minutes_ahead() {
+        let now = OffsetDateTime::now_utc();
+        let cached = |left: time::Duration| Cached {
+            credentials: Arc::new(
+                Credentials::ak_sk("AK", "SK")
+                    .unwrap()
+                    .with_security_token("T")
+                    .unwrap()
+                    .with_expiry(now + left),
+            ),
+            obtained: now + left - time::Duration::hours(6),
+        };
+        assert!(cached(time::Duration::minutes(41)).is_fresh(now));
+        assert!(!cached(time::Duration::minutes(39)).is_fresh(now));
+        assert!(cached(time::Duration::minutes(39)).is_usable(now));
+        assert!(!cached(time::Duration::seconds(4)).is_usable(now));
+    }
+
+    /// Only credentials that carry a bearer secret (an IAM token, a security token) count as
+    /// carrying a token; a provider whose credentials are unknown in advance is assumed to.
+    #[test]
+    fn which_credentials_carry_a_token() {
+        let plain = Credentials::ak_sk("AK", "SK").unwrap();
+        assert!(!plain.may_carry_token());
+        assert!(
+            plain
+                .clone()
+                .with_security_token("T")
+                .unwrap()
+                .may_carry_token()
+        );
+        assert!(Credentials::token("TOKEN").unwrap().may_carry_token());
+        assert!(Counting::new(time::Duration::hours(1)).may_carry_token());
+    }
+
     #[tokio::test]
     async fn concurrent_callers_share_one_fetch() {
         let provider = Counting::new(time::Duration::hours(6));

@@ -1050,3 +1050,61 @@ async fn a_short_last_page_of_id_less_rows_like_an_earlier_page_is_delivered() {
     let (paginator, _) = fake.paginator();
     assert_eq!(all_items(paginator.page_size(2)).await, [1, 2, 3, 4, 1]);
 }
+
+/// Collects the messages of the warnings logged while it is the default subscriber.
+#[derive(Clone, Default)]
+struct Warnings(Arc<Mutex<Vec<String>>>);
+
+impl std::io::Write for Warnings {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap()
+            .push(String::from_utf8_lossy(bytes).into_owned());
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A page of exactly the size asked for is normal; only one holding more is warned about.
+#[tokio::test(flavor = "current_thread")]
+async fn only_a_page_larger_than_asked_for_is_warned_about() {
+    for (surplus, warned) in [(0, false), (1, true)] {
+        let warnings = Warnings::default();
+        let writer = warnings.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _default = tracing::subscriber::set_default(subscriber);
+        let (paginator, _) = Fake::new(25)
+            .totals(Totals::Missing)
+            .surplus(surplus)
+            .paginator();
+        assert_eq!(all_items(paginator).await, (0..25).collect::<Vec<_>>());
+        let logged = warnings.0.lock().unwrap().concat();
+        assert_eq!(
+            logged.contains("more items than asked for"),
+            warned,
+            "surplus {surplus}: {logged}"
+        );
+    }
+}
+
+#[test]
+fn a_paginator_shows_its_settings() {
+    let (paginator, _) = Fake::new(1).paginator();
+    let shown = format!("{:?}", paginator.page_size(25).max_items(7));
+    for part in [
+        "Paginator",
+        "ListFake",
+        "page_size: 25",
+        "max_items: Some(7)",
+    ] {
+        assert!(shown.contains(part), "{part} in {shown}");
+    }
+}
