@@ -116,6 +116,10 @@ fn is_breaking(kind: &str, name: &str, old: &str, new: &str) -> bool {
         (_, "description") | (_, "http") | ("service", "endpoint") => false,
         // Added: `paginate()` appears (the offset/limit setters' types are reported with them).
         ("operation", "pagination") => new.is_empty(),
+        // Whether a failed call is sent again: behaviour, not the call's shape.
+        ("operation", "retried") => false,
+        // Recorded since the manifest knows answers: from nothing is not a change of the call.
+        ("operation", "answer") if old.is_empty() => false,
         ("operation", _) => true,
         // A waiter that ends elsewhere changes what the caller's `.wait()` means.
         ("waiter", _) => true,
@@ -258,5 +262,39 @@ mod tests {
         ));
         assert!(is_breaking("operation", "call", "a()", "b()"));
         assert!(!is_breaking("operation", "description", "a", "b"));
+    }
+
+    #[test]
+    fn body_answer_and_header_changes_are_classified() {
+        // A body field's type or required-ness changes how the body is built.
+        assert!(is_breaking("field", "type", "integer int32", "string"));
+        assert!(is_breaking("field", "required", "", "true"));
+        assert!(is_breaking(
+            "operation",
+            "body",
+            "json CreateThingReq",
+            "multipart UploadForm"
+        ));
+        assert!(is_breaking(
+            "operation",
+            "answer",
+            "200 json Thing",
+            "204 ()"
+        ));
+        assert!(is_breaking(
+            "operation",
+            "response headers",
+            "",
+            "X-Request-Id string"
+        ));
+        // The manifest learnt answers: recording one where there was none is not a change.
+        assert!(!is_breaking("operation", "answer", "", "200 json Thing"));
+        // Whether a call is retried is behaviour, not the call's shape.
+        assert!(!is_breaking(
+            "operation",
+            "retried",
+            "never",
+            "after a failure worth it"
+        ));
     }
 }

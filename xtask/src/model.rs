@@ -6,12 +6,14 @@
 //! setter for, an `x-pagination` that points at nothing) is refused with the file, the path in it
 //! and the reason, like the checks in [`crate::spec`].
 
+mod names;
 mod read;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+pub use names::{pascal, snake};
 pub use read::build;
 
 /// One service: one spec file.
@@ -44,10 +46,13 @@ pub struct Service {
 /// A tag: the resource a group of operations works on.
 #[derive(Debug, Clone)]
 pub struct Resource {
-    /// The tag, e.g. `ImageServers` (the facade's resource type).
+    /// The tag, e.g. `ImageServers` (the facade's resource type, in the service's module).
     pub tag: String,
-    /// The accessor on the client, `snake_case(tag)`.
+    /// The accessor on the client: the tag's `x-facade-accessor`, else `snake_case(tag)`, or,
+    /// when another service's tag makes the same accessor, `<service module>_<snake_case(tag)>`.
     pub accessor: String,
+    /// Whether the accessor was pinned with `x-facade-accessor`.
+    pub pinned: bool,
     pub description: String,
 }
 
@@ -58,6 +63,9 @@ pub struct Operation {
     pub id: String,
     /// `x-official-name`, e.g. `ListImageServers` (or the operationId in UpperCamelCase).
     pub official_name: String,
+    /// The Rust type name of the request builder: the official name in strict UpperCamelCase,
+    /// as progenitor names its builders (`ListDevServerPublicIP` → `ListDevServerPublicIp`).
+    pub type_name: String,
     /// Upper-case HTTP method.
     pub method: String,
     pub path: String,
@@ -68,8 +76,14 @@ pub struct Operation {
     pub summary: String,
     pub description: String,
     pub parameters: Vec<Parameter>,
-    /// The schema of the 2xx JSON body (`$ref` name), if any.
+    /// The schema of the 2xx JSON body when it is a named schema (`$ref` name).
     pub response: Option<String>,
+    /// What the success answer carries.
+    pub answer: Answer,
+    /// The response headers the success answer declares.
+    pub response_headers: Vec<ResponseHeader>,
+    /// The request body, if the operation takes one.
+    pub body: Option<Body>,
     /// The `2xx` statuses the spec documents (the operation's answers), in order.
     pub success: Vec<u16>,
     /// The first documented example of the 2xx body.
@@ -110,7 +124,95 @@ pub struct Waiter {
     pub deleted: bool,
 }
 
+/// What a success answer carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// No body (`204`, or a success without `content`): the call returns `()`.
+    Empty,
+    /// A JSON document: a named schema, a top-level array, a map or a free-form object. The Rust
+    /// type is the one progenitor's `send` returns; `summary` is the manifest's (`Thing`,
+    /// `[Thing]`, `{string}`, `object`).
+    Json { summary: String },
+    /// `text/plain`: a `String`.
+    Text,
+    /// A file (`application/octet-stream` or another binary type): streamed, never read whole.
+    Download,
+}
+
+/// One declared response header of the success answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseHeader {
+    /// The name on the wire, e.g. `X-Request-Id`.
+    pub name: String,
+    /// The field of the generated headers struct, e.g. `x_request_id`.
+    pub rust_name: String,
+    pub description: String,
+    /// `string`, `integer` (i64), `number` (f64) or `boolean`.
+    pub kind: String,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// Whether the operation requires one (`requestBody.required`): then it is the method's
+    /// last argument, else a `.body(…)` setter.
+    pub required: bool,
+    pub description: String,
+    pub kind: BodyKind,
+}
+
+/// What a request body holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyKind {
+    /// `application/json` of a named schema, or an array of one (`[Thing]`).
+    Json { schema: String, array: bool },
+    /// `multipart/form-data` of a named object schema: one part per property.
+    Multipart { schema: String, parts: Vec<Part> },
+    /// Raw bytes of a binary media type (`application/octet-stream`).
+    Binary { media_type: String },
+}
+
+/// One part of a multipart body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub name: String,
+    pub rust_name: String,
+    pub required: bool,
+    pub description: String,
+    /// `file` (`format: binary`), `string`, `integer`, `number`, `boolean`, or an enum's name.
+    pub kind: PartKind,
+}
+
+/// The value of a multipart part.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartKind {
+    File,
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Enum(String),
+}
+
 impl Operation {
+    /// Whether a call may be sent again after a failure: `GET`, `PUT`, `DELETE` (idempotent by
+    /// HTTP's definition); never a `POST` or a `PATCH`.
+    pub fn idempotent(&self) -> bool {
+        !matches!(self.method.as_str(), "POST" | "PATCH")
+    }
+
+    /// Whether the facade method returns a request builder: the operation has optional
+    /// parameters or an optional body (else it returns the answer).
+    pub fn returns_builder(&self) -> bool {
+        !self.optional().is_empty() || self.body.as_ref().is_some_and(|b| !b.required)
+    }
+
+    /// Whether the answer comes with a generated headers struct (a download shows its headers
+    /// itself).
+    pub fn has_typed_headers(&self) -> bool {
+        !self.response_headers.is_empty() && self.answer != Answer::Download
+    }
+
     /// The parameters a caller sets (neither filled from the client nor owned by the transport).
     pub fn caller_parameters(&self) -> impl Iterator<Item = &Parameter> {
         self.parameters
@@ -225,13 +327,21 @@ pub enum Kind {
         name: String,
         values: Vec<String>,
     },
+    /// A query parameter holding a list (`style: form`): repeated (`explode: true`, the
+    /// default) or comma-separated (`explode: false`).
+    Array {
+        items: Box<Kind>,
+        explode: bool,
+        min_items: Option<u64>,
+        max_items: Option<u64>,
+    },
 }
 
-/// `x-pagination`: how an offset/limit list operation pages.
+/// `x-pagination`: how a list operation pages.
 #[derive(Debug, Clone)]
 pub struct Pagination {
-    /// The offset parameter.
-    pub offset: String,
+    /// How the next page is addressed.
+    pub style: PagingStyle,
     /// The limit parameter (its schema gives the page sizes and the default).
     pub limit: String,
     /// The response field holding the items.
@@ -248,13 +358,71 @@ pub struct Pagination {
     pub default_page_size: u32,
 }
 
+/// The paging styles of `x-pagination.style`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PagingStyle {
+    /// `offset-limit`: `offset` names the offset parameter.
+    OffsetLimit { offset: String },
+    /// `page`: `page` names the page-index parameter, counted from `first`.
+    Page { page: String, first: u64 },
+    /// `marker`: `marker` names the parameter; the next marker is the response field
+    /// `next` when given, else the last item's id.
+    Marker {
+        marker: String,
+        next: Option<String>,
+    },
+    /// `token`: `token` names the parameter; `next` the response field with the next token.
+    Token { token: String, next: String },
+}
+
+impl PagingStyle {
+    /// The style's name in `x-pagination`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PagingStyle::OffsetLimit { .. } => "offset-limit",
+            PagingStyle::Page { .. } => "page",
+            PagingStyle::Marker { .. } => "marker",
+            PagingStyle::Token { .. } => "token",
+        }
+    }
+
+    /// The parameter that addresses a page (offset, page index, marker or token).
+    pub fn position(&self) -> &str {
+        match self {
+            PagingStyle::OffsetLimit { offset } => offset,
+            PagingStyle::Page { page, .. } => page,
+            PagingStyle::Marker { marker, .. } => marker,
+            PagingStyle::Token { token, .. } => token,
+        }
+    }
+
+    /// Whether pages are addressed by a position the paginator computes (offset, page index),
+    /// rather than by a cursor the previous page gives.
+    pub fn positional(&self) -> bool {
+        matches!(
+            self,
+            PagingStyle::OffsetLimit { .. } | PagingStyle::Page { .. }
+        )
+    }
+}
+
 /// A named schema, as far as users of the generated code see it.
 #[derive(Debug, Clone)]
 pub struct Schema {
     pub name: String,
+    /// Its Rust type name: strict UpperCamelCase, as typify names it (`UpgradeScheduledTaskVO`
+    /// → `UpgradeScheduledTaskVo`).
+    pub rust_name: String,
+    /// The properties a request must carry (`required`; request schemas only).
+    pub required: Vec<String>,
+    /// Whether it is the body of a multipart request (the facade generates its form type, and
+    /// the API crate does not see it).
+    pub multipart: bool,
     pub description: String,
     /// Object properties: name → type summary (`string`, `[ImageServer]`, `ImageServerStatus`).
     pub fields: BTreeMap<String, String>,
     /// For string enums, the documented values.
     pub enum_values: Option<Vec<String>>,
+    /// The schema as the spec writes it (for the values the fake makes from it).
+    pub json: Value,
 }

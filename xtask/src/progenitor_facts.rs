@@ -15,6 +15,9 @@ pub struct Facts {
     pub parameters: BTreeMap<String, BTreeMap<String, String>>,
     /// Model (`types::ImageServer`) → field → its type, e.g. `:: std :: option :: Option < i32 >`.
     pub fields: BTreeMap<String, BTreeMap<String, String>>,
+    /// Operation builder → the type its `send` answers with (`ResponseValue<T>`'s `T`), e.g.
+    /// `types :: ImageServer`, `:: std :: vec :: Vec < types :: Inner >`, `()`, `ByteStream`.
+    pub answers: BTreeMap<String, syn::Type>,
 }
 
 impl Facts {
@@ -28,6 +31,17 @@ impl Facts {
                 continue;
             };
             for item in items {
+                if let syn::Item::Impl(block) = item
+                    && module.ident == "builder"
+                    && let syn::Type::Path(path) = &*block.self_ty
+                    && let Some(builder) = path.path.segments.last()
+                    && let Some(answer) = block.items.iter().find_map(|item| match item {
+                        syn::ImplItem::Fn(f) if f.sig.ident == "send" => answer_type(&f.sig.output),
+                        _ => None,
+                    })
+                {
+                    facts.answers.insert(builder.ident.to_string(), answer);
+                }
                 let syn::Item::Struct(s) = item else { continue };
                 let fields: BTreeMap<String, String> = s
                     .fields
@@ -48,6 +62,26 @@ impl Facts {
         }
         facts
     }
+}
+
+/// `T` of `Result<ResponseValue<T>, _>`.
+fn answer_type(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let first_argument = |ty: &syn::Type| -> Option<syn::Type> {
+        let syn::Type::Path(path) = ty else {
+            return None;
+        };
+        let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+            return None;
+        };
+        match args.args.first()? {
+            syn::GenericArgument::Type(ty) => Some(ty.clone()),
+            _ => None,
+        }
+    };
+    first_argument(&first_argument(ty)?)
 }
 
 fn type_text(ty: &syn::Type) -> String {

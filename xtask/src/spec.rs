@@ -225,7 +225,17 @@ fn check_enums_are_named(file: &str, value: &Value, path: &mut Vec<String>) -> R
                     path.len() == 3 && path[0] == "components" && path[1] == "schemas";
                 let in_servers = path.first().is_some_and(|p| p == "servers");
                 let in_extension = path.iter().any(|p| p.starts_with("x-"));
-                if key == "enum" && !is_named_schema && !in_servers && !in_extension {
+                // `properties.enum` is a property called `enum`, not a value set.
+                let is_property = path.last().is_some_and(|p| p == "properties");
+                // Examples are values, whatever their keys.
+                let in_example = path.iter().any(|p| p == "example" || p == "examples");
+                if key == "enum"
+                    && !is_named_schema
+                    && !in_servers
+                    && !in_extension
+                    && !is_property
+                    && !in_example
+                {
                     return Err(format!(
                         "{file}: {}.enum: inline enums become closed Rust enums that reject unknown values; move this schema to components.schemas and $ref it",
                         path.join(".")
@@ -358,6 +368,20 @@ components:
             err.contains("components.schemas.Thing.properties.kind.enum"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_property_called_enum_is_a_property() {
+        let with_property = GOOD.replace(
+            "kind: {$ref: \"#/components/schemas/Kind\"}",
+            "kind: {$ref: \"#/components/schemas/Kind\"}\n        enum: {type: string}",
+        );
+        assert_ne!(with_property, GOOD);
+        load_text("property", &with_property).unwrap_or_else(|e| panic!("{e}"));
+        let inline =
+            with_property.replace("enum: {type: string}", "enum: {type: string, enum: [a]}");
+        let err = load_text("property-inline", &inline).refused();
+        assert!(err.contains("properties.enum.enum"), "{err}");
     }
 
     #[test]

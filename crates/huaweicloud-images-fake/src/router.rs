@@ -20,8 +20,33 @@ use crate::state::SharedState;
 /// fallbacks and the recording middleware.
 pub(crate) fn router(state: SharedState) -> Router {
     let mut router = Router::new();
-    for operation in Operation::ALL {
-        router = router.route(operation.spec().path, operation_route(&state, operation));
+    // One route per path, with a method per operation on it (a path may have several).
+    let mut paths: Vec<&'static str> = Operation::ALL.iter().map(|op| op.spec().path).collect();
+    paths.dedup();
+    paths.sort_unstable();
+    paths.dedup();
+    for path in paths {
+        let mut route: Option<MethodRouter<SharedState>> = None;
+        let mut methods = Vec::new();
+        for operation in Operation::ALL
+            .into_iter()
+            .filter(|op| op.spec().path == path)
+        {
+            // Two services with the same route (they have hosts of their own): one fake serves
+            // the first, in the order of the spec files.
+            if methods.contains(&operation.spec().method) {
+                continue;
+            }
+            methods.push(operation.spec().method);
+            let one = operation_route(&state, operation);
+            route = Some(match route {
+                Some(route) => route.merge(one),
+                None => one,
+            });
+        }
+        if let Some(route) = route {
+            router = router.route(path, route.head(method_not_allowed));
+        }
     }
     let api = router
         .route(
@@ -41,16 +66,14 @@ pub(crate) fn router(state: SharedState) -> Router {
     crate::control::router(state).merge(api)
 }
 
-/// The operation's handler for its method only, behind its admission; `HEAD` is refused like any
-/// other method.
+/// The operation's handler for its method only, behind its admission (`HEAD` is refused like any
+/// other method, once per path).
 fn operation_route(state: &SharedState, operation: Operation) -> MethodRouter<SharedState> {
     let admission = AdmissionState {
         state: state.clone(),
         operation,
     };
-    crate::services::handler(operation)
-        .route_layer(from_fn_with_state(admission, admit))
-        .head(method_not_allowed)
+    crate::services::handler(operation).route_layer(from_fn_with_state(admission, admit))
 }
 
 /// The service a path belongs to, from the operations' routes (used for 405 bodies).

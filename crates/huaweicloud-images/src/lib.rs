@@ -61,6 +61,7 @@ pub mod region;
 pub mod retry;
 mod runtime;
 mod signing;
+pub mod transfer;
 mod validate;
 pub mod waiter;
 
@@ -74,9 +75,10 @@ pub use flow::{
 pub use generated::*;
 pub use network::ProxyConfig;
 pub use operation::{Operation, Parameter};
-pub use paginate::{Page, Paginator};
+pub use paginate::{CursorPage, CursorPaginator, Page, Paginator};
 pub use region::{Region, Service};
 pub use retry::{RetryBudget, RetryPolicy};
+pub use transfer::{Download, FilePart, WithHeaders};
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]

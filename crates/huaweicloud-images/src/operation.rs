@@ -36,6 +36,14 @@ pub struct Operation {
     /// Whether its success answer is a JSON document (a model), so that a `2xx` body that is not
     /// one is malformed.
     pub json_answer: bool,
+    /// Whether a call is sent again after a failure worth another attempt (see
+    /// [`RetryPolicy`](crate::RetryPolicy)): `GET`, `PUT` and `DELETE`, idempotent by HTTP's
+    /// definition. A `POST` or a `PATCH` is sent once: when its answer is lost, it may have been
+    /// applied, and sending it again could apply it twice.
+    pub idempotent: bool,
+    /// The media type of its request body (`application/json`, `multipart/form-data`,
+    /// `application/octet-stream`), if it takes one.
+    pub body: Option<&'static str>,
 }
 
 /// One parameter of an [`Operation`].

@@ -304,6 +304,127 @@ pub(crate) fn number_opt(
         .transpose()
 }
 
+/// The number of values of an array parameter within the spec's `minItems`/`maxItems`.
+fn item_count(
+    field: &'static str,
+    count: usize,
+    minimum: Option<usize>,
+    maximum: Option<usize>,
+) -> Result<()> {
+    if minimum.is_some_and(|low| count < low) || maximum.is_some_and(|high| count > high) {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "{count} values, the spec allows {} to {}",
+                minimum.unwrap_or(0),
+                maximum.map_or("any number".to_owned(), |m| m.to_string())
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The check of an array parameter of text (or enum) values: each value keeps `rule`, and the
+/// count is within `items`.
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has an array parameter"
+)]
+pub(crate) fn texts<T: AsRef<str>>(
+    field: &'static str,
+    values: Vec<T>,
+    rule: &TextRule,
+    items: (Option<usize>, Option<usize>),
+) -> Result<Vec<T>> {
+    item_count(field, values.len(), items.0, items.1)?;
+    values
+        .into_iter()
+        .map(|value| text(field, value, rule))
+        .collect()
+}
+
+/// [`texts`] of an optional parameter.
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has an array parameter"
+)]
+pub(crate) fn texts_opt<T: AsRef<str>>(
+    field: &'static str,
+    values: Option<Vec<T>>,
+    rule: &TextRule,
+    items: (Option<usize>, Option<usize>),
+) -> Result<Option<Vec<T>>> {
+    values
+        .map(|values| texts(field, values, rule, items))
+        .transpose()
+}
+
+/// The check of an array parameter of integers: each within `minimum`/`maximum` and `T`, the
+/// count within `items`.
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has an array parameter"
+)]
+pub(crate) fn integers<T: WireInteger>(
+    field: &'static str,
+    values: Vec<i64>,
+    minimum: Option<i128>,
+    maximum: Option<i128>,
+    items: (Option<usize>, Option<usize>),
+) -> Result<Vec<T>> {
+    item_count(field, values.len(), items.0, items.1)?;
+    values
+        .into_iter()
+        .map(|value| integer(field, value, minimum, maximum))
+        .collect()
+}
+
+/// [`integers`] of an optional parameter.
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has an array parameter"
+)]
+pub(crate) fn integers_opt<T: WireInteger>(
+    field: &'static str,
+    values: Option<Vec<i64>>,
+    minimum: Option<i128>,
+    maximum: Option<i128>,
+    items: (Option<usize>, Option<usize>),
+) -> Result<Option<Vec<T>>> {
+    values
+        .map(|values| integers(field, values, minimum, maximum, items))
+        .transpose()
+}
+
+/// The values of a comma-separated array parameter (`explode: false`) joined into the one value
+/// sent. A value holding a comma cannot be told apart from two: it is refused.
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has a comma-separated array"
+)]
+pub(crate) fn joined<T: ToString>(field: &'static str, values: Vec<T>) -> Result<String> {
+    let values: Vec<String> = values.iter().map(ToString::to_string).collect();
+    if values.iter().any(|v| v.contains(',')) {
+        return Err(Error::invalid(
+            field,
+            "a value holds a comma, which separates the values of this parameter",
+        ));
+    }
+    Ok(values.join(","))
+}
+
+/// [`joined`] of an optional parameter.
+#[allow(
+    dead_code,
+    reason = "a primitive of the generated checks; used once a spec has a comma-separated array"
+)]
+pub(crate) fn joined_opt<T: ToString>(
+    field: &'static str,
+    values: Option<Vec<T>>,
+) -> Result<Option<String>> {
+    values.map(|values| joined(field, values)).transpose()
+}
+
 /// A spec `pattern` (ECMAScript syntax, as the spec and typify read it), compiled on first use.
 #[derive(Debug)]
 pub(crate) struct Pattern {
@@ -497,5 +618,52 @@ mod rule_tests {
             Some(1.5)
         );
         assert!(number_opt("x", Some(f64::NAN), None, None).is_err());
+    }
+
+    #[test]
+    fn array_parameters_check_each_value_and_their_count() {
+        let rule = TextRule::at(Place::Query).length(0, Some(3));
+        assert_eq!(
+            texts("ids", vec!["a", "bc"], &rule, (Some(1), Some(2))).unwrap(),
+            ["a", "bc"]
+        );
+        for (values, items) in [
+            (vec!["a", "toolong"], (None, None)),
+            (vec!["a", "b", "c"], (None, Some(2))),
+            (vec![], (Some(1), None)),
+            (vec!["a\u{7}"], (None, None)),
+        ] {
+            let error = texts("ids", values.clone(), &rule, items).unwrap_err();
+            assert!(
+                matches!(error, Error::InvalidInput { field: "ids", .. }),
+                "{values:?}: {error:?}"
+            );
+        }
+        assert_eq!(
+            texts_opt("ids", None::<Vec<&str>>, &rule, (Some(1), None)).unwrap(),
+            None
+        );
+        assert_eq!(
+            integers::<i32>("n", vec![1, 2], Some(1), Some(2), (None, None)).unwrap(),
+            [1, 2]
+        );
+        assert!(integers::<i32>("n", vec![1, 3], Some(1), Some(2), (None, None)).is_err());
+        assert!(
+            integers::<i32>("n", vec![i64::from(i32::MAX) + 1], None, None, (None, None)).is_err()
+        );
+        assert_eq!(
+            integers_opt::<i32>("n", Some(vec![5]), None, None, (None, Some(1))).unwrap(),
+            Some(vec![5])
+        );
+        assert_eq!(joined("ids", vec!["a", "b"]).unwrap(), "a,b");
+        assert_eq!(joined("ids", Vec::<String>::new()).unwrap(), "");
+        assert!(matches!(
+            joined("ids", vec!["a,b"]),
+            Err(Error::InvalidInput { field: "ids", .. })
+        ));
+        assert_eq!(
+            joined_opt("ids", Some(vec![1, 2])).unwrap().as_deref(),
+            Some("1,2")
+        );
     }
 }

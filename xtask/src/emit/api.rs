@@ -26,7 +26,8 @@ pub fn generate(spec: &Spec) -> Result<(String, syn::File), String> {
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
     }
-    let tokens = run_progenitor(spec, &settings)?;
+    let view = progenitor_view(spec)?;
+    let tokens = run_progenitor(spec, &view, &settings)?;
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| {
         format!(
             "{}: progenitor produced unparsable code: {e}",
@@ -61,6 +62,7 @@ pub fn api_module(specs: &[Spec]) -> proc_macro2::TokenStream {
 /// Runs progenitor, turning both its errors and its panics into one clear message.
 fn run_progenitor(
     spec: &Spec,
+    view: &openapiv3::OpenAPI,
     settings: &GenerationSettings,
 ) -> Result<proc_macro2::TokenStream, String> {
     // The panic hook is process-wide: one generation at a time swaps it.
@@ -70,7 +72,7 @@ fn run_progenitor(
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(|| Generator::new(settings).generate_tokens(&spec.api));
+    let result = std::panic::catch_unwind(|| Generator::new(settings).generate_tokens(view));
     std::panic::set_hook(previous_hook);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
@@ -90,6 +92,113 @@ fn run_progenitor(
             ))
         }
     }
+}
+
+/// The spec as progenitor is given it: what the facade sends itself is simplified to what
+/// progenitor 0.15 takes.
+///
+/// - A `multipart/form-data` body (progenitor has no multipart) becomes raw bytes: the facade
+///   encodes the form, and its schema (a form, not a model) is left out of the models.
+/// - A comma-separated array query parameter (`explode: false`; progenitor repeats every array
+///   parameter) becomes a string: the facade checks the values and joins them.
+/// - The items of a repeated array parameter lose their constraints (the facade checks them), so
+///   the generated setter takes plain values.
+fn progenitor_view(spec: &Spec) -> Result<openapiv3::OpenAPI, String> {
+    use serde_json::{Value, json};
+    let mut view = spec.json.clone();
+    let mut forms = Vec::new();
+    let parameters: Vec<String> = view
+        .pointer("/components/parameters")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let simplify = |parameter: &mut Value| {
+        let Some(schema) = parameter.get("schema") else {
+            return;
+        };
+        if schema.get("type").and_then(Value::as_str) != Some("array") {
+            return;
+        }
+        let explode = parameter
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        if let Some(object) = parameter.as_object_mut() {
+            object.remove("style");
+            object.remove("explode");
+            if explode {
+                if let Some(items) = object
+                    .get_mut("schema")
+                    .and_then(|s| s.get_mut("items"))
+                    .and_then(Value::as_object_mut)
+                {
+                    for key in ["maxLength", "minLength", "pattern", "minimum", "maximum"] {
+                        items.remove(key);
+                    }
+                }
+            } else {
+                object.insert("schema".into(), json!({"type": "string"}));
+            }
+        }
+    };
+    for name in parameters {
+        if let Some(parameter) = view.pointer_mut(&format!("/components/parameters/{name}")) {
+            simplify(parameter);
+        }
+    }
+    if let Some(paths) = view.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
+                for parameter in op
+                    .get_mut("parameters")
+                    .and_then(Value::as_array_mut)
+                    .into_iter()
+                    .flatten()
+                {
+                    simplify(parameter);
+                }
+                let Some(content) = op
+                    .pointer_mut("/requestBody/content")
+                    .and_then(Value::as_object_mut)
+                else {
+                    continue;
+                };
+                if let Some(form) = content.remove("multipart/form-data") {
+                    if let Some(name) = form
+                        .pointer("/schema/$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        forms.push(name.to_string());
+                    }
+                    content.insert(
+                        "application/octet-stream".into(),
+                        json!({"schema": {"type": "string", "format": "binary"}}),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(schemas) = view
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for form in forms {
+            schemas.remove(&form);
+        }
+    }
+    serde_path_to_error::deserialize(view).map_err(|e| {
+        format!(
+            "{}: {}: the spec as given to progenitor is not valid OpenAPI: {}",
+            spec.display_path,
+            e.path(),
+            e.inner()
+        )
+    })
 }
 
 /// Puts the open enums into the generated `pub mod types`, where progenitor's replacements point.
@@ -142,7 +251,10 @@ fn lenient_totals(spec: &Spec, file: &mut syn::File) -> Result<(), String> {
                 .and_then(|(_, r)| r.pointer("/content/application~1json/schema/$ref"))
                 .and_then(|r| r.as_str())
                 .and_then(|r| r.strip_prefix("#/components/schemas/"));
-            if let Some(response) = response {
+            // Two listings may answer one schema: its total is made lenient once.
+            if let Some(response) = response
+                && !wanted.contains(&(response.to_string(), total.to_string()))
+            {
                 wanted.push((response.to_string(), total.to_string()));
             }
         }

@@ -46,33 +46,38 @@ pub fn generate(
     Ok(files)
 }
 
-/// Resource and builder types are re-exported at the crate root: they must not collide.
+/// The public types of a service's module (resources, request builders, headers and form types)
+/// must not collide with each other (across services they may: each is reached through its
+/// service's module, and re-exported at the crate root only when unique).
 fn check_public_names(services: &[Service]) -> Result<(), String> {
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut claim = |name: &str, by: String| match seen.insert(name.to_string(), by.clone()) {
-        Some(other) => Err(format!(
-            "{by} and {other} both make the facade type `{name}`; rename a tag or an x-official-name"
-        )),
-        None => Ok(()),
-    };
-    let mut accessors: BTreeMap<String, String> = BTreeMap::new();
     for service in services {
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut claim = |name: String, by: String| match seen.insert(name.clone(), by.clone()) {
+            Some(other) => Err(format!(
+                "{}: {by} and {other} both make the facade type `{name}`; rename a tag, an x-official-name or a schema",
+                service.file
+            )),
+            None => Ok(()),
+        };
         for resource in &service.resources {
-            claim(
-                &resource.tag,
-                format!("{}: tag {}", service.file, resource.tag),
-            )?;
-            if let Some(other) = accessors.insert(resource.accessor.clone(), service.file.clone()) {
-                return Err(format!(
-                    "{}: tag {} makes the client accessor `{}()`, which {other} makes too",
-                    service.file, resource.tag, resource.accessor
-                ));
-            }
+            claim(resource.tag.clone(), format!("tag {}", resource.tag))?;
         }
         for op in &service.operations {
-            if !op.optional().is_empty() {
-                claim(&op.official_name, format!("{}: {}", service.file, op.id))?;
+            if operation::needs_builder(op) {
+                claim(op.type_name.clone(), format!("operation {}", op.id))?;
             }
+            if operation::has_typed_headers(op) {
+                claim(
+                    format!("{}Headers", op.type_name),
+                    format!("the response headers of {}", op.id),
+                )?;
+            }
+        }
+        for schema in service.schemas.values().filter(|s| s.multipart) {
+            claim(
+                schema.rust_name.clone(),
+                format!("the multipart form {}", schema.name),
+            )?;
         }
     }
     Ok(())

@@ -6,7 +6,9 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{Kind, Location, Service};
+use serde_json::Value;
+
+use crate::model::{Answer, BodyKind, Kind, Location, PagingStyle, Service};
 
 /// Where the fake's generated files go, relative to the project root.
 pub const OUTPUT_DIR: &str = "crates/huaweicloud-images-fake/src/generated";
@@ -21,7 +23,7 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
     for service in services {
         let service_variant = format_ident!("{}", service.name);
         for op in &service.operations {
-            let variant = format_ident!("{}", op.official_name);
+            let variant = format_ident!("{}", op.type_name);
             variant_docs.push(format!(
                 " {} `{} {}` ({}).",
                 service.name, op.method, op.path, service.file
@@ -36,76 +38,92 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
                     continue;
                 }
                 let name = &p.name;
-                let kind = match &p.kind {
-                    Kind::Integer {
-                        format,
-                        minimum,
-                        maximum,
-                        default,
-                    } => {
-                        let (low, high) = match format.as_deref() {
-                            Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
-                            _ => (i64::MIN, i64::MAX),
-                        };
-                        let min = Literal::i64_unsuffixed(minimum.unwrap_or(low).max(low));
-                        let max = Literal::i64_unsuffixed(maximum.unwrap_or(high).min(high));
-                        let default = match default {
-                            Some(d) => {
-                                let d = Literal::i64_unsuffixed(*d);
-                                quote!(Some(#d))
-                            }
-                            None => quote!(None),
-                        };
-                        quote!(ParamKind::Integer { minimum: #min, maximum: #max, default: #default })
-                    }
-                    Kind::Number { .. } => quote!(ParamKind::Number),
-                    Kind::Boolean => quote!(ParamKind::Boolean),
-                    Kind::String {
-                        min_length,
-                        max_length,
-                        pattern,
-                    } => {
-                        let length = |v: &Option<u64>| match v {
-                            Some(m) => {
-                                let m = Literal::u64_unsuffixed(*m);
-                                quote!(Some(#m))
-                            }
-                            None => quote!(None),
-                        };
-                        let (min, max) = (length(min_length), length(max_length));
-                        let pattern = match pattern {
-                            Some(p) => quote!(Some(#p)),
-                            None => quote!(None),
-                        };
-                        quote!(ParamKind::String { min_length: #min, max_length: #max, pattern: #pattern })
-                    }
-                    Kind::Enum { name, values } => {
-                        quote!(ParamKind::Enum { name: #name, values: &[#(#values),*] })
-                    }
-                };
+                let kind = param_kind(&p.kind);
                 let required = p.required;
                 query.push(quote!(QueryParam { name: #name, required: #required, kind: #kind }));
             }
             let pagination = match &op.pagination {
                 Some(p) => {
-                    let (offset, limit, items) = (&p.offset, &p.limit, &p.items);
-                    let total = match &p.total {
+                    let (limit, items) = (&p.limit, &p.items);
+                    let option = |v: Option<&String>| match v {
                         Some(t) => quote!(Some(#t)),
                         None => quote!(None),
                     };
-                    quote!(Some(PaginationSpec { offset: #offset, limit: #limit, items: #items, total: #total }))
+                    let total = option(p.total.as_ref());
+                    let item_id = option(p.item_id.as_ref());
+                    let style = match &p.style {
+                        PagingStyle::OffsetLimit { offset } => {
+                            quote!(PagingStyle::OffsetLimit { offset: #offset })
+                        }
+                        PagingStyle::Page { page, first } => {
+                            quote!(PagingStyle::Page { page: #page, first: #first })
+                        }
+                        PagingStyle::Marker { marker, next } => {
+                            let next = option(next.as_ref());
+                            quote!(PagingStyle::Marker { marker: #marker, next: #next })
+                        }
+                        PagingStyle::Token { token, next } => {
+                            quote!(PagingStyle::Token { token: #token, next: #next })
+                        }
+                    };
+                    quote!(Some(PaginationSpec { style: #style, limit: #limit, items: #items, total: #total, item_id: #item_id }))
                 }
                 None => quote!(None),
             };
             lists.push(op.pagination.is_some());
-            let example = match &op.example {
-                Some(value) => {
-                    let json = serde_json::to_string(value)
-                        .map_err(|e| format!("{}: example of {}: {e}", service.file, op.id))?;
-                    quote!(Some(#json))
+            let example = match (&op.answer, &op.example) {
+                (Answer::Text, Some(Value::String(text))) => Some(text.clone()),
+                (Answer::Text, _) => Some("example".to_string()),
+                (Answer::Json { .. }, Some(value)) => Some(
+                    serde_json::to_string(value)
+                        .map_err(|e| format!("{}: example of {}: {e}", service.file, op.id))?,
+                ),
+                (Answer::Json { .. }, None) => {
+                    super::example::synthesize(op, &service.schemas).map(|value| value.to_string())
                 }
+                _ => None,
+            };
+            let example = match example {
+                Some(text) => quote!(Some(#text)),
                 None => quote!(None),
             };
+            let success = op.success.first().copied().unwrap_or(200);
+            let answer = match &op.answer {
+                Answer::Empty => quote!(AnswerKind::Empty),
+                Answer::Json { .. } => quote!(AnswerKind::Json),
+                Answer::Text => quote!(AnswerKind::Text),
+                Answer::Download => quote!(AnswerKind::Download),
+            };
+            let body = match &op.body {
+                None => quote!(None),
+                Some(body) => {
+                    let required = body.required;
+                    let (kind, fields): (TokenStream, Vec<String>) = match &body.kind {
+                        BodyKind::Json { schema, array } => (
+                            quote!(BodyKind::Json),
+                            if *array {
+                                Vec::new()
+                            } else {
+                                service.schemas[schema].required.clone()
+                            },
+                        ),
+                        BodyKind::Multipart { parts, .. } => (
+                            quote!(BodyKind::Multipart),
+                            parts
+                                .iter()
+                                .filter(|p| p.required)
+                                .map(|p| p.name.clone())
+                                .collect(),
+                        ),
+                        BodyKind::Binary { .. } => (quote!(BodyKind::Binary), Vec::new()),
+                    };
+                    quote!(Some(BodySpec { kind: #kind, required: #required, fields: &[#(#fields),*] }))
+                }
+            };
+            let headers = op.response_headers.iter().map(|h| {
+                let (name, kind) = (&h.name, &h.kind);
+                quote!((#name, #kind))
+            });
             specs.push(quote! {
                 OperationSpec {
                     method: #method,
@@ -113,6 +131,10 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
                     query: &[#(#query),*],
                     pagination: #pagination,
                     example: #example,
+                    success: #success,
+                    answer: #answer,
+                    body: #body,
+                    response_headers: &[#(#headers),*],
                 }
             });
             variants.push(variant);
@@ -133,7 +155,11 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
     let tokens = quote! {
         //! The operations the fake serves, generated from `spec/` by `cargo xtask gen`.
 
-        use crate::services::spec_table::{OperationSpec, PaginationSpec, ParamKind, QueryParam};
+        #[allow(unused_imports, reason = "a spec may use none of some kinds")]
+        use crate::services::spec_table::{
+            AnswerKind, BodyKind, BodySpec, OperationSpec, PaginationSpec, PagingStyle, ParamKind,
+            QueryParam,
+        };
 
         /// One of the operations the fake serves, named as the official SDKs name them.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -209,4 +235,68 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
         ("mod.rs".to_string(), module),
         ("operations.rs".to_string(), tokens),
     ])
+}
+
+/// A query parameter's kind in the fake's table.
+fn param_kind(kind: &Kind) -> TokenStream {
+    match kind {
+        Kind::Integer {
+            format,
+            minimum,
+            maximum,
+            default,
+        } => {
+            let (low, high) = match format.as_deref() {
+                Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+                _ => (i64::MIN, i64::MAX),
+            };
+            let min = Literal::i64_unsuffixed(minimum.unwrap_or(low).max(low));
+            let max = Literal::i64_unsuffixed(maximum.unwrap_or(high).min(high));
+            let default = match default {
+                Some(d) => {
+                    let d = Literal::i64_unsuffixed(*d);
+                    quote!(Some(#d))
+                }
+                None => quote!(None),
+            };
+            quote!(ParamKind::Integer { minimum: #min, maximum: #max, default: #default })
+        }
+        Kind::Number { .. } => quote!(ParamKind::Number),
+        Kind::Boolean => quote!(ParamKind::Boolean),
+        Kind::String {
+            min_length,
+            max_length,
+            pattern,
+        } => {
+            let (min, max) = (count(min_length), count(max_length));
+            let pattern = match pattern {
+                Some(p) => quote!(Some(#p)),
+                None => quote!(None),
+            };
+            quote!(ParamKind::String { min_length: #min, max_length: #max, pattern: #pattern })
+        }
+        Kind::Enum { name, values } => {
+            quote!(ParamKind::Enum { name: #name, values: &[#(#values),*] })
+        }
+        Kind::Array {
+            items,
+            explode,
+            min_items,
+            max_items,
+        } => {
+            let item = param_kind(items);
+            let (min, max) = (count(min_items), count(max_items));
+            quote!(ParamKind::Array { item: &#item, explode: #explode, min_items: #min, max_items: #max })
+        }
+    }
+}
+
+fn count(value: &Option<u64>) -> TokenStream {
+    match value {
+        Some(m) => {
+            let m = Literal::u64_unsuffixed(*m);
+            quote!(Some(#m))
+        }
+        None => quote!(None),
+    }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::changes::Entries;
-use crate::model::{Kind, Service, Source};
+use crate::model::{Answer, BodyKind, Kind, PagingStyle, Service, Source};
 
 /// The manifest's file name, in the facade's generated directory.
 pub const MANIFEST: &str = "surface.json";
@@ -41,8 +41,8 @@ fn entries(services: &[Service]) -> Entries {
     // The models re-exported at `huaweicloud_images::models::` (names no other service uses).
     let mut owners: BTreeMap<&str, usize> = BTreeMap::new();
     for service in services {
-        for name in service.schemas.keys() {
-            *owners.entry(name).or_default() += 1;
+        for schema in service.schemas.values() {
+            *owners.entry(&schema.rust_name).or_default() += 1;
         }
     }
     for (name, count) in &owners {
@@ -68,11 +68,14 @@ fn entries(services: &[Service]) -> Entries {
                 .find(|r| r.tag == op.tag)
                 .map(|r| r.accessor.clone())
                 .unwrap_or_default();
-            let args: Vec<String> = op
+            let mut args: Vec<String> = op
                 .positional()
                 .iter()
                 .map(|p| p.rust_name.clone())
                 .collect();
+            if op.body.as_ref().is_some_and(|b| b.required) {
+                args.push("body".to_string());
+            }
             let call = format!(
                 "client.{resource}().{}({})",
                 op.facade_method,
@@ -85,13 +88,31 @@ fn entries(services: &[Service]) -> Entries {
                 ("call", call),
                 (
                     "returns",
-                    if op.optional().is_empty() {
-                        "answer".to_string()
-                    } else {
+                    if op.returns_builder() {
                         "builder".to_string()
+                    } else {
+                        "answer".to_string()
                     },
                 ),
                 ("response", op.response.clone().unwrap_or_default()),
+                ("answer", answer(op)),
+                ("body", body(op)),
+                (
+                    "response headers",
+                    op.response_headers
+                        .iter()
+                        .map(|h| format!("{} {}", h.name, h.kind))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                (
+                    "retried",
+                    if op.idempotent() {
+                        "after a failure worth it".to_string()
+                    } else {
+                        "never".to_string()
+                    },
+                ),
                 (
                     "description",
                     one_line(&format!("{} {}", op.summary, op.description)),
@@ -101,8 +122,18 @@ fn entries(services: &[Service]) -> Entries {
                 attrs.push((
                     "pagination",
                     format!(
-                        "{}/{} items {} total {} id {} page sizes {}..={} default {}",
-                        p.offset,
+                        "{} {}{}/{} items {} total {} id {} page sizes {}..={} default {}",
+                        p.style.name(),
+                        p.style.position(),
+                        match &p.style {
+                            PagingStyle::Marker {
+                                next: Some(next), ..
+                            }
+                            | PagingStyle::Token { next, .. } => format!(" (next {next})"),
+                            PagingStyle::Marker { next: None, .. } => " (next: last id)".into(),
+                            PagingStyle::Page { first, .. } => format!(" (from {first})"),
+                            PagingStyle::OffsetLimit { .. } => String::new(),
+                        },
                         p.limit,
                         p.items,
                         p.total.as_deref().unwrap_or("-"),
@@ -170,10 +201,12 @@ fn entries(services: &[Service]) -> Entries {
                 ],
             );
             for (field, ty) in &schema.fields {
-                put(
-                    format!("field {model}.{field}"),
-                    &[("kind", "field".into()), ("type", ty.clone())],
-                );
+                let mut attrs = vec![("kind", "field".to_string()), ("type", ty.clone())];
+                // Required fields of a request body (a changed one changes how it is built).
+                if schema.required.contains(field) {
+                    attrs.push(("required", "true".into()));
+                }
+                put(format!("field {model}.{field}"), &attrs);
             }
             for value in schema.enum_values.iter().flatten() {
                 put(
@@ -232,7 +265,71 @@ fn kind_attrs(kind: &Kind) -> Vec<(&'static str, String)> {
             ("pattern", pattern.clone().unwrap_or_default()),
         ],
         Kind::Enum { name, .. } => vec![("type", format!("enum {name}"))],
+        Kind::Array {
+            items,
+            explode,
+            min_items,
+            max_items,
+        } => {
+            let mut attrs = vec![(
+                "array",
+                if *explode {
+                    "repeated".to_string()
+                } else {
+                    "comma-separated".to_string()
+                },
+            )];
+            attrs.push((
+                "minItems",
+                min_items.map(|v| v.to_string()).unwrap_or_default(),
+            ));
+            attrs.push((
+                "maxItems",
+                max_items.map(|v| v.to_string()).unwrap_or_default(),
+            ));
+            for (name, value) in kind_attrs(items) {
+                attrs.push((name, value));
+            }
+            attrs
+        }
     }
+}
+
+/// What a call's answer is, for the manifest: `()`, `json Thing`, `text`, `download`, with the
+/// success statuses.
+fn answer(op: &crate::model::Operation) -> String {
+    let statuses = op
+        .success
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join("/");
+    let what = match &op.answer {
+        Answer::Empty => "()".to_string(),
+        Answer::Json { summary } => format!("json {summary}"),
+        Answer::Text => "text".to_string(),
+        Answer::Download => "download".to_string(),
+    };
+    format!("{statuses} {what}")
+}
+
+/// The request body, for the manifest.
+fn body(op: &crate::model::Operation) -> String {
+    let Some(body) = &op.body else {
+        return String::new();
+    };
+    let what = match &body.kind {
+        BodyKind::Json { schema, array } => {
+            if *array {
+                format!("json [{schema}]")
+            } else {
+                format!("json {schema}")
+            }
+        }
+        BodyKind::Multipart { schema, .. } => format!("multipart {schema}"),
+        BodyKind::Binary { media_type } => format!("bytes {media_type}"),
+    };
+    format!("{what}{}", if body.required { "" } else { " (optional)" })
 }
 
 fn one_line(text: &str) -> String {

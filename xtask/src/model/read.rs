@@ -7,8 +7,9 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::Value;
 
 use super::{
-    CombinedSetter, Kind, Location, Operation, Pagination, Parameter, Resource, Schema, Service,
-    Source, TRANSPORT_HEADERS, Waiter,
+    Answer, Body, BodyKind, CombinedSetter, Kind, Location, Operation, Pagination, PagingStyle,
+    Parameter, Part, PartKind, Resource, ResponseHeader, Schema, Service, Source,
+    TRANSPORT_HEADERS, Waiter,
 };
 use crate::spec::Spec;
 
@@ -50,9 +51,61 @@ fn is_type_name(name: &str) -> bool {
         && name.to_upper_camel_case() == name
 }
 
+/// Module names of the facade's and the API crate's roots, which a spec file's stem (a public
+/// service module in both) would collide with.
+const RESERVED_STEMS: [&str; 24] = [
+    "blocking",
+    "client",
+    "clock",
+    "credentials",
+    "env_vars",
+    "error",
+    "flavour",
+    "flow",
+    "generated",
+    "network",
+    "operation",
+    "paginate",
+    "region",
+    "retry",
+    "runtime",
+    "signing",
+    "validate",
+    "waiter",
+    "models",
+    "service",
+    "transfer",
+    "lenient",
+    "progenitor_client",
+    "api",
+];
+
+/// Methods of the async and blocking clients, which an accessor would collide with.
+const RESERVED_ACCESSORS: [&str; 10] = [
+    "builder",
+    "from_env",
+    "project_id",
+    "clock_offset",
+    "region",
+    "endpoint",
+    "flow_state",
+    "as_async",
+    "new",
+    "send",
+];
+
 /// Builds the model of every spec, in file order.
 pub fn build(specs: &[Spec]) -> Result<Vec<Service>, String> {
-    let services = specs.iter().map(service).collect::<Result<Vec<_>, _>>()?;
+    let mut services = specs.iter().map(service).collect::<Result<Vec<_>, _>>()?;
+    for service in &services {
+        if RESERVED_STEMS.contains(&service.stem.as_str()) {
+            return Err(format!(
+                "{}: the file name makes the module `{}`, a name of the facade's own; rename the file",
+                service.file, service.stem
+            ));
+        }
+    }
+    accessors(&mut services)?;
     let mut official: BTreeMap<&str, &str> = BTreeMap::new();
     for service in &services {
         for op in &service.operations {
@@ -74,6 +127,67 @@ pub fn build(specs: &[Spec]) -> Result<Vec<Service>, String> {
         }
     }
     Ok(services)
+}
+
+/// Every resource's accessor on the client: a tag's own (`x-facade-accessor`, or its name in
+/// snake_case), unless another service's tag makes the same one: then each tag of them that does
+/// not pin its accessor gets its service's module name in front (`alpha_images`), so that adding a
+/// service never renames another's accessor that was pinned.
+fn accessors(services: &mut [Service]) -> Result<(), String> {
+    let mut users: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for (s, service) in services.iter().enumerate() {
+        for (r, resource) in service.resources.iter().enumerate() {
+            users
+                .entry(resource.accessor.clone())
+                .or_default()
+                .push((s, r));
+        }
+    }
+    for (accessor, places) in users {
+        if places.len() < 2 {
+            continue;
+        }
+        let pinned: Vec<&(usize, usize)> = places
+            .iter()
+            .filter(|(s, r)| services[*s].resources[*r].pinned)
+            .collect();
+        if pinned.len() > 1 {
+            let files: Vec<&str> = pinned
+                .iter()
+                .map(|(s, _)| services[*s].file.as_str())
+                .collect();
+            return Err(format!(
+                "tags: `x-facade-accessor: {accessor}` is pinned in {}; an accessor names one resource",
+                files.join(" and ")
+            ));
+        }
+        for (s, r) in places {
+            let stem = services[s].stem.clone();
+            let resource = &mut services[s].resources[r];
+            if !resource.pinned {
+                resource.accessor = format!("{stem}_{accessor}");
+            }
+        }
+    }
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for service in services.iter() {
+        for resource in &service.resources {
+            if RESERVED_ACCESSORS.contains(&resource.accessor.as_str()) {
+                return Err(format!(
+                    "{}: tags: `{}` makes the accessor `{}`, a method the client has already; pin another with `x-facade-accessor`",
+                    service.file, resource.tag, resource.accessor
+                ));
+            }
+            let place = format!("{} (tag {})", service.file, resource.tag);
+            if let Some(other) = seen.insert(resource.accessor.clone(), place) {
+                return Err(format!(
+                    "{}: tags: `{}` makes the accessor `{}`, which {other} has already; pin another with `x-facade-accessor`",
+                    service.file, resource.tag, resource.accessor
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn service(spec: &Spec) -> Result<Service, String> {
@@ -122,7 +236,15 @@ fn service(spec: &Spec) -> Result<Service, String> {
         .enumerate()
     {
         let tag_name = text(tag, "name").unwrap_or_default().to_string();
-        let accessor = tag_name.to_snake_case();
+        let pinned = text(tag, "x-facade-accessor");
+        let accessor = pinned
+            .map(str::to_string)
+            .unwrap_or_else(|| tag_name.to_snake_case());
+        if pinned.is_some_and(|p| p.to_snake_case() != p) {
+            return Err(at(&format!(
+                "tags.{index}.x-facade-accessor: `{accessor}` must be a snake_case Rust identifier"
+            )));
+        }
         if !is_type_name(&tag_name) {
             return Err(at(&format!(
                 "tags.{index}.name: `{tag_name}` must be UpperCamelCase letters and digits (it becomes a Rust type)"
@@ -140,24 +262,26 @@ fn service(spec: &Spec) -> Result<Service, String> {
         }
         resources.push(Resource {
             accessor,
+            pinned: pinned.is_some(),
             tag: tag_name,
             description: text(tag, "description").unwrap_or_default().trim().into(),
         });
     }
 
+    let answered = reachable(raw, Reach::Responses);
     for (name, schema) in raw
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
     {
-        if schema.get("required").is_some() {
+        if schema.get("required").is_some() && answered.contains(name) {
             return Err(at(&format!(
-                "components.schemas.{name}.required: response fields are never required (a response is read as the service sends it; spec/README.md)"
+                "components.schemas.{name}.required: response fields are never required (a response is read as the service sends it; spec/README.md); only schemas of request bodies alone may require fields"
             )));
         }
     }
-    let schemas = schemas(raw);
+    let schemas = schemas(raw).map_err(|e| at(&e))?;
     let mut operations = Vec::new();
     for (path, item) in raw
         .get("paths")
@@ -173,9 +297,9 @@ fn service(spec: &Spec) -> Result<Service, String> {
                 continue;
             }
             let op_at = format!("paths.{path}.{method}");
-            if method != "get" {
+            if !matches!(method.as_str(), "get" | "put" | "post" | "delete" | "patch") {
                 return Err(at(&format!(
-                    "{op_at}: only GET operations are supported: the facade retries every call as idempotent and sends no request body"
+                    "{op_at}: `{method}` operations are not supported (GET, POST, PUT, PATCH and DELETE are)"
                 )));
             }
             operations.push(operation(
@@ -253,11 +377,15 @@ fn operation(
             ".tags: `{tag}` is not declared in the top-level `tags` (with a description)"
         )));
     }
-    if op.get("requestBody").is_some() {
-        return Err(at(
-            ".requestBody: request bodies are not supported (the facade sends GET requests only)",
-        ));
-    }
+    let body = match op.get("requestBody") {
+        None => None,
+        Some(_) if method == "get" => {
+            return Err(at(
+                ".requestBody: a GET carries no body (proxies and gateways may drop it)",
+            ));
+        }
+        Some(b) => Some(request_body(raw, resolve(raw, b), &at(".requestBody"))?),
+    };
     let facade_method = text(op, "x-facade-method").unwrap_or(&id).to_string();
     if facade_method.is_empty()
         || facade_method.to_snake_case() != facade_method
@@ -270,12 +398,17 @@ fn operation(
     let official_name = text(op, "x-official-name")
         .map(str::to_string)
         .unwrap_or_else(|| id.to_upper_camel_case());
-    if !is_type_name(&official_name) {
+    let type_name = super::pascal(&official_name);
+    if official_name.is_empty()
+        || !official_name.chars().all(|c| c.is_ascii_alphanumeric())
+        || !official_name.starts_with(|c: char| c.is_ascii_uppercase())
+        || !is_type_name(&type_name)
+    {
         return Err(at(&format!(
-            ".x-official-name: `{official_name}` must be UpperCamelCase letters and digits (it names a Rust type and an enum variant)"
+            ".x-official-name: `{official_name}` must be letters and digits, starting with a capital (it names a Rust type and an enum variant)"
         )));
     }
-    if RESERVED_TYPE_NAMES.contains(&official_name.as_str()) {
+    if RESERVED_TYPE_NAMES.contains(&type_name.as_str()) {
         return Err(at(&format!(
             ".x-official-name: `{official_name}` is a name of the facade's own; choose another"
         )));
@@ -306,52 +439,53 @@ fn operation(
     let mut response = None;
     let mut example = None;
     let mut success = Vec::new();
+    let mut first: Option<(String, Answer, Vec<ResponseHeader>)> = None;
     for (status, r) in op
         .get("responses")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
     {
-        if let Ok(code) = status.parse::<u16>()
-            && (200..300).contains(&code)
-        {
-            success.push(code);
-        }
-        if !status.starts_with('2') || response.is_some() {
-            continue;
-        }
-        let r = resolve(raw, r);
-        if let Some(other) = r
-            .get("content")
-            .and_then(Value::as_object)
-            .and_then(|c| c.keys().find(|k| *k != "application/json"))
-        {
-            return Err(at(&format!(
-                ".responses.{status}.content: `{other}`: the facade reads JSON answers only (application/json)"
-            )));
-        }
-        let Some(content) = r.pointer("/content/application~1json") else {
+        let Some(code) = status
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (200..300).contains(c))
+        else {
+            if status.starts_with('2') {
+                return Err(at(&format!(
+                    ".responses.{status}: name each success status (200, 201, …), not a range"
+                )));
+            }
             continue;
         };
-        response = content
-            .pointer("/schema/$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/components/schemas/"))
-            .map(str::to_string);
-        if response.is_none() {
-            return Err(at(&format!(
-                ".responses.{status}: the success body must be a $ref to components.schemas (it becomes a named model)"
-            )));
+        success.push(code);
+        let r = resolve(raw, r);
+        let r_at = format!(".responses.{status}");
+        let (answer, named, documented) = answer_of(raw, r, &at(&r_at))?;
+        let headers = response_headers(raw, r, &at(&format!("{r_at}.headers")))?;
+        match &first {
+            None => {
+                response = named;
+                example = documented;
+                first = Some((status.clone(), answer, headers));
+            }
+            Some((first_status, first_answer, first_headers)) => {
+                if *first_answer != answer || named != response || *first_headers != headers {
+                    return Err(at(&format!(
+                        "{r_at}: answers otherwise than {first_status}; the success statuses of an operation must carry the same body and headers (the call returns one type)"
+                    )));
+                }
+            }
         }
-        example = content.get("example").cloned().or_else(|| {
-            content
-                .get("examples")
-                .and_then(Value::as_object)
-                .and_then(|e| e.values().next())
-                .and_then(|e| e.get("value"))
-                .cloned()
-        });
     }
+    let (answer, response_headers) = match first {
+        Some((_, answer, headers)) => (answer, headers),
+        None => {
+            return Err(at(
+                ".responses: no success status (2xx) is documented; the call would have no answer",
+            ));
+        }
+    };
 
     let pagination = match op.get("x-pagination") {
         None => None,
@@ -373,6 +507,10 @@ fn operation(
         combined_setters,
         id,
         official_name,
+        type_name,
+        answer,
+        response_headers,
+        body,
         method: method.to_uppercase(),
         path: path.to_string(),
         tag,
@@ -385,6 +523,350 @@ fn operation(
         example,
         pagination,
     })
+}
+
+/// What a success response carries: the answer, its named schema (for JSON of a `$ref`) and
+/// its first documented example.
+fn answer_of(
+    raw: &Value,
+    r: &Value,
+    at: &str,
+) -> Result<(Answer, Option<String>, Option<Value>), String> {
+    let Some(content) = r.get("content").and_then(Value::as_object) else {
+        return Ok((Answer::Empty, None, None));
+    };
+    if content.is_empty() {
+        return Ok((Answer::Empty, None, None));
+    }
+    if content.len() > 1 {
+        return Err(format!(
+            "{at}.content: several media types ({}); the call returns one type, so document one",
+            content.keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let (media, body) = content.iter().next().expect("one media type");
+    let at = format!("{at}.content.{media}");
+    let schema = body.get("schema").unwrap_or(&Value::Null);
+    let example = body.get("example").cloned().or_else(|| {
+        body.get("examples")
+            .and_then(Value::as_object)
+            .and_then(|e| e.values().next())
+            .and_then(|e| e.get("value"))
+            .cloned()
+    });
+    let essence = media.split(';').next().unwrap_or_default().trim();
+    if essence == "application/json" {
+        if let Some(name) = schema_ref(schema) {
+            exists(raw, name, &format!("{at}.schema"))?;
+            return Ok((
+                Answer::Json {
+                    summary: name.to_string(),
+                },
+                Some(name.to_string()),
+                example,
+            ));
+        }
+        let summary = match text(schema, "type") {
+            Some("array") => match schema.get("items").map(type_summary) {
+                Some(items) if schema_ref(&schema["items"]).is_some() || is_scalar(&items) => {
+                    if let Some(name) = schema_ref(&schema["items"]) {
+                        exists(raw, name, &format!("{at}.schema.items"))?;
+                    }
+                    format!("[{items}]")
+                }
+                _ => {
+                    return Err(format!(
+                        "{at}.schema.items: the items of a top-level array must be a $ref to components.schemas or a scalar"
+                    ));
+                }
+            },
+            Some("object") if schema.get("properties").is_none() => {
+                match schema.get("additionalProperties") {
+                    Some(Value::Object(values)) if !values.is_empty() => {
+                        format!("{{{}}}", type_summary(&schema["additionalProperties"]))
+                    }
+                    _ => "object".to_string(),
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "{at}.schema: the success body must be a $ref to components.schemas (it becomes a named model), an array, a map or a free-form object"
+                ));
+            }
+        };
+        return Ok((Answer::Json { summary }, None, example));
+    }
+    if essence == "text/plain" {
+        if text(schema, "type").is_some_and(|t| t != "string") {
+            return Err(format!("{at}.schema: a text/plain answer is a string"));
+        }
+        return Ok((Answer::Text, None, example));
+    }
+    if text(schema, "format") == Some("binary") || essence == "application/octet-stream" {
+        return Ok((Answer::Download, None, None));
+    }
+    Err(format!(
+        "{at}: the facade reads JSON (application/json), text (text/plain) and files (application/octet-stream, or any type with `format: binary`)"
+    ))
+}
+
+/// That `components.schemas.<name>` is there.
+fn exists(raw: &Value, name: &str, at: &str) -> Result<(), String> {
+    match raw.pointer(&format!("/components/schemas/{name}")) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "{at}: `#/components/schemas/{name}` does not resolve"
+        )),
+    }
+}
+
+fn is_scalar(summary: &str) -> bool {
+    ["string", "integer", "number", "boolean"]
+        .iter()
+        .any(|s| summary.starts_with(s))
+}
+
+/// The `$ref` name of a schema that is a reference to `components.schemas` (or an `allOf` of
+/// one).
+fn schema_ref(schema: &Value) -> Option<&str> {
+    schema
+        .get("$ref")
+        .or_else(|| schema.pointer("/allOf/0/$ref"))
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+}
+
+/// The declared headers of a success response.
+fn response_headers(raw: &Value, r: &Value, at: &str) -> Result<Vec<ResponseHeader>, String> {
+    let mut out: Vec<ResponseHeader> = Vec::new();
+    for (name, header) in r
+        .get("headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let header = resolve(raw, header);
+        let schema = header.get("schema").map(|s| resolve(raw, s));
+        let kind = match schema.and_then(|s| text(s, "type")) {
+            Some(kind @ ("string" | "integer" | "number" | "boolean")) => kind.to_string(),
+            other => {
+                return Err(format!(
+                    "{at}.{name}.schema.type: {other:?}; a response header is read as a string, an integer, a number or a boolean"
+                ));
+            }
+        };
+        let rust_name = super::snake(name);
+        if let Some(other) = out.iter().find(|h| h.rust_name == rust_name) {
+            return Err(format!(
+                "{at}.{name}: `{}` and `{name}` have the same Rust name `{rust_name}`",
+                other.name
+            ));
+        }
+        out.push(ResponseHeader {
+            name: name.clone(),
+            rust_name,
+            description: text(header, "description")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            kind,
+        });
+    }
+    Ok(out)
+}
+
+/// A request body: JSON of a named schema (or an array of one), a multipart form of a named
+/// object schema, or raw bytes.
+fn request_body(raw: &Value, b: &Value, at: &str) -> Result<Body, String> {
+    let content = b
+        .get("content")
+        .and_then(Value::as_object)
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| format!("{at}.content: a request body needs its media type"))?;
+    if content.len() > 1 {
+        return Err(format!(
+            "{at}.content: several media types ({}); document the one the service takes",
+            content.keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let (media, body) = content.iter().next().expect("one media type");
+    let at = format!("{at}.content.{media}");
+    let schema = body.get("schema").unwrap_or(&Value::Null);
+    let essence = media.split(';').next().unwrap_or_default().trim();
+    let kind = if essence == "application/json" {
+        if let Some(name) = schema_ref(schema) {
+            exists(raw, name, &format!("{at}.schema"))?;
+            BodyKind::Json {
+                schema: name.to_string(),
+                array: false,
+            }
+        } else if text(schema, "type") == Some("array")
+            && let Some(name) = schema.get("items").and_then(schema_ref)
+        {
+            exists(raw, name, &format!("{at}.schema.items"))?;
+            BodyKind::Json {
+                schema: name.to_string(),
+                array: true,
+            }
+        } else {
+            return Err(format!(
+                "{at}.schema: a JSON body must be a $ref to components.schemas (or an array of one): it becomes the model a caller builds"
+            ));
+        }
+    } else if essence == "multipart/form-data" {
+        let name = schema_ref(schema).ok_or_else(|| {
+            format!("{at}.schema: a multipart body must be a $ref to an object of components.schemas (its form type)")
+        })?;
+        let target = raw
+            .pointer(&format!("/components/schemas/{name}"))
+            .ok_or_else(|| format!("{at}.schema: `{name}` does not resolve"))?;
+        let required: Vec<&str> = target
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let mut parts = Vec::new();
+        for (part, property) in target
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let p_at = format!("components.schemas.{name}.properties.{part}");
+            let kind = if let Some(reference) = schema_ref(property) {
+                let enum_schema = raw.pointer(&format!("/components/schemas/{reference}"));
+                if enum_schema.and_then(|e| e.get("enum")).is_none() {
+                    return Err(format!(
+                        "{p_at}: a multipart part is a file, a string, a number, a boolean or a named enum"
+                    ));
+                }
+                PartKind::Enum(reference.to_string())
+            } else {
+                match (text(property, "type"), text(property, "format")) {
+                    (Some("string"), Some("binary")) => PartKind::File,
+                    (Some("string"), _) => PartKind::String,
+                    (Some("integer"), _) => PartKind::Integer,
+                    (Some("number"), _) => PartKind::Number,
+                    (Some("boolean"), _) => PartKind::Boolean,
+                    _ => {
+                        return Err(format!(
+                            "{p_at}: a multipart part is a file, a string, a number, a boolean or a named enum"
+                        ));
+                    }
+                }
+            };
+            parts.push(Part {
+                name: part.clone(),
+                rust_name: super::snake(part),
+                required: required.contains(&part.as_str()),
+                description: text(property, "description")
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                kind,
+            });
+        }
+        if parts.is_empty() {
+            return Err(format!("{at}.schema: `{name}` has no properties to send"));
+        }
+        BodyKind::Multipart {
+            schema: name.to_string(),
+            parts,
+        }
+    } else if text(schema, "format") == Some("binary") || essence == "application/octet-stream" {
+        BodyKind::Binary {
+            media_type: essence.to_string(),
+        }
+    } else {
+        return Err(format!(
+            "{at}: the facade sends JSON (application/json), multipart/form-data and raw bytes (application/octet-stream, or `format: binary`)"
+        ));
+    };
+    Ok(Body {
+        required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
+        description: text(b, "description")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        kind,
+    })
+}
+
+/// Which way [`reachable`] follows the operations.
+#[derive(Clone, Copy, PartialEq)]
+enum Reach {
+    /// From the responses (success and error) of every operation.
+    Responses,
+    /// From the JSON request bodies.
+    JsonBodies,
+    /// From the multipart request bodies (their form schema only).
+    MultipartBodies,
+}
+
+/// The names of the schemas reachable from one side of every operation, through `$ref`s.
+fn reachable(raw: &Value, from: Reach) -> std::collections::BTreeSet<String> {
+    let mut roots: Vec<&Value> = Vec::new();
+    for (_, item) in raw
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (_, op) in item.as_object().into_iter().flatten() {
+            match from {
+                Reach::Responses => {
+                    for (_, r) in op
+                        .get("responses")
+                        .and_then(Value::as_object)
+                        .into_iter()
+                        .flatten()
+                    {
+                        roots.push(resolve(raw, r));
+                    }
+                }
+                Reach::JsonBodies | Reach::MultipartBodies => {
+                    let Some(b) = op.get("requestBody") else {
+                        continue;
+                    };
+                    for (media, content) in resolve(raw, b)
+                        .get("content")
+                        .and_then(Value::as_object)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let multipart = media.starts_with("multipart/");
+                        if multipart == (from == Reach::MultipartBodies) {
+                            roots.push(content);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = roots;
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    && seen.insert(name.to_string())
+                    && from != Reach::MultipartBodies
+                    && let Some(target) = raw.pointer(&format!("/components/schemas/{name}"))
+                {
+                    stack.push(target);
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    seen
 }
 
 /// `x-facade-setters`: `[{method, sets: [parameter, …], description}]`, each setting two or more
@@ -568,13 +1050,13 @@ fn parameter(file: &str, raw: &Value, p: &Value, p_at: &str) -> Result<Parameter
         Source::Caller
     };
     let schema = p.get("schema").ok_or_else(|| at(".schema is missing"))?;
-    let kind = kind(raw, schema, &at(".schema"))?;
-    let rust_name = name.to_snake_case();
-    if syn::parse_str::<syn::Ident>(&rust_name).is_err() {
-        return Err(at(&format!(
-            ".name: `{name}` does not make a Rust identifier (`{rust_name}`)"
-        )));
-    }
+    let kind = if text(schema, "type") == Some("array") {
+        array_kind(raw, p, schema, location, &at(""))?
+    } else {
+        kind(raw, schema, &at(".schema"))?
+    };
+    // As progenitor names the builder's setter: `type` → `type_`.
+    let rust_name = super::snake(&name);
     if source == Source::Caller && RESERVED_SETTER_NAMES.contains(&rust_name.as_str()) {
         return Err(at(&format!(
             ".name: `{name}` would be a setter named `{rust_name}`, which the request builders have already"
@@ -589,6 +1071,66 @@ fn parameter(file: &str, raw: &Value, p: &Value, p_at: &str) -> Result<Parameter
         description: text(p, "description").unwrap_or_default().trim().into(),
         kind,
         source,
+    })
+}
+
+/// An array query parameter (`style: form`): its items' kind (scalars and named enums) and how
+/// it travels.
+fn array_kind(
+    raw: &Value,
+    p: &Value,
+    schema: &Value,
+    location: Location,
+    at: &str,
+) -> Result<Kind, String> {
+    if location != Location::Query {
+        return Err(format!(
+            "{at}.schema: only query parameters may be arrays (a {} parameter holds one value)",
+            location.as_str()
+        ));
+    }
+    let style = text(p, "style").unwrap_or("form");
+    if style != "form" {
+        return Err(format!(
+            "{at}.style: `{style}`: array parameters travel as `form` (repeated, or comma-separated with `explode: false`)"
+        ));
+    }
+    for key in schema.as_object().into_iter().flatten().map(|(k, _)| k) {
+        if ![
+            "type",
+            "items",
+            "minItems",
+            "maxItems",
+            "description",
+            "example",
+            "nullable",
+        ]
+        .contains(&key.as_str())
+            && !key.starts_with("x-")
+        {
+            return Err(format!(
+                "{at}.schema.{key}: the facade generator does not enforce `{key}` on an array parameter"
+            ));
+        }
+    }
+    let items = schema
+        .get("items")
+        .ok_or_else(|| format!("{at}.schema.items is missing"))?;
+    let items = kind(raw, items, &format!("{at}.schema.items"))?;
+    let count = |key: &str| -> Result<Option<u64>, String> {
+        match schema.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("{at}.schema.{key}: `{v}` is not a non-negative integer")),
+        }
+    };
+    Ok(Kind::Array {
+        items: Box::new(items),
+        explode: p.get("explode").and_then(Value::as_bool).unwrap_or(true),
+        min_items: count("minItems")?,
+        max_items: count("maxItems")?,
     })
 }
 
@@ -705,14 +1247,50 @@ fn pagination(
     schemas: &BTreeMap<String, Schema>,
 ) -> Result<Pagination, String> {
     let field = |key: &str| text(block, key).map(str::to_string);
-    if field("style").as_deref() != Some("offset-limit") {
-        return Err(format!("{at}.style: only `offset-limit` is supported"));
-    }
-    let offset = field("offset").ok_or_else(|| format!("{at}.offset is missing"))?;
-    let limit = field("limit").ok_or_else(|| format!("{at}.limit is missing"))?;
-    let items = field("items").ok_or_else(|| format!("{at}.items is missing"))?;
+    let needed = |key: &str| field(key).ok_or_else(|| format!("{at}.{key} is missing"));
+    let style = match field("style").as_deref() {
+        Some("offset-limit") => PagingStyle::OffsetLimit {
+            offset: needed("offset")?,
+        },
+        Some("page") => PagingStyle::Page {
+            page: needed("page")?,
+            first: match block.get("first-page") {
+                None => 1,
+                Some(v) => v
+                    .as_u64()
+                    .filter(|first| *first <= 1)
+                    .ok_or_else(|| format!("{at}.first-page: `{v}` must be 0 or 1"))?,
+            },
+        },
+        Some("marker") => PagingStyle::Marker {
+            marker: needed("marker")?,
+            next: field("next-marker"),
+        },
+        Some("token") => PagingStyle::Token {
+            token: needed("token")?,
+            next: needed("next-token")?,
+        },
+        other => {
+            return Err(format!(
+                "{at}.style: {other:?}; the styles are `offset-limit`, `page`, `marker` and `token`"
+            ));
+        }
+    };
+    let limit = needed("limit")?;
+    let items = needed("items")?;
     let total = field("total");
     let item_id = field("item-id");
+    if !style.positional() && total.is_some() {
+        return Err(format!(
+            "{at}.total: a {} listing ends when the service gives no next page; a total is not read",
+            style.name()
+        ));
+    }
+    if matches!(style, PagingStyle::Marker { next: None, .. }) && item_id.is_none() {
+        return Err(format!(
+            "{at}: without `next-marker` the next marker is the last item's id: name it with `item-id`"
+        ));
+    }
     let param = |name: &str, key: &str| {
         parameters
             .iter()
@@ -721,26 +1299,47 @@ fn pagination(
                 format!("{at}.{key}: `{name}` is not an optional query parameter of this operation")
             })
     };
-    for (name, key) in [(&offset, "offset"), (&limit, "limit")] {
-        if !matches!(param(name, key)?.kind, Kind::Integer { .. }) {
-            return Err(format!("{at}.{key}: `{name}` must be an integer parameter"));
+    let position_key = match &style {
+        PagingStyle::OffsetLimit { .. } => "offset",
+        PagingStyle::Page { .. } => "page",
+        PagingStyle::Marker { .. } => "marker",
+        PagingStyle::Token { .. } => "token",
+    };
+    let position = param(style.position(), position_key)?;
+    match (&position.kind, style.positional()) {
+        (Kind::Integer { .. }, true) | (Kind::String { .. }, false) => {}
+        (_, true) => {
+            return Err(format!(
+                "{at}.{position_key}: `{}` must be an integer parameter",
+                position.name
+            ));
+        }
+        (_, false) => {
+            return Err(format!(
+                "{at}.{position_key}: `{}` must be a string parameter",
+                position.name
+            ));
         }
     }
     let Kind::Integer {
         minimum,
         maximum,
         default,
-        ..
-    } = param(&limit, "limit")?.kind
+        format,
+    } = &param(&limit, "limit")?.kind
     else {
-        unreachable!("checked above");
+        return Err(format!(
+            "{at}.limit: `{limit}` must be an integer parameter"
+        ));
     };
-    let maximum = maximum.ok_or_else(|| {
-        format!("{at}.limit: `{limit}` needs a `maximum`: it bounds the paginator's page size")
-    })?;
-    let low = minimum.unwrap_or(0).max(1);
     let fits = |v: i64| u32::try_from(v).ok();
-    let page_sizes = match (fits(low), fits(maximum)) {
+    // Without a documented maximum, the largest value of the limit's format.
+    let ceiling = match format.as_deref() {
+        Some("int32") | None => i64::from(i32::MAX),
+        _ => i64::from(u32::MAX),
+    };
+    let low = minimum.unwrap_or(0).max(1);
+    let page_sizes = match (fits(low), fits(maximum.unwrap_or(ceiling))) {
         (Some(low), Some(high)) if low <= high => (low, high),
         _ => {
             return Err(format!(
@@ -749,13 +1348,18 @@ fn pagination(
             ));
         }
     };
-    let default_page_size = match default {
-        Some(d) => fits(d)
+    let default_page_size = match (default, maximum) {
+        (Some(d), _) => fits(*d)
             .filter(|d| (page_sizes.0..=page_sizes.1).contains(d))
             .ok_or_else(|| {
                 format!("{at}.limit: the default {d} of `{limit}` is not a page size")
             })?,
-        None => page_sizes.1,
+        (None, Some(_)) => page_sizes.1,
+        (None, None) => {
+            return Err(format!(
+                "{at}.limit: `{limit}` has neither a `default` nor a `maximum`: give the default the API reference documents (it is the paginator's page size)"
+            ));
+        }
     };
     let response =
         response.ok_or_else(|| format!("{at}: the operation has no JSON success body"))?;
@@ -794,9 +1398,28 @@ fn pagination(
             ));
         }
     }
+    let next = match &style {
+        PagingStyle::Marker {
+            next: Some(next), ..
+        }
+        | PagingStyle::Token { next, .. } => Some(next),
+        _ => None,
+    };
+    if let Some(next) = next {
+        let ty = body.fields.get(next).ok_or_else(|| {
+            format!(
+                "{at}: `{next}` (the next page's marker or token) is not a property of {response}"
+            )
+        })?;
+        if ty != "string" {
+            return Err(format!(
+                "{at}: `{next}` of {response} must be a string, not {ty}"
+            ));
+        }
+    }
     let _ = raw;
     Ok(Pagination {
-        offset,
+        style,
         limit,
         items,
         total,
@@ -807,14 +1430,32 @@ fn pagination(
     })
 }
 
-fn schemas(raw: &Value) -> BTreeMap<String, Schema> {
+fn schemas(raw: &Value) -> Result<BTreeMap<String, Schema>, String> {
+    let forms = reachable(raw, Reach::MultipartBodies);
+    let elsewhere: std::collections::BTreeSet<String> = reachable(raw, Reach::Responses)
+        .into_iter()
+        .chain(reachable(raw, Reach::JsonBodies))
+        .collect();
     let mut out = BTreeMap::new();
+    let mut rust_names: BTreeMap<String, String> = BTreeMap::new();
     for (name, schema) in raw
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
     {
+        let rust_name = super::pascal(name);
+        if let Some(other) = rust_names.insert(rust_name.clone(), name.clone()) {
+            return Err(format!(
+                "components.schemas: `{other}` and `{name}` make the same Rust type `{rust_name}`"
+            ));
+        }
+        let multipart = forms.contains(name);
+        if multipart && elsewhere.contains(name) {
+            return Err(format!(
+                "components.schemas.{name}: the form of a multipart body is also used as JSON; give the form a schema of its own"
+            ));
+        }
         let fields = schema
             .get("properties")
             .and_then(Value::as_object)
@@ -826,6 +1467,16 @@ fn schemas(raw: &Value) -> BTreeMap<String, Schema> {
             name.clone(),
             Schema {
                 name: name.clone(),
+                rust_name,
+                required: schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                multipart,
                 description: text(schema, "description")
                     .unwrap_or_default()
                     .trim()
@@ -838,10 +1489,11 @@ fn schemas(raw: &Value) -> BTreeMap<String, Schema> {
                         .map(str::to_string)
                         .collect()
                 }),
+                json: schema.clone(),
             },
         );
     }
-    out
+    Ok(out)
 }
 
 /// `string`, `integer int32`, `[ImageServer]`, `ImageServerStatus`.
@@ -941,17 +1593,17 @@ components:
     fn what_the_facade_cannot_do_is_refused_naming_it() {
         let cases: [(&str, String, &str); 12] = [
             (
-                "post",
-                GOOD.replace("    get:\n      operationId", "    post:\n      operationId"),
-                "only GET operations",
+                "head",
+                GOOD.replace("    get:\n      operationId", "    head:\n      operationId"),
+                "`head` operations are not supported",
             ),
             (
-                "request-body",
+                "request-body-on-get",
                 GOOD.replace(
                     "      responses:\n",
-                    "      requestBody: {content: {application/json: {schema: {type: object}}}}\n      responses:\n",
+                    "      requestBody: {content: {application/json: {schema: {$ref: \"#/components/schemas/Thing\"}}}}\n      responses:\n",
                 ),
-                "requestBody",
+                "a GET carries no body",
             ),
             (
                 "unused-tag",
@@ -991,9 +1643,9 @@ components:
                 "same Rust name",
             ),
             (
-                "text-body",
-                GOOD.replace("application/json:\n              schema: {$ref", "text/plain:\n              schema: {$ref"),
-                "JSON",
+                "xml-answer",
+                GOOD.replace("application/json:\n              schema: {$ref", "application/xml:\n              schema: {$ref"),
+                "the facade reads JSON",
             ),
             (
                 "required-field",
@@ -1028,6 +1680,253 @@ components:
                     assert!(e.contains(expected), "{name}: {e}");
                     assert!(e.starts_with("spec/things.yaml"), "{name}: {e}");
                 }
+            }
+        }
+    }
+
+    /// Builds several spec files together (`(file stem, text)`).
+    fn build_texts(name: &str, files: &[(&str, &str)]) -> Result<Vec<Service>, String> {
+        let dir = std::env::temp_dir().join(format!("xtask-models-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut specs = Vec::new();
+        let mut result = Ok(());
+        for (stem, text) in files {
+            let file = dir.join(format!("{stem}.yaml"));
+            std::fs::write(&file, text).unwrap();
+            match crate::spec::load(&file) {
+                Ok(spec) => specs.push(spec),
+                Err(e) => result = Err(e),
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        result.and_then(|()| build(&specs))
+    }
+
+    /// GOOD as another service, with its own names.
+    fn other_service(tag: &str, pinned: Option<&str>) -> String {
+        let tag_line = match pinned {
+            Some(accessor) => {
+                format!("  - {{name: {tag}, description: x, x-facade-accessor: {accessor}}}")
+            }
+            None => format!("  - {{name: {tag}, description: x}}"),
+        };
+        GOOD.replace("name: Things, endpoint", "name: Others, endpoint")
+            .replace("  - {name: Things, description: Things.}", &tag_line)
+            .replace("tags: [Things]", &format!("tags: [{tag}]"))
+            .replace("operationId: list_things", "operationId: list_others")
+            .replace("x-official-name: ListThings", "x-official-name: ListOthers")
+    }
+
+    #[test]
+    fn a_tag_two_services_use_gets_accessors_by_service_unless_pinned() {
+        let services = build_texts(
+            "shared",
+            &[("alpha", GOOD), ("beta", &other_service("Things", None))],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let accessors: Vec<&str> = services
+            .iter()
+            .map(|s| s.resources[0].accessor.as_str())
+            .collect();
+        assert_eq!(accessors, ["alpha_things", "beta_things"]);
+        let pinned = GOOD.replace(
+            "  - {name: Things, description: Things.}",
+            "  - {name: Things, description: Things., x-facade-accessor: things}",
+        );
+        let services = build_texts(
+            "pinned",
+            &[("alpha", &pinned), ("beta", &other_service("Things", None))],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(services[0].resources[0].accessor, "things");
+        assert_eq!(services[1].resources[0].accessor, "beta_things");
+        let both = build_texts(
+            "both-pinned",
+            &[
+                ("alpha", &pinned),
+                ("beta", &other_service("Things", Some("things"))),
+            ],
+        )
+        .unwrap_err();
+        assert!(both.contains("x-facade-accessor: things"), "{both}");
+        let reserved = build_texts(
+            "reserved",
+            &[("alpha", GOOD), ("beta", &other_service("Endpoint", None))],
+        )
+        .unwrap_err();
+        assert!(reserved.contains("accessor `endpoint`"), "{reserved}");
+        let stem = build_texts("stem", &[("paginate", GOOD)]).unwrap_err();
+        assert!(stem.contains("module `paginate`"), "{stem}");
+    }
+
+    #[test]
+    fn every_shape_is_read() {
+        let text = GOOD
+            .replace(
+                "        - {name: kind, in: query, schema: {type: string}}",
+                "        - {name: kind, in: query, schema: {type: string}}\n        - {name: type, in: query, schema: {type: string}}\n        - {name: ids, in: query, style: form, explode: false, schema: {type: array, maxItems: 3, items: {type: string, maxLength: 4}}}",
+            )
+            .replace("x-official-name: ListThings", "x-official-name: ListThingsIP")
+            .replace(
+                "components:\n",
+                r##"  /v1/{project_id}/things/{id}:
+    post:
+      operationId: create_thing
+      tags: [Things]
+      parameters:
+        - {name: project_id, in: path, required: true, schema: {type: string}}
+        - {name: id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/NewThing"}}}
+      responses:
+        "201":
+          description: created
+          headers:
+            X-Count: {schema: {type: integer}}
+          content: {application/json: {schema: {$ref: "#/components/schemas/Thing"}}}
+    delete:
+      operationId: delete_thing
+      tags: [Things]
+      parameters:
+        - {name: project_id, in: path, required: true, schema: {type: string}}
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: gone}
+    put:
+      operationId: upload_thing
+      tags: [Things]
+      parameters:
+        - {name: project_id, in: path, required: true, schema: {type: string}}
+        - {name: id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        content: {multipart/form-data: {schema: {$ref: "#/components/schemas/Form"}}}
+      responses:
+        "200": {description: ok, content: {text/plain: {schema: {type: string}}}}
+    patch:
+      operationId: patch_thing
+      tags: [Things]
+      parameters:
+        - {name: project_id, in: path, required: true, schema: {type: string}}
+        - {name: id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        content: {application/octet-stream: {schema: {type: string, format: binary}}}
+      responses:
+        "200": {description: ok, content: {application/octet-stream: {schema: {type: string, format: binary}}}}
+components:
+"##,
+            )
+            .replace(
+                "  schemas:\n",
+                "  schemas:\n    NewThing:\n      type: object\n      required: [name]\n      properties:\n        name: {type: string}\n        enum: {type: string}\n    Form:\n      type: object\n      required: [file]\n      properties:\n        file: {type: string, format: binary}\n        note: {type: string}\n",
+            );
+        let services = build_text("shapes", &text).unwrap_or_else(|e| panic!("{e}"));
+        let ops = &services[0].operations;
+        let op = |id: &str| ops.iter().find(|o| o.id == id).unwrap();
+        let list = op("list_things");
+        assert_eq!(list.type_name, "ListThingsIp");
+        assert_eq!(list.parameter("type").unwrap().rust_name, "type_");
+        assert!(matches!(
+            list.parameter("ids").unwrap().kind,
+            Kind::Array {
+                explode: false,
+                max_items: Some(3),
+                ..
+            }
+        ));
+        let create = op("create_thing");
+        assert!(!create.idempotent() && create.body.as_ref().unwrap().required);
+        assert_eq!(create.success, [201]);
+        assert_eq!(create.response_headers[0].rust_name, "x_count");
+        assert_eq!(op("delete_thing").answer, Answer::Empty);
+        assert!(op("delete_thing").idempotent());
+        let upload = op("upload_thing");
+        assert_eq!(upload.answer, Answer::Text);
+        assert!(matches!(
+            &upload.body.as_ref().unwrap().kind,
+            BodyKind::Multipart { parts, .. } if parts.len() == 2 && parts[0].kind == PartKind::File && parts[0].required
+        ));
+        assert!(upload.returns_builder(), "an optional body is a setter");
+        assert_eq!(op("patch_thing").answer, Answer::Download);
+        let schemas = &services[0].schemas;
+        assert!(schemas["Form"].multipart && !schemas["NewThing"].multipart);
+        assert_eq!(schemas["NewThing"].required, ["name"]);
+    }
+
+    #[test]
+    fn shapes_the_facade_cannot_take_are_refused_naming_them() {
+        let body = |content: &str| {
+            GOOD.replace(
+                "    get:\n      operationId",
+                "    post:\n      operationId",
+            )
+            .replace(
+                "      responses:\n",
+                &format!("      requestBody:\n        content: {content}\n      responses:\n"),
+            )
+        };
+        let paged = |block: &str, limit: &str| {
+            GOOD.replace("      tags: [Things]\n", &format!("      tags: [Things]\n      x-pagination: {block}\n"))
+                .replace(
+                    "        - {name: kind, in: query, schema: {type: string}}",
+                    &format!("        - {{name: kind, in: query, schema: {{type: string}}}}\n        - {{name: marker, in: query, schema: {{type: string}}}}\n        - {{name: limit, in: query, schema: {limit}}}"),
+                )
+        };
+        let cases: Vec<(&str, String, &str)> = vec![
+            ("inline-json-body", body("{application/json: {schema: {type: object}}}"), "a JSON body must be a $ref"),
+            ("two-media-types", body("{application/json: {schema: {$ref: \"#/components/schemas/Thing\"}}, application/xml: {}}"), "several media types"),
+            ("xml-body", body("{application/xml: {schema: {$ref: \"#/components/schemas/Thing\"}}}"), "multipart/form-data"),
+            (
+                "header-array",
+                GOOD.replace("name: kind, in: query, schema: {type: string}", "name: kind, in: header, schema: {type: array, items: {type: string}}"),
+                "only query parameters may be arrays",
+            ),
+            (
+                "array-style",
+                GOOD.replace("name: kind, in: query, schema: {type: string}", "name: kind, in: query, style: pipeDelimited, schema: {type: array, items: {type: string}}"),
+                "travel as `form`",
+            ),
+            (
+                "marker-without-next",
+                paged("{style: marker, marker: marker, limit: limit, items: items}", "{type: integer, maximum: 10}"),
+                "name it with `item-id`",
+            ),
+            (
+                "limit-without-default",
+                paged("{style: marker, marker: marker, limit: limit, items: items, item-id: id}", "{type: integer}"),
+                "neither a `default` nor a `maximum`",
+            ),
+            (
+                "token-with-total",
+                paged("{style: token, token: marker, next-token: id, limit: limit, items: items, total: items}", "{type: integer, maximum: 10}"),
+                "a total is not read",
+            ),
+            (
+                "token-next-missing",
+                paged("{style: token, token: marker, next-token: nowhere, limit: limit, items: items}", "{type: integer, maximum: 10}"),
+                "`nowhere`",
+            ),
+            (
+                "statuses-disagree",
+                GOOD.replace("      responses:\n        \"200\":", "      responses:\n        \"204\": {description: none}\n        \"200\":"),
+                "the success statuses of an operation must carry the same body",
+            ),
+            (
+                "dangling-body",
+                body("{application/json: {schema: {$ref: \"#/components/schemas/Nowhere\"}}}"),
+                "does not resolve",
+            ),
+            (
+                "no-success",
+                GOOD.replace("        \"200\":\n          description: ok", "        \"400\":\n          description: ok"),
+                "no success status",
+            ),
+        ];
+        for (name, text, expected) in cases {
+            assert_ne!(text, GOOD, "{name}: the variant did not change the spec");
+            match build_text(name, &text) {
+                Ok(_) => panic!("{name}: accepted"),
+                Err(e) => assert!(e.contains(expected), "{name}: {e}"),
             }
         }
     }

@@ -45,6 +45,7 @@ fn with_outcome(
         operation: Some(operation),
         auth_passed,
         faults,
+        body: None,
     };
     response.extensions_mut().insert(outcome);
     response
@@ -71,6 +72,7 @@ pub(crate) async fn admit(
         return with_outcome(error.into_response(), operation, false, Vec::new());
     };
 
+    let body_seen = body.clone();
     let auth = state.verifier.verify_with(
         &AuthRequest {
             method: parts.method.as_str(),
@@ -193,7 +195,11 @@ pub(crate) async fn admit(
             }
         }
     };
-    with_outcome(response, operation, true, faults)
+    let mut response = with_outcome(response, operation, true, faults);
+    if let Some(outcome) = response.extensions_mut().get_mut::<Outcome>() {
+        outcome.body = Some(body_seen);
+    }
+    response
 }
 
 /// 403 when the project is not the configured one, or `X-Project-Id` disagrees with the path.

@@ -48,9 +48,21 @@ pub struct RecordedRequest {
     pub auth_passed: bool,
     /// The faults that fired for this request.
     pub faults: Vec<Fault>,
+    /// The request body's first [`BODY_KEPT`] bytes (a body is read once it reached an operation).
+    pub body: Vec<u8>,
+    /// The request body's length in bytes.
+    pub body_len: usize,
 }
 
+/// How much of each request body the log keeps.
+pub const BODY_KEPT: usize = 64 * 1024;
+
 impl RecordedRequest {
+    /// The body as JSON, when it is a JSON document (and was kept whole).
+    pub fn json_body(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
     /// The (masked) value of the first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -123,6 +135,7 @@ impl RequestLog {
         operation: Option<Operation>,
         auth_passed: bool,
         faults: Vec<Fault>,
+        body: Option<&[u8]>,
     ) {
         let mut entries = self.lock();
         if let Some(entry) = entries
@@ -134,6 +147,10 @@ impl RequestLog {
             entry.operation = operation;
             entry.auth_passed = auth_passed;
             entry.faults = faults;
+            if let Some(body) = body {
+                entry.body_len = body.len();
+                entry.body = body[..body.len().min(BODY_KEPT)].to_vec();
+            }
         }
     }
 
@@ -199,6 +216,8 @@ mod tests {
                 status: None,
                 auth_passed: false,
                 faults: Vec::new(),
+                body: Vec::new(),
+                body_len: 0,
             });
         }
         log.complete(
@@ -207,8 +226,13 @@ mod tests {
             Some(Operation::ListImages),
             true,
             vec![],
+            Some(&[7u8; BODY_KEPT + 1][..]),
         );
         let entries = log.snapshot();
+        assert_eq!(
+            (entries[1].body.len(), entries[1].body_len),
+            (BODY_KEPT, BODY_KEPT + 1)
+        );
         assert_eq!(
             entries
                 .iter()

@@ -18,6 +18,8 @@ pub(crate) struct Outcome {
     pub(crate) operation: Option<Operation>,
     pub(crate) auth_passed: bool,
     pub(crate) faults: Vec<Fault>,
+    /// The request body, as the admission read it.
+    pub(crate) body: Option<axum::body::Bytes>,
 }
 
 /// Marks a response that must not be sent: the connection is reset instead.
@@ -48,7 +50,10 @@ pub(crate) async fn record(
         status: None,
         auth_passed: false,
         faults: Vec::new(),
+        body: Vec::new(),
+        body_len: 0,
     });
+    let path = request.uri().path().to_owned();
     let latency = state.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -74,11 +79,12 @@ pub(crate) async fn record(
         outcome.operation,
         outcome.auth_passed,
         outcome.faults,
+        outcome.body.as_deref(),
     );
-    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET"));
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && let Ok(allowed) = HeaderValue::from_str(&methods_of(&path))
+    {
+        response.headers_mut().insert(header::ALLOW, allowed);
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
@@ -89,4 +95,16 @@ pub(crate) async fn record(
         response.headers_mut().insert(header::DATE, value);
     }
     response
+}
+
+/// The methods the operations of a path take, for the `Allow` header of a 405.
+fn methods_of(path: &str) -> String {
+    let mut methods: Vec<&str> = Operation::ALL
+        .into_iter()
+        .filter(|op| op.spec().matches_path(path))
+        .map(|op| op.spec().method)
+        .collect();
+    methods.sort_unstable();
+    methods.dedup();
+    methods.join(", ")
 }

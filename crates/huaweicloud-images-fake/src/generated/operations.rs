@@ -2,7 +2,11 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! The operations the fake serves, generated from `spec/` by `cargo xtask gen`.
-use crate::services::spec_table::{OperationSpec, PaginationSpec, ParamKind, QueryParam};
+#[allow(unused_imports, reason = "a spec may use none of some kinds")]
+use crate::services::spec_table::{
+    AnswerKind, BodyKind, BodySpec, OperationSpec, PaginationSpec, PagingStyle, ParamKind,
+    QueryParam,
+};
 /// One of the operations the fake serves, named as the official SDKs name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
@@ -75,7 +79,13 @@ static SPECS: [OperationSpec; 4] = [
         path: "/v1/{project_id}/dev-servers/images/{id}",
         query: &[],
         pagination: None,
-        example: None,
+        example: Some(
+            "{\"arch\":\"ARM\",\"image_id\":\"example\",\"name\":\"example\",\"server_type\":\"BMS\",\"status\":\"ACTIVE\"}",
+        ),
+        success: 200u16,
+        answer: AnswerKind::Json,
+        body: None,
+        response_headers: &[],
     },
     OperationSpec {
         method: "GET",
@@ -168,14 +178,19 @@ static SPECS: [OperationSpec; 4] = [
             },
         ],
         pagination: Some(PaginationSpec {
-            offset: "offset",
+            style: PagingStyle::OffsetLimit { offset: "offset" },
             limit: "limit",
             items: "images",
             total: Some("total_count"),
+            item_id: Some("id"),
         }),
         example: Some(
             "{\"total_count\":1,\"images\":[{\"id\":\"d6b368bc-a24d-4fb5-a8fb-727356a53f33\",\"image_type\":\"gold\",\"os_type\":\"Linux\",\"os_version\":\"EulerOS 2.2 64bit\",\"disk_format\":\"qcow2\",\"name\":\"Euler_Online_Tenant_vAG\",\"min_ram\":0,\"min_disk\":50},{\"id\":\"bef99a44-2b6a-4ef9-b1a2-204a4910e374\",\"image_type\":\"gold\",\"os_type\":\"Linux\",\"os_version\":\"EulerOS 2.5 64bit\",\"disk_format\":\"qcow2\",\"name\":\"FA-LZ-x86vAG-801temp\",\"min_ram\":0,\"min_disk\":60}]}",
         ),
+        success: 200u16,
+        answer: AnswerKind::Json,
+        body: None,
+        response_headers: &[],
     },
     OperationSpec {
         method: "GET",
@@ -228,14 +243,19 @@ static SPECS: [OperationSpec; 4] = [
             },
         ],
         pagination: Some(PaginationSpec {
-            offset: "offset",
+            style: PagingStyle::OffsetLimit { offset: "offset" },
             limit: "limit",
             items: "items",
             total: Some("count"),
+            item_id: Some("id"),
         }),
         example: Some(
             "{\"count\":2,\"items\":[{\"id\":\"697612196993040384\",\"name\":\"test_instance_1\",\"description\":\"A test of creating an image instance.\",\"image_ref\":{\"id\":\"da02e5ca-c6ec-4685-8ecb-f116bb5bdd2c\",\"image_type\":\"gold\",\"spce_code\":\"90a6e84bb3e822fe54999b6be5bbae1e\",\"product_id\":\"\"},\"server_group_id\":\"dae99966-76c4-4995-adaf-e8e2ab36869a\",\"app_group_id\":\"\",\"server_id\":\"\",\"instance_id\":\"\",\"image_id\":\"\",\"status\":\"CREATING\",\"authorize_accounts\":[{\"account\":\"user0012\",\"account_type\":\"USER\"}],\"create_time\":\"2024-05-07T07:54:21.009Z\",\"update_time\":\"2024-05-07T07:54:22.329Z\",\"enterprise_project_id\":\"0\"},{\"id\":\"627989489700044800\",\"name\":\"test_instance_2\",\"description\":\"\",\"image_ref\":{\"id\":\"da02e5ca-c6ec-4685-8ecb-f116bb5bdd2c\",\"image_type\":\"gold\",\"spce_code\":\"90a6e84bb3e822fe54999b6be5bbae1e\",\"product_id\":\"\"},\"server_group_id\":\"898dda82-4d61-4c3d-bff2-679e61cd34f3\",\"app_group_id\":\"627991243116249088\",\"server_id\":\"wksapp-08722b58-6900-4c03-bfc0-99e1a056b8ad\",\"instance_id\":\"989e6391-43b5-49a7-a684-6c36e7ad714a\",\"image_id\":\"\",\"status\":\"ACTIVE\",\"authorize_accounts\":[{\"account\":\"user001\",\"account_type\":\"USER\"}],\"create_time\":\"2023-10-28T04:58:34.058Z\",\"update_time\":\"2023-10-28T05:05:33.826Z\",\"enterprise_project_id\":\"0\"}]}",
         ),
+        success: 200u16,
+        answer: AnswerKind::Json,
+        body: None,
+        response_headers: &[],
     },
     OperationSpec {
         method: "GET",
@@ -245,6 +265,10 @@ static SPECS: [OperationSpec; 4] = [
         example: Some(
             "{\"id\":\"222xx-xxxsdfsadf-xxx\",\"name\":\"Test image instance\",\"description\":\"Test image instance.\",\"image_ref\":{\"id\":\"1\",\"image_type\":\"private\",\"spce_code\":\"78b3e72878a81a9b3bfd2b3c912c0f58\",\"product_id\":\"00301-1238008-0--0\"},\"server_group_id\":\"xxx-xxx-xxx-xx\",\"app_group_id\":\"xxx-xxx-xxx-xx\",\"server_id\":\"xxx-xxx-xxx-xx\",\"instance_id\":\"cc5279d6-xxxx-xx-xxx-b87a97cf02af\",\"image_id\":\"xxx-xxx-xxx-xx\",\"status\":\"BUILDING\",\"authorize_accounts\":[{\"account\":\"zhangsan***@test.com\",\"account_type\":\"USER_GROUP\",\"domain\":\"siv.***.huawei.com\"}],\"create_time\":\"2022-03-07T10:40:43.858Z\",\"update_time\":\"2022-03-07T10:40:43.858Z\",\"enterprise_project_id\":\"xxx-xxx-xx-x-x-xx\"}",
         ),
+        success: 200u16,
+        answer: AnswerKind::Json,
+        body: None,
+        response_headers: &[],
     },
 ];
 /// The cloud service behind a path: one spec file each.

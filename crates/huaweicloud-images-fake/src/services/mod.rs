@@ -5,10 +5,11 @@
 //! and project handling: the instance metadata service (`metadata.rs`, issuing the temporary
 //! credentials of `temporary.rs`) and IAM's project list (`iam.rs`).
 
+mod bodies;
 pub mod data;
 mod doc_examples;
 mod documented;
-mod examples;
+pub mod examples;
 pub(crate) mod iam;
 pub(crate) mod metadata;
 mod paging;

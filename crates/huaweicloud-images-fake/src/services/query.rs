@@ -28,6 +28,8 @@ pub struct QueryError(pub String);
 #[derive(Debug, Clone)]
 pub struct Query {
     params: HashMap<String, String>,
+    /// The values of repeated array parameters.
+    repeated: HashMap<String, Vec<String>>,
     spec: &'static OperationSpec,
 }
 
@@ -42,9 +44,17 @@ impl Query {
     /// Parses `raw` (without `?`) and checks every parameter `spec` lists.
     pub fn parse(raw: &str, spec: &'static OperationSpec) -> Result<Query, QueryError> {
         let mut params = HashMap::new();
+        let mut repeated: HashMap<String, Vec<String>> = HashMap::new();
         for pair in raw.split('&').filter(|pair| !pair.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let (key, value) = (decode(key)?, decode(value)?);
+            // A repeated array parameter (`explode`) is the one parameter given several times.
+            if let Some(ParamKind::Array { explode: true, .. }) =
+                spec.query_param(&key).map(|p| &p.kind)
+            {
+                repeated.entry(key).or_default().push(value);
+                continue;
+            }
             if params.contains_key(&key) {
                 return Err(QueryError(format!(
                     "parameter {key} is given more than once"
@@ -52,8 +62,39 @@ impl Query {
             }
             params.insert(key, value);
         }
-        let query = Query { params, spec };
+        let query = Query {
+            params,
+            repeated,
+            spec,
+        };
         for param in spec.query {
+            if let ParamKind::Array {
+                item,
+                min_items,
+                max_items,
+                ..
+            } = &param.kind
+            {
+                let Some(values) = query.values(param.name) else {
+                    if param.required {
+                        return Err(QueryError(format!("{} is required", param.name)));
+                    }
+                    continue;
+                };
+                let count = values.len() as u64;
+                if min_items.is_some_and(|m| count < m) || max_items.is_some_and(|m| count > m) {
+                    return Err(QueryError(format!(
+                        "{} holds {count} values, the spec allows {} to {}",
+                        param.name,
+                        min_items.unwrap_or(0),
+                        max_items.map_or("any number".to_string(), |m| m.to_string())
+                    )));
+                }
+                for value in &values {
+                    check(param.name, item, value)?;
+                }
+                continue;
+            }
             let Some(value) = query.params.get(param.name) else {
                 if param.required {
                     return Err(QueryError(format!("{} is required", param.name)));
@@ -92,10 +133,29 @@ impl Query {
     pub fn raw(&self, name: &str) -> Option<&str> {
         self.params.get(name).map(String::as_str)
     }
+
+    /// The values of an array parameter: each repetition, or the comma-separated values of its
+    /// one value (`None` when not given; an empty value is no values).
+    pub fn values(&self, name: &str) -> Option<Vec<String>> {
+        if let Some(values) = self.repeated.get(name) {
+            return Some(values.clone());
+        }
+        let value = self.params.get(name)?;
+        Some(if value.is_empty() {
+            Vec::new()
+        } else {
+            value.split(',').map(str::to_owned).collect()
+        })
+    }
 }
 
 fn check(name: &str, kind: &ParamKind, value: &str) -> Result<(), QueryError> {
     match kind {
+        ParamKind::Array { .. } => {
+            return Err(QueryError(format!(
+                "{name}: an array parameter's values are checked one by one"
+            )));
+        }
         ParamKind::Integer {
             minimum, maximum, ..
         } => {
@@ -251,6 +311,10 @@ mod tests {
             }],
             pagination: None,
             example: None,
+            success: 200,
+            answer: crate::services::spec_table::AnswerKind::Json,
+            body: None,
+            response_headers: &[],
         };
         assert_eq!(
             Query::parse("code=abc", &SPEC)
@@ -295,6 +359,70 @@ mod tests {
         assert_eq!(
             err.0,
             "os_type must be one of Linux, Windows, Other (OsType), got \"Kylin\""
+        );
+    }
+
+    static ARRAYS: OperationSpec = OperationSpec {
+        method: "GET",
+        path: "/v1/{project_id}/things",
+        query: &[
+            crate::services::spec_table::QueryParam {
+                name: "ids",
+                required: false,
+                kind: ParamKind::Array {
+                    item: &ParamKind::String {
+                        min_length: None,
+                        max_length: Some(3),
+                        pattern: None,
+                    },
+                    explode: false,
+                    min_items: None,
+                    max_items: Some(2),
+                },
+            },
+            crate::services::spec_table::QueryParam {
+                name: "kinds",
+                required: false,
+                kind: ParamKind::Array {
+                    item: &ParamKind::Enum {
+                        name: "Kind",
+                        values: &["small", "large"],
+                    },
+                    explode: true,
+                    min_items: None,
+                    max_items: None,
+                },
+            },
+        ],
+        pagination: None,
+        example: None,
+        success: 200,
+        answer: crate::services::spec_table::AnswerKind::Json,
+        body: None,
+        response_headers: &[],
+    };
+
+    #[test]
+    fn array_parameters_are_repeated_or_comma_separated_and_each_value_checked() {
+        let query = Query::parse("ids=a%2Cbc&kinds=small&kinds=large", &ARRAYS).unwrap();
+        assert_eq!(query.values("ids").unwrap(), ["a", "bc"]);
+        assert_eq!(query.values("kinds").unwrap(), ["small", "large"]);
+        assert_eq!(query.values("absent"), None);
+        for (bad, expected) in [
+            ("ids=a,b,c", "3 values"),
+            ("ids=abcd", "ids"),
+            ("kinds=huge", "kinds must be one of"),
+            ("ids=a&ids=b", "more than once"),
+        ] {
+            let error = Query::parse(bad, &ARRAYS).unwrap_err();
+            assert!(error.0.contains(expected), "{bad}: {error:?}");
+        }
+        assert_eq!(
+            Query::parse("ids=", &ARRAYS)
+                .unwrap()
+                .values("ids")
+                .unwrap(),
+            Vec::<String>::new()
         );
     }
 }

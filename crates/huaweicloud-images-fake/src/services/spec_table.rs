@@ -13,8 +13,54 @@ pub struct OperationSpec {
     pub query: &'static [QueryParam],
     /// How the operation pages (`x-pagination`), if it does.
     pub pagination: Option<PaginationSpec>,
-    /// The documented example of the success body, as JSON.
+    /// The success body the fake answers: the documented example (JSON, or the text of a
+    /// `text/plain` answer), else, for a JSON answer, a value made from the schema by
+    /// `cargo xtask gen`.
     pub example: Option<&'static str>,
+    /// The first documented success status.
+    pub success: u16,
+    /// What the success answer carries.
+    pub answer: AnswerKind,
+    /// The request body the operation takes, if any.
+    pub body: Option<BodySpec>,
+    /// The response headers the success answer declares: name and type (`string`, `integer`,
+    /// `number`, `boolean`).
+    pub response_headers: &'static [(&'static str, &'static str)],
+}
+
+/// What a success answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// No body.
+    Empty,
+    /// A JSON document.
+    Json,
+    /// `text/plain`.
+    Text,
+    /// A file (`application/octet-stream`).
+    Download,
+}
+
+/// A request body the spec documents.
+#[derive(Debug)]
+pub struct BodySpec {
+    /// How it is encoded.
+    pub kind: BodyKind,
+    /// Whether a request must carry one.
+    pub required: bool,
+    /// What it must hold: the required properties of a JSON object, the required parts of a form.
+    pub fields: &'static [&'static str],
+}
+
+/// How a request body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `application/json`.
+    Json,
+    /// `multipart/form-data`.
+    Multipart,
+    /// Raw bytes.
+    Binary,
 }
 
 impl OperationSpec {
@@ -79,19 +125,63 @@ pub enum ParamKind {
         /// The documented values.
         values: &'static [&'static str],
     },
+    /// A list of values: the parameter repeated (`explode`), else its values comma-separated.
+    Array {
+        /// What each value holds.
+        item: &'static ParamKind,
+        /// Repeated (`ids=a&ids=b`) rather than comma-separated (`ids=a,b`).
+        explode: bool,
+        /// The spec's `minItems`.
+        min_items: Option<u64>,
+        /// The spec's `maxItems`.
+        max_items: Option<u64>,
+    },
 }
 
 /// `x-pagination` of a list operation.
 #[derive(Debug)]
 pub struct PaginationSpec {
-    /// The offset parameter.
-    pub offset: &'static str,
+    /// How the next page is addressed.
+    pub style: PagingStyle,
     /// The limit parameter.
     pub limit: &'static str,
     /// The response field holding the items.
     pub items: &'static str,
     /// The response field holding the total, if any.
     pub total: Option<&'static str>,
+    /// The item field that identifies an item, if any.
+    pub item_id: Option<&'static str>,
+}
+
+/// The paging styles of `x-pagination`.
+#[derive(Debug)]
+pub enum PagingStyle {
+    /// An offset parameter.
+    OffsetLimit {
+        /// The offset parameter.
+        offset: &'static str,
+    },
+    /// A page-index parameter, counted from `first`.
+    Page {
+        /// The page parameter.
+        page: &'static str,
+        /// The index of the first page.
+        first: u64,
+    },
+    /// A marker parameter: the next one is the response field `next`, else the last item's id.
+    Marker {
+        /// The marker parameter.
+        marker: &'static str,
+        /// The response field with the next marker, if any.
+        next: Option<&'static str>,
+    },
+    /// A continuation-token parameter; the next one is the response field `next`.
+    Token {
+        /// The token parameter.
+        token: &'static str,
+        /// The response field with the next token.
+        next: &'static str,
+    },
 }
 
 #[cfg(test)]
@@ -106,6 +196,10 @@ mod tests {
             query: &[],
             pagination: None,
             example: None,
+            success: 200,
+            answer: AnswerKind::Json,
+            body: None,
+            response_headers: &[],
         };
         assert!(spec.matches_path("/v1/p/image-servers/9"));
         assert!(!spec.matches_path("/v1/p/image-servers"));

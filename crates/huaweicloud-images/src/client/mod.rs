@@ -167,7 +167,8 @@ impl Client {
             service: operation.service.name(),
             pace: Some(self.pace(operation.service)),
             holds_permit,
-            retried: true,
+            // A POST or a PATCH may have been applied when its answer is lost: it is sent once.
+            retried: operation.idempotent,
             bounded: true,
             success: Success::Documented(I::SUCCESS),
             decode: I::DECODE,

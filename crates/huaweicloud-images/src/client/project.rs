@@ -140,7 +140,7 @@ impl Project {
             retried: false,
             bounded: false,
             success: Success::Documented(&[200]),
-            decode: answer::json::<Projects>,
+            decode: answer::Decoder::Whole(answer::json::<Projects>),
             secret_answer: false,
         };
         let answered = runtime

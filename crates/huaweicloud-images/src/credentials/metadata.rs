@@ -208,7 +208,11 @@ impl MetadataProvider {
             .put(format!("{}{TOKEN_PATH}", self.base_url))
             .header(TOKEN_TTL_HEADER, "21600");
         let token = match self
-            .call("MetadataSessionToken", request, answer::text)
+            .call(
+                "MetadataSessionToken",
+                request,
+                Decoder::Whole(answer::text),
+            )
             .await
         {
             Ok(token) => token,
@@ -238,7 +242,11 @@ impl MetadataProvider {
         }
         // The body holds secrets: the runtime quotes none of it, and a parse error names no value.
         let SecurityKey { credential } = match self
-            .call("MetadataSecurityKey", request, answer::json::<SecurityKey>)
+            .call(
+                "MetadataSecurityKey",
+                request,
+                Decoder::Whole(answer::json::<SecurityKey>),
+            )
             .await
         {
             Ok(key) => key,

@@ -5,10 +5,10 @@
 //! service with its resources, request builders, parameter checks and pagination wiring, plus the
 //! operation table, the models and the client accessors. `service` (the service enum) imports
 //! nothing, so the hand-written engines can use it without depending on the rest.
-mod modelarts;
+pub mod modelarts;
 pub(crate) mod service;
-mod workspace;
-mod workspaceapp;
+pub mod workspace;
+pub mod workspaceapp;
 pub use modelarts::DevServerImages;
 pub use workspace::Images;
 pub use workspace::ListImages;
@@ -70,22 +70,22 @@ pub mod models {
 }
 impl crate::client::Client {
     /// Images for ModelArts Lite Servers (ModelArts): `get()` (GetDevServerImage).
-    pub fn dev_server_images(&self) -> DevServerImages<'_> {
-        DevServerImages {
+    pub fn dev_server_images(&self) -> modelarts::DevServerImages<'_> {
+        modelarts::DevServerImages {
             client: self,
             flavour: crate::flavour::Async,
         }
     }
     /// Product images of Workspace (Workspace): `list()` (ListImages).
-    pub fn images(&self) -> Images<'_> {
-        Images {
+    pub fn images(&self) -> workspace::Images<'_> {
+        workspace::Images {
             client: self,
             flavour: crate::flavour::Async,
         }
     }
     /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
-    pub fn image_servers(&self) -> ImageServers<'_> {
-        ImageServers {
+    pub fn image_servers(&self) -> workspaceapp::ImageServers<'_> {
+        workspaceapp::ImageServers {
             client: self,
             flavour: crate::flavour::Async,
         }
@@ -93,22 +93,22 @@ impl crate::client::Client {
 }
 impl crate::blocking::Client {
     /// Images for ModelArts Lite Servers (ModelArts): `get()` (GetDevServerImage).
-    pub fn dev_server_images(&self) -> DevServerImages<'_, crate::flavour::Blocking> {
-        DevServerImages {
+    pub fn dev_server_images(&self) -> modelarts::DevServerImages<'_, crate::flavour::Blocking> {
+        modelarts::DevServerImages {
             client: self.as_async(),
             flavour: self.flavour().clone(),
         }
     }
     /// Product images of Workspace (Workspace): `list()` (ListImages).
-    pub fn images(&self) -> Images<'_, crate::flavour::Blocking> {
-        Images {
+    pub fn images(&self) -> workspace::Images<'_, crate::flavour::Blocking> {
+        workspace::Images {
             client: self.as_async(),
             flavour: self.flavour().clone(),
         }
     }
     /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
-    pub fn image_servers(&self) -> ImageServers<'_, crate::flavour::Blocking> {
-        ImageServers {
+    pub fn image_servers(&self) -> workspaceapp::ImageServers<'_, crate::flavour::Blocking> {
+        workspaceapp::ImageServers {
             client: self.as_async(),
             flavour: self.flavour().clone(),
         }

@@ -83,6 +83,8 @@ pub(crate) const GET_DEV_SERVER_IMAGE: crate::operation::Operation = crate::oper
     ],
     paginated: false,
     json_answer: true,
+    idempotent: true,
+    body: None,
 };
 /// The parameters of `GetDevServerImage` a caller sets, as given (checked when sent).
 #[derive(Clone, Debug)]
@@ -94,7 +96,9 @@ impl crate::runtime::request::Input for GetDevServerImageInput {
     const OPERATION: &'static crate::operation::Operation = &GET_DEV_SERVER_IMAGE;
     const SUCCESS: &'static [u16] = &[200u16];
     const DECODE: crate::runtime::answer::Decoder<Self::Output> =
-        crate::runtime::answer::json::<api::types::DevServerImage>;
+        crate::runtime::answer::Decoder::Whole(
+            crate::runtime::answer::json::<api::types::DevServerImage>,
+        );
     fn build(
         self,
         http: &reqwest::Client,

@@ -107,6 +107,8 @@ pub(crate) const LIST_IMAGES: crate::operation::Operation = crate::operation::Op
     ],
     paginated: true,
     json_answer: true,
+    idempotent: true,
+    body: None,
 };
 /// The parameters of `ListImages` a caller sets, as given (checked when sent).
 #[derive(Clone, Debug)]
@@ -127,7 +129,9 @@ impl crate::runtime::request::Input for ListImagesInput {
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGES;
     const SUCCESS: &'static [u16] = &[200u16];
     const DECODE: crate::runtime::answer::Decoder<Self::Output> =
-        crate::runtime::answer::json::<api::types::ListImagesResponse>;
+        crate::runtime::answer::Decoder::Whole(
+            crate::runtime::answer::json::<api::types::ListImagesResponse>,
+        );
     fn build(
         self,
         http: &reqwest::Client,
@@ -190,6 +194,7 @@ impl crate::paginate::OffsetLimit for ListImagesInput {
     type Item = api::types::ImageInfo;
     const PAGE_SIZES: ::std::ops::RangeInclusive<u32> = 1u32..=100u32;
     const DEFAULT_PAGE_SIZE: u32 = 100u32;
+    const PAGE_ALIGNED: bool = false;
     fn start_offset(&self) -> u64 {
         self.offset.unwrap_or(0)
     }

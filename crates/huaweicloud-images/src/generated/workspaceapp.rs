@@ -167,6 +167,8 @@ pub(crate) const LIST_IMAGE_SERVERS: crate::operation::Operation = crate::operat
     ],
     paginated: true,
     json_answer: true,
+    idempotent: true,
+    body: None,
 };
 /// The parameters of `ListImageServers` a caller sets, as given (checked when sent).
 #[derive(Clone, Debug)]
@@ -182,7 +184,9 @@ impl crate::runtime::request::Input for ListImageServersInput {
     const OPERATION: &'static crate::operation::Operation = &LIST_IMAGE_SERVERS;
     const SUCCESS: &'static [u16] = &[200u16];
     const DECODE: crate::runtime::answer::Decoder<Self::Output> =
-        crate::runtime::answer::json::<api::types::ListImageServersResponse>;
+        crate::runtime::answer::Decoder::Whole(
+            crate::runtime::answer::json::<api::types::ListImageServersResponse>,
+        );
     fn build(
         self,
         http: &reqwest::Client,
@@ -229,6 +233,7 @@ impl crate::paginate::OffsetLimit for ListImageServersInput {
     type Item = api::types::ImageServer;
     const PAGE_SIZES: ::std::ops::RangeInclusive<u32> = 1u32..=100u32;
     const DEFAULT_PAGE_SIZE: u32 = 10u32;
+    const PAGE_ALIGNED: bool = false;
     fn start_offset(&self) -> u64 {
         self.offset.unwrap_or(0)
     }
@@ -349,6 +354,8 @@ pub(crate) const SHOW_IMAGE_SERVER: crate::operation::Operation = crate::operati
     ],
     paginated: false,
     json_answer: true,
+    idempotent: true,
+    body: None,
 };
 /// The parameters of `ShowImageServer` a caller sets, as given (checked when sent).
 #[derive(Clone, Debug)]
@@ -360,7 +367,9 @@ impl crate::runtime::request::Input for ShowImageServerInput {
     const OPERATION: &'static crate::operation::Operation = &SHOW_IMAGE_SERVER;
     const SUCCESS: &'static [u16] = &[200u16];
     const DECODE: crate::runtime::answer::Decoder<Self::Output> =
-        crate::runtime::answer::json::<api::types::ImageServer>;
+        crate::runtime::answer::Decoder::Whole(
+            crate::runtime::answer::json::<api::types::ImageServer>,
+        );
     fn build(
         self,
         http: &reqwest::Client,

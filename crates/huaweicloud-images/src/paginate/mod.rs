@@ -1,4 +1,6 @@
-//! Offset/limit pagination for the list operations.
+//! Pagination for the list operations: by offset (or page index) and limit, with [`Paginator`];
+//! by a marker or a continuation token, with [`CursorPaginator`] (its own rules are in
+//! [its documentation](CursorPaginator)).
 //!
 //! A list call returns a [`Paginator`]. From it, [`Paginator::items`] streams every item,
 //! [`Paginator::pages`] streams the pages as the service returned them, and
@@ -53,12 +55,19 @@
 //! Only two pages' ids are kept, so memory stays bounded by the page size, never by the length of
 //! the listing.
 
+mod cursor;
 mod progress;
 mod source;
 mod spawned;
 #[cfg(test)]
 mod tests;
 
+#[allow(
+    unused_imports,
+    reason = "the generated code of a spec with a marker or token listing uses them"
+)]
+pub(crate) use cursor::{Cursor, CursorFetched, cursor_paginator};
+pub use cursor::{CursorPage, CursorPaginator};
 pub(crate) use source::{Fetched, OffsetLimit, PageSource, paginator, reported_total};
 
 use std::fmt;
@@ -149,6 +158,8 @@ pub struct Paginator<T> {
     start_offset: u64,
     /// Pinned by [`Paginator::concurrency`]; `None` follows the flow.
     concurrency: Option<usize>,
+    /// The service addresses pages by index: the start must be a whole number of pages.
+    aligned: bool,
 }
 
 impl<T> fmt::Debug for Paginator<T> {
@@ -179,7 +190,14 @@ impl<T: Send + 'static> Paginator<T> {
             max_items: None,
             start_offset: 0,
             concurrency: None,
+            aligned: false,
         }
+    }
+
+    /// Marks a listing whose service addresses pages by index (`x-pagination` style `page`).
+    pub(crate) fn page_aligned(mut self, aligned: bool) -> Self {
+        self.aligned = aligned;
+        self
     }
 
     /// Items per request (the `limit` sent on every request).
@@ -258,6 +276,15 @@ impl<T: Send + 'static> Paginator<T> {
                     (*range.start()).max(1),
                     range.end(),
                     self.page_size
+                ),
+            ));
+        }
+        if self.aligned && !self.start_offset.is_multiple_of(u64::from(self.page_size)) {
+            return Err(Error::invalid(
+                "start_offset",
+                format!(
+                    "{} is addressed by page: the start ({}) must be a multiple of the page size ({})",
+                    self.operation, self.start_offset, self.page_size
                 ),
             ));
         }

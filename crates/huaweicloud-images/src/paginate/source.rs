@@ -57,6 +57,9 @@ pub(crate) trait OffsetLimit: Input {
     const PAGE_SIZES: RangeInclusive<u32>;
     /// The limit's default (else its maximum).
     const DEFAULT_PAGE_SIZE: u32;
+    /// Whether the service addresses pages by index (the offset is turned into one, so it must
+    /// be a whole number of pages).
+    const PAGE_ALIGNED: bool = false;
 
     /// The offset the caller set, where pagination starts.
     fn start_offset(&self) -> u64;
@@ -80,7 +83,8 @@ pub(crate) fn paginator<P: OffsetLimit>(client: Client, request: P) -> Paginator
         P::PAGE_SIZES,
         P::DEFAULT_PAGE_SIZE,
     )
-    .start_offset(start);
+    .start_offset(start)
+    .page_aligned(P::PAGE_ALIGNED);
     match page_size {
         Some(n) => paginator.page_size(n),
         None => paginator,

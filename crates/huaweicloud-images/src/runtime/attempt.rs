@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::Instant;
 
-use super::answer::Answer;
+use super::answer::{Answer, Decoder};
 use super::auth::authenticate;
 use super::body::{BodyError, read_capped};
 use super::{Call, Runtime, Seen};
@@ -14,6 +14,7 @@ use crate::clock::{CLOCK_SKEW_CODE, at_offset};
 use crate::error::{ApiError, Error};
 use crate::flow::{RateLimiter, is_throttling};
 use crate::retry::classify::Failure;
+use crate::transfer::Streamed;
 
 /// How much of an undecodable body goes into [`Error::Decode`].
 const EXCERPT_CHARS: usize = 200;
@@ -22,6 +23,8 @@ const EXCERPT_CHARS: usize = 200;
 pub(super) enum Failed {
     /// No complete answer: DNS, connect, TLS, time-out, reset, a body that broke off.
     NoAnswer(reqwest::Error),
+    /// No answer's headers within the request time-out (of a call whose body is streamed).
+    Unanswered,
     /// The request could not be sent at all (credentials, signing).
     Unsendable(Error),
     /// The body is past the client's cap.
@@ -44,7 +47,7 @@ impl Failed {
     pub(super) fn kind(&self) -> Failure {
         match self {
             Failed::NoAnswer(e) if e.is_builder() => Failure::Unsendable,
-            Failed::NoAnswer(_) => Failure::NoAnswer,
+            Failed::NoAnswer(_) | Failed::Unanswered => Failure::NoAnswer,
             Failed::Unsendable(_) => Failure::Unsendable,
             Failed::TooLarge => Failure::BodyTooLarge,
             Failed::Status(api) => Failure::Status(api.status),
@@ -75,6 +78,10 @@ impl Failed {
     ) -> Error {
         match self {
             Failed::NoAnswer(error) => transport(operation, error, started),
+            Failed::Unanswered => Error::Timeout {
+                operation,
+                elapsed: started.elapsed(),
+            },
             Failed::Unsendable(error) => error,
             Failed::TooLarge => Error::BodyTooLarge {
                 operation,
@@ -103,12 +110,21 @@ impl fmt::Display for Failed {
             Failed::NoAnswer(e) if e.is_timeout() => f.write_str("timed out"),
             Failed::NoAnswer(e) if e.is_connect() => f.write_str("connection failed"),
             Failed::NoAnswer(_) => f.write_str("transport error"),
+            Failed::Unanswered => f.write_str("timed out"),
             Failed::Unsendable(_) => f.write_str("not sendable"),
             Failed::TooLarge => f.write_str("body too large"),
             Failed::Status(api) => write!(f, "HTTP {}", api.status),
             Failed::Malformed { .. } => f.write_str("malformed body"),
         }
     }
+}
+
+/// The request id the gateway gave an answer.
+fn request_id(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// A transport failure: time-outs are told apart, the rest keeps reqwest's error as the source.
@@ -182,7 +198,20 @@ impl Runtime {
                 authenticate(&mut sending, credentials, at_offset(signed_with))
                     .map_err(Failed::Unsendable)?;
             }
-            let response = self.http.execute(sending).await.map_err(|error| {
+            let sent = self.http.execute(sending);
+            // A streamed answer's body outlives the attempt: reqwest's time-out (which covers
+            // the body) is not set on its request; the wait for its headers is bounded here.
+            let response = match self.request_timeout.filter(|_| call.decode.is_streamed()) {
+                Some(limit) => match tokio::time::timeout(limit, sent).await {
+                    Ok(response) => response,
+                    Err(_) => {
+                        tracing::debug!(attempt, "no answer within the request time-out");
+                        return Err(Failed::Unanswered);
+                    }
+                },
+                None => sent.await,
+            }
+            .map_err(|error| {
                 tracing::debug!(attempt, error = %error, "request failed");
                 Failed::NoAnswer(error)
             })?;
@@ -204,6 +233,24 @@ impl Runtime {
                         learnt.succeeded();
                     }
                 }
+            }
+            if let Decoder::Streamed(open) = call.decode
+                && call.success.contains(status)
+            {
+                tracing::debug!(attempt, status = status.as_u16(), "response (streamed)");
+                seen.status = Some(status.as_u16());
+                seen.request_id = request_id(response.headers());
+                if trial && self.clock.confirm(signed_with) {
+                    tracing::info!(
+                        offset_secs = signed_with.whole_seconds(),
+                        "the gateway's clock differs from this machine's: signing with its time from now on"
+                    );
+                }
+                return Ok(open(Streamed {
+                    response,
+                    operation: call.operation,
+                    idle_timeout: self.request_timeout,
+                }));
             }
             let headers = response.headers().clone();
             let body = read_capped(response, self.max_body)
@@ -229,10 +276,7 @@ impl Runtime {
                 "response"
             );
             seen.status = Some(status.as_u16());
-            seen.request_id = headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
+            seen.request_id = request_id(&headers);
             // Past authentication (not a 401, not a 5xx the gateway may send before judging it):
             // the time the trial was signed with is the gateway's.
             if trial
@@ -271,7 +315,10 @@ impl Runtime {
                     headers,
                     body,
                 };
-                return (call.decode)(&answer).map_err(|undecodable| {
+                let Decoder::Whole(decode) = call.decode else {
+                    unreachable!("a streamed success returned above");
+                };
+                return decode(&answer).map_err(|undecodable| {
                     tracing::debug!(attempt, "the body is not the documented answer");
                     let message = undecodable.message;
                     // An answer holding secrets is quoted nowhere, and neither is what the

@@ -22,6 +22,8 @@ mod attempt;
 mod auth;
 mod body;
 pub(crate) mod request;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -232,7 +234,7 @@ impl Runtime {
         seen: &mut Seen,
         started: Instant,
     ) -> Result<T> {
-        let request = self.with_headers(prepared);
+        let request = self.with_headers(prepared, call.decode.is_streamed());
         let learnt = call.pace.map(|pace| pace.flow.learnt_rate(call.operation));
         let budget = call.pace.and_then(|pace| pace.budget.as_ref());
         let mut schedule = backon::BackoffBuilder::build(self.retry.backoff());
@@ -288,7 +290,7 @@ impl Runtime {
     }
 
     /// The headers every attempt carries, before signing; the query as it is signed.
-    fn with_headers(&self, prepared: Prepared) -> reqwest::Request {
+    fn with_headers(&self, prepared: Prepared, streamed: bool) -> reqwest::Request {
         let Prepared {
             mut request,
             project,
@@ -315,7 +317,9 @@ impl Runtime {
                 .url_mut()
                 .set_query((!canonical.is_empty()).then_some(canonical.as_str()));
         }
-        if let Some(timeout) = self.request_timeout {
+        // reqwest's time-out covers the body too: a streamed body (a download) is bounded per
+        // chunk instead (see `Download`).
+        if let Some(timeout) = self.request_timeout.filter(|_| !streamed) {
             *request.timeout_mut() = Some(timeout);
         }
         request

@@ -60,7 +60,42 @@ fn field_named_in(operation: &Operation, message: &str) -> &'static str {
         .split_once(" for ")
         .and_then(|(_, rest)| rest.split_once(" failed"))
         .and_then(|(rust_name, _)| operation.parameter_by_rust_name(rust_name))
-        .unwrap_or("request")
+        // Otherwise the body's model refused (a required field not given, a value its type
+        // does not hold): the message names the field.
+        .unwrap_or(if operation.body.is_some() {
+            "body"
+        } else {
+            "request"
+        })
+}
+
+/// `request` with its `Content-Type` replaced: a multipart body's, with its boundary (the
+/// generated client knows the body only as bytes).
+#[allow(
+    dead_code,
+    reason = "used by the generated code of an operation with a multipart body"
+)]
+pub(crate) fn with_content_type(
+    mut request: reqwest::Request,
+    content_type: http::HeaderValue,
+) -> reqwest::Request {
+    request
+        .headers_mut()
+        .insert(http::header::CONTENT_TYPE, content_type);
+    request
+}
+
+/// `request` without the body the generated client puts on every request of an operation whose
+/// body is optional (`{}` when none was given): no body was given, so none is sent.
+#[allow(
+    dead_code,
+    reason = "used by the generated code of an operation whose request body is optional"
+)]
+pub(crate) fn without_body(mut request: reqwest::Request) -> reqwest::Request {
+    *request.body_mut() = None;
+    request.headers_mut().remove(http::header::CONTENT_TYPE);
+    request.headers_mut().remove(http::header::CONTENT_LENGTH);
+    request
 }
 
 /// Sets an optional parameter on a generated builder only when it is given (the builders' setters

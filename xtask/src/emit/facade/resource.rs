@@ -5,9 +5,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{docs, ident, one_line, operation_intro};
-use super::operation::output_type;
+use super::operation::{
+    blocking_output_type, blocking_result, body_types, has_typed_headers, needs_builder,
+    output_type,
+};
 use super::parameter::{facade_type, parameter_doc};
 use crate::model::{Kind, Operation, Service};
+use crate::progenitor_facts::Facts;
 
 /// A resource's methods for one operation: on every flavour, on the async one, on the blocking one.
 #[derive(Default)]
@@ -22,9 +26,10 @@ pub(super) struct ResourceMethods {
 pub(super) fn resource_methods(
     service: &Service,
     op: &Operation,
+    facts: &Facts,
 ) -> Result<ResourceMethods, String> {
     let method = ident(&op.facade_method);
-    let input = format_ident!("{}Input", op.official_name);
+    let input = format_ident!("{}Input", op.type_name);
     let positional = op.positional();
     let mut args = Vec::new();
     let mut inits = Vec::new();
@@ -46,20 +51,50 @@ pub(super) fn resource_methods(
             }
         }
     }
-    let optional_names: Vec<syn::Ident> =
+    let mut optional_names: Vec<syn::Ident> =
         op.optional().iter().map(|p| ident(&p.rust_name)).collect();
     let intro = operation_intro(service, op);
-    let arg_docs: String = positional
+    let mut arg_docs: String = positional
         .iter()
         .map(|p| format!("\n- `{}`: {}", p.rust_name, one_line(&parameter_doc(p))))
         .collect();
+    // The waiters poll with the parameters alone (their operation takes no body).
+    let waiter_inits = inits.clone();
+    let waiter_args = args.clone();
+    if let (Some(body), Some((_, argument))) = (&op.body, body_types(op, facts, service)?) {
+        if body.required {
+            args.push(quote!(body: #argument));
+            inits.push(
+                if matches!(body.kind, crate::model::BodyKind::Multipart { .. }) {
+                    quote!(body)
+                } else {
+                    quote!(body: body.into())
+                },
+            );
+            arg_docs.push_str(&format!(
+                "\n- `body`: {}",
+                one_line(if body.description.is_empty() {
+                    "the request body."
+                } else {
+                    &body.description
+                })
+            ));
+        } else {
+            optional_names.push(ident("body"));
+        }
+    }
     let errors = "\n\n# Errors\n[`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.";
     let mut waiters = Vec::new();
     for waiter in &op.waiters {
         let name = ident(&waiter.method);
-        let status = ident(&waiter.status);
-        let status_type = ident(&waiter.status_type);
-        let output = output_type(op);
+        let status = ident(&crate::model::snake(&waiter.status));
+        let status_type = ident(&service.schemas[&waiter.status_type].rust_name);
+        let output = output_type(op, facts, service)?;
+        let status_of = if has_typed_headers(op) {
+            quote!(answer.body.#status.clone())
+        } else {
+            quote!(answer.#status.clone())
+        };
         let targets = &waiter.success;
         let failures = &waiter.failure;
         let const_name = ident(&op.const_name());
@@ -111,10 +146,10 @@ pub(super) fn resource_methods(
             crate::waiter::Waiter::new(
                 self.client.clone(),
                 self.flavour.clone(),
-                crate::waiter::poll_with(#input { #(#inits),* }),
+                crate::waiter::poll_with(#input { #(#waiter_inits),* }),
                 crate::waiter::WaitSpec {
                     operation: &#const_name,
-                    status: |answer| answer.#status.clone(),
+                    status: |answer| #status_of,
                     targets: vec![#(api::types::#status_type::from(#targets)),*],
                     failures: vec![#(api::types::#status_type::from(#failures)),*],
                     gone_codes: #gone_codes,
@@ -124,25 +159,32 @@ pub(super) fn resource_methods(
         waiters.push(if waiter.deleted {
             quote! {
                 #doc
-                pub fn #name(&self, #(#args),*) -> crate::waiter::DeletionWaiter<#output, api::types::#status_type, F> {
+                pub fn #name(&self, #(#waiter_args),*) -> crate::waiter::DeletionWaiter<#output, api::types::#status_type, F> {
                     crate::waiter::DeletionWaiter::new(#build)
                 }
             }
         } else {
             quote! {
                 #doc
-                pub fn #name(&self, #(#args),*) -> #waiter_ty {
+                pub fn #name(&self, #(#waiter_args),*) -> #waiter_ty {
                     #build
                 }
             }
         });
     }
-    if optional_names.is_empty() {
-        let output = output_type(op);
-        let a_doc = docs(&format!("{intro}{arg_docs}{errors}"));
+    if !needs_builder(op) {
+        let output = output_type(op, facts, service)?;
+        let blocking_output = blocking_output_type(op, facts, service)?;
+        let once = if op.idempotent() {
+            ""
+        } else {
+            "\n\nA failed attempt is not sent again: a `POST` or a `PATCH` may have been applied."
+        };
+        let a_doc = docs(&format!("{intro}{arg_docs}{once}{errors}"));
         let b_doc = docs(&format!(
-            "{intro}{arg_docs}\n\nBlocking: the same call as the async client's, run on the blocking client's runtime.{errors}"
+            "{intro}{arg_docs}{once}\n\nBlocking: the same call as the async client's, run on the blocking client's runtime.{errors}"
         ));
+        let blocking_call = blocking_result(op, quote!(self.flavour.send(self.client, input)));
         let async_method = quote! {
             #a_doc
             pub async fn #method(&self, #(#args),*) -> crate::error::Result<#output> {
@@ -151,9 +193,9 @@ pub(super) fn resource_methods(
         };
         let blocking_method = quote! {
             #b_doc
-            pub fn #method(&self, #(#args),*) -> crate::error::Result<#output> {
+            pub fn #method(&self, #(#args),*) -> crate::error::Result<#blocking_output> {
                 let input = #input { #(#inits),* };
-                self.flavour.send(self.client, input)
+                #blocking_call
             }
         };
         Ok(ResourceMethods {
@@ -162,7 +204,7 @@ pub(super) fn resource_methods(
             on_blocking: vec![blocking_method],
         })
     } else {
-        let builder = ident(&op.official_name);
+        let builder = ident(&op.type_name);
         let doc = docs(&format!(
             "{intro}{arg_docs}\n\nReturns the request: set its parameters, then `send()` it{}.",
             if op.pagination.is_some() {

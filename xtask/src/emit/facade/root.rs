@@ -14,7 +14,9 @@ use crate::model::Service;
 pub(super) fn root(services: &[Service]) -> TokenStream {
     let modules: Vec<syn::Ident> = services.iter().map(|s| ident(&s.stem)).collect();
 
-    let mut resource_exports = Vec::new();
+    // Every public type of a service module, re-exported at the crate root when no other service
+    // has one of that name (the others are reached through their service's module).
+    let mut public: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut accessors = Vec::new();
     let mut blocking_accessors = Vec::new();
     let mut all_ops = Vec::new();
@@ -23,7 +25,10 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
         for resource in &service.resources {
             let ty = ident(&resource.tag);
             let accessor = ident(&resource.accessor);
-            resource_exports.push(quote!(pub use #module::#ty;));
+            public
+                .entry(resource.tag.clone())
+                .or_default()
+                .push(&service.stem);
             let ops: Vec<String> = service
                 .operations
                 .iter()
@@ -38,46 +43,87 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
             ));
             accessors.push(quote! {
                 #doc
-                pub fn #accessor(&self) -> #ty<'_> {
-                    #ty { client: self, flavour: crate::flavour::Async }
+                pub fn #accessor(&self) -> #module::#ty<'_> {
+                    #module::#ty { client: self, flavour: crate::flavour::Async }
                 }
             });
             blocking_accessors.push(quote! {
                 #doc
-                pub fn #accessor(&self) -> #ty<'_, crate::flavour::Blocking> {
-                    #ty { client: self.as_async(), flavour: self.flavour().clone() }
+                pub fn #accessor(&self) -> #module::#ty<'_, crate::flavour::Blocking> {
+                    #module::#ty { client: self.as_async(), flavour: self.flavour().clone() }
                 }
             });
         }
         for op in &service.operations {
-            if !op.optional().is_empty() {
-                let ty = ident(&op.official_name);
-                resource_exports.push(quote!(pub use #module::#ty;));
+            if super::operation::needs_builder(op) {
+                public
+                    .entry(op.type_name.clone())
+                    .or_default()
+                    .push(&service.stem);
+            }
+            if super::operation::has_typed_headers(op) {
+                public
+                    .entry(format!("{}Headers", op.type_name))
+                    .or_default()
+                    .push(&service.stem);
             }
             let name = ident(&op.const_name());
             all_ops.push(quote!(&#module::#name));
         }
     }
+    let resource_exports: Vec<TokenStream> = public
+        .iter()
+        .filter(|(_, stems)| stems.len() == 1)
+        .map(|(name, stems)| {
+            let module = ident(stems[0]);
+            let name = ident(name);
+            quote!(pub use #module::#name;)
+        })
+        .collect();
     let op_count = Literal::usize_unsuffixed(all_ops.len());
 
     let mut model_modules = Vec::new();
     let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for service in services {
-        for name in service.schemas.keys() {
-            owners.entry(name).or_default().push(&service.stem);
+        for schema in service.schemas.values() {
+            owners
+                .entry(&schema.rust_name)
+                .or_default()
+                .push(&service.stem);
         }
     }
     for service in services {
         let module = ident(&service.stem);
-        let names: Vec<syn::Ident> = service.schemas.keys().map(|n| ident(n)).collect();
+        let names: Vec<syn::Ident> = service
+            .schemas
+            .values()
+            .filter(|s| !s.multipart)
+            .map(|s| ident(&s.rust_name))
+            .collect();
+        let forms: Vec<syn::Ident> = service
+            .schemas
+            .values()
+            .filter(|s| s.multipart)
+            .map(|s| ident(&s.rust_name))
+            .collect();
         let doc = docs(&format!(
-            "Every model of {} ({}), as generated into `huaweicloud_images_api::{}::types`.",
-            service.name, service.file, service.stem
+            "Every model of {} ({}), as generated into `huaweicloud_images_api::{}::types`{}.",
+            service.name,
+            service.file,
+            service.stem,
+            if forms.is_empty() {
+                ""
+            } else {
+                ", and its multipart forms"
+            }
         ));
+        let forms =
+            (!forms.is_empty()).then(|| quote!(pub use crate::generated::#module::{#(#forms),*};));
         model_modules.push(quote! {
             #doc
             pub mod #module {
                 pub use huaweicloud_images_api::#module::types::{#(#names),*};
+                #forms
             }
         });
     }
@@ -97,7 +143,7 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
     quote! {
         #header
         pub(crate) mod service;
-        #(mod #modules;)*
+        #(pub mod #modules;)*
 
         #(#resource_exports)*
 

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{docs, ident, inner_docs, service_variant};
-use super::operation::operation_items;
+use super::operation::{form_type, operation_items};
 use super::resource::resource_methods;
 use crate::model::{Operation, Service};
 use crate::progenitor_facts::Facts;
@@ -39,7 +39,7 @@ pub(super) fn service_file(service: &Service, facts: &Facts) -> Result<TokenStre
         let mut async_methods = Vec::new();
         let mut blocking_methods = Vec::new();
         for op in &ops {
-            let methods = resource_methods(service, op)?;
+            let methods = resource_methods(service, op, facts)?;
             builder_methods.extend(methods.any);
             async_methods.extend(methods.on_async);
             blocking_methods.extend(methods.on_blocking);
@@ -77,8 +77,10 @@ pub(super) fn service_file(service: &Service, facts: &Facts) -> Result<TokenStre
             facts,
             &mut patterns,
             &variant,
-            &module,
         )?);
+    }
+    for schema in service.schemas.values().filter(|s| s.multipart) {
+        items.extend(form_type(service, &schema.name));
     }
 
     let header = inner_docs(&format!(
