@@ -12,46 +12,11 @@
 //! It builds a second copy of the workspace, so it is slow (minutes on a cold target directory):
 //! it is `#[ignore]`d for local runs, and `.ci/run` runs it with `--ignored`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod scratch;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the e2e crate sits in the workspace root")
-        .to_path_buf()
-}
+use std::path::Path;
 
-/// Copies `from` into `to`, leaving out build output, VCS data and CI installs.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if ["target", ".git", "node_modules", "venv"].contains(&name.as_ref()) {
-            continue;
-        }
-        let (source, target) = (entry.path(), to.join(&*name));
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&source, &target);
-        } else {
-            std::fs::copy(&source, &target).unwrap();
-        }
-    }
-}
-
-/// Replaces `old` (which must occur exactly once) with `new` in the file at `path`.
-fn edit(path: &Path, old: &str, new: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert_eq!(
-        text.matches(old).count(),
-        1,
-        "{}: the text to edit is not there exactly once: {old}",
-        path.display()
-    );
-    std::fs::write(path, text.replacen(old, new, 1)).unwrap();
-}
+use scratch::{cargo, copy_tree, edit, run, shared_target, workspace_root};
 
 /// A new service: its spec file is all it takes.
 const NEW_SERVICE: &str = r##"openapi: 3.0.3
@@ -359,29 +324,6 @@ async fn main() {
 }
 "##;
 
-fn run(command: &mut Command, what: &str) -> String {
-    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        output.status.success(),
-        "{what} failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        output.status
-    );
-    stdout
-}
-
-fn cargo(dir: &Path, target: &Path) -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .env("INSTA_UPDATE", "no")
-        .env("CI", "true")
-        .env_remove("RUSTFLAGS");
-    command
-}
-
 #[test]
 #[ignore = "slow: builds a scratch copy of the workspace; .ci/run runs it with --ignored"]
 fn a_spec_change_reaches_the_users_of_the_facade() {
@@ -389,7 +331,7 @@ fn a_spec_change_reaches_the_users_of_the_facade() {
     let workspace = scratch.join("workspace");
     let consumer = scratch.join("consumer");
     // Build output is kept between runs (the copies are made afresh).
-    let target = scratch.join("target");
+    let target = shared_target();
     let _ = std::fs::remove_dir_all(&workspace);
     let _ = std::fs::remove_dir_all(&consumer);
     copy_tree(&workspace_root(), &workspace);
