@@ -190,7 +190,10 @@ async fn answers(fake: &FakeServer, client: &Client) {
 
 /// Files: a multipart upload with a file part, a raw binary upload, a streamed download.
 async fn files(fake: &FakeServer, client: &Client) {
-    let mut form = UploadForm::new(FilePart::new("notes.txt", "hello, file").content_type("text/plain"));
+    // Past axum's and the old gateway's limits: 3 MB.
+    let mut content = b"hello, file".to_vec();
+    content.resize(3_000_000, b'.');
+    let mut form = UploadForm::new(FilePart::new("notes.txt", content).content_type("text/plain"));
     form.description = Some("my notes".into());
     let () = client.things().upload("t-1", form).await.unwrap();
     let sent = only_request(fake);
@@ -198,19 +201,33 @@ async fn files(fake: &FakeServer, client: &Client) {
     let content_type = sent.header("content-type").unwrap().to_owned();
     assert!(content_type.starts_with("multipart/form-data; boundary="), "{content_type}");
     assert_eq!(sent.header("x-sdk-content-sha256"), Some("UNSIGNED-PAYLOAD"));
+    assert!(sent.body_len > 3_000_000, "{}", sent.body_len);
     let body = String::from_utf8_lossy(&sent.body).into_owned();
-    assert!(body.contains("filename=\"notes.txt\""), "{body}");
-    assert!(body.contains("hello, file"), "{body}");
-    assert!(body.contains("name=\"description\"\r\n\r\nmy notes"), "{body}");
+    assert!(body.contains("filename=\"notes.txt\""), "{body:.300}");
+    assert!(body.contains("hello, file"), "{body:.300}");
+    // A file name that would break the part's header is refused before anything is sent.
+    let injected = UploadForm::new(FilePart::new("a\r\nContent-Type: text/html", "x"));
+    match client.things().upload("t-1", injected).await {
+        Err(Error::InvalidInput { field: "file", .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(fake.requests().is_empty());
 
     // The fake refuses a form without its required part (here the part is named otherwise by
     // a raw request): the facade's form type cannot be built without it.
-    let bytes = vec![7u8; 300_000];
+    let bytes = vec![7u8; 3_000_000];
     let () = client.things().put_blob("t-1", bytes.clone()).await.unwrap();
     let sent = only_request(fake);
     assert_eq!((sent.method.as_str(), sent.status), ("PUT", Some(204)));
     assert_eq!(sent.header("content-type"), Some("application/octet-stream"));
     assert_eq!(sent.body_len, bytes.len());
+
+    // Bytes of another media type, in an optional body: sent with its type, or not at all.
+    let () = client.things().put_picture("t-1").body(vec![0x89, b'P', b'N', b'G']).send().await.unwrap();
+    let sent = only_request(fake);
+    assert_eq!((sent.header("content-type"), sent.body_len), (Some("image/png"), 4));
+    let () = client.things().put_picture("t-1").send().await.unwrap();
+    assert_eq!(only_request(fake).body_len, 0);
 
     let mut download = client.things().download("t-1").await.unwrap();
     assert_eq!(download.status(), 200);
@@ -339,8 +356,15 @@ async fn paging(fake: &FakeServer, client: &Client) {
     let mut sorted = pages.clone();
     sorted.sort();
     assert_eq!(sorted, ["page=1&per_page=2", "page=2&per_page=2", "page=3&per_page=2"]);
-    let misaligned = client.things().list_by_page().paginate().start_offset(3).collect_all().await;
-    assert!(matches!(misaligned, Err(Error::InvalidInput { field: "start_offset", .. })), "{misaligned:?}");
+    // Resuming inside a page (a `next_offset` after `max_items`): that page, from the start on.
+    let first = client.things().list_by_page().paginate().max_items(3).pages();
+    let first: Vec<huaweicloud_images::Page<huaweicloud_images::models::Thing>> = futures_collect(first).await;
+    let resume = first.last().unwrap().next_offset.unwrap();
+    assert_eq!(resume, 3);
+    let rest = client.things().list_by_page().paginate().start_offset(resume).collect_all().await.unwrap();
+    assert_eq!(ids(rest), ["p4", "p5"]);
+    let from_page = client.things().list_by_page().page(2).paginate().collect_all().await.unwrap();
+    assert_eq!(ids(from_page), ["p3", "p4", "p5"]);
     fake.clear_requests();
 
     // A service that serves the first page whatever the marker says is stopped.
@@ -369,6 +393,10 @@ async fn names(fake: &FakeServer, client: &Client) {
     // Workspace's `images()` is as it was.
     let workspace = client.images().list().limit(1).send().await.unwrap();
     assert!(workspace.images.is_some());
+    // A route Alpha has too, with another parameter name and another method.
+    let copy = client.beta_things().copy("t-1").await.unwrap();
+    assert_eq!(copy.id.as_deref(), Some("example"));
+    let _typed: huaweicloud_images::alpha::Things<'_> = client.things();
     let _typed: huaweicloud_images::alpha::Images<'_> = client.alpha_images();
     let _typed: huaweicloud_images::beta::Images<'_> = client.beta_images();
     let _builder: huaweicloud_images::ListDevServerPublicIp = client.things().public_ips();

@@ -49,7 +49,15 @@ fn every_operation_shape_is_generated_built_and_called() {
     ] {
         assert!(report.contains(expected), "{expected:?} missing:\n{report}");
     }
-    assert!(!report.contains("BREAKING"), "{report}");
+    // The one change that breaks existing code: Alpha and Beta have an `Images` tag too, so
+    // Workspace's `Images` is no longer re-exported at the crate root (`client.images()` and
+    // `huaweicloud_images::workspace::Images` stay).
+    let breaking: Vec<&str> = report
+        .lines()
+        .filter(|line| line.contains("BREAKING"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(breaking, ["- export Images  [BREAKING]"], "{report}");
     let facade = std::fs::read_to_string(
         workspace.join("crates/huaweicloud-images/src/generated/surface.json"),
     )

@@ -35,9 +35,16 @@ pub fn diff(old: &Entries, new: &Entries) -> Vec<Change> {
                     .strip_prefix("parameter ")
                     .and_then(|rest| rest.split_once('.'))
                     .is_some_and(|(op, _)| old.contains_key(&format!("operation {op}")));
-                let breaking = attrs.get("kind").is_some_and(|k| k == "parameter")
-                    && required
-                    && existing_operation;
+                // So does a new required field of a request model that existed (its builder,
+                // or a form's `new`, asks for it).
+                let existing_model = key
+                    .strip_prefix("field ")
+                    .and_then(|rest| rest.rsplit_once('.'))
+                    .is_some_and(|(model, _)| old.contains_key(&format!("model {model}")));
+                let kind = attrs.get("kind").map(String::as_str);
+                let breaking = required
+                    && ((kind == Some("parameter") && existing_operation)
+                        || (kind == Some("field") && existing_model));
                 out.push(Change {
                     line: format!("+ {key}{}", summary(attrs)),
                     breaking,
@@ -115,7 +122,9 @@ fn is_breaking(kind: &str, name: &str, old: &str, new: &str) -> bool {
     match (kind, name) {
         (_, "description") | (_, "http") | ("service", "endpoint") => false,
         // Added: `paginate()` appears (the offset/limit setters' types are reported with them).
-        ("operation", "pagination") => new.is_empty(),
+        // Any other change can break a caller: another style returns another paginator, and
+        // fewer page sizes refuse one that worked.
+        ("operation", "pagination") => !old.is_empty(),
         // Whether a failed call is sent again: behaviour, not the call's shape.
         ("operation", "retried") => false,
         // Recorded since the manifest knows answers: from nothing is not a change of the call.
@@ -260,8 +269,46 @@ mod tests {
             "",
             "offset/limit …"
         ));
+        assert!(is_breaking(
+            "operation",
+            "pagination",
+            "offset-limit offset/limit …",
+            "marker marker/limit …"
+        ));
         assert!(is_breaking("operation", "call", "a()", "b()"));
         assert!(!is_breaking("operation", "description", "a", "b"));
+    }
+
+    #[test]
+    fn a_new_required_field_of_an_existing_request_model_breaks() {
+        let model = |name: &str| (format!("model {name}"), entry(&[("kind", "model")]));
+        let field = |required: &str| {
+            entry(&[
+                ("kind", "field"),
+                ("type", "string"),
+                ("required", required),
+            ])
+        };
+        let old: Entries = [model("S.CreateReq")].into_iter().collect();
+        let mut new = old.clone();
+        new.insert("field S.CreateReq.zone".into(), field("true"));
+        new.insert(
+            "field S.CreateReq.note".into(),
+            entry(&[("kind", "field"), ("type", "string")]),
+        );
+        new.extend([model("S.NewReq")]);
+        new.insert("field S.NewReq.zone".into(), field("true"));
+        let changes = diff(&old, &new);
+        let breaking: Vec<&str> = changes
+            .iter()
+            .filter(|c| c.breaking)
+            .map(|c| c.line.as_str())
+            .collect();
+        assert_eq!(breaking.len(), 1, "{changes:?}");
+        assert!(
+            breaking[0].starts_with("+ field S.CreateReq.zone"),
+            "{breaking:?}"
+        );
     }
 
     #[test]

@@ -27,10 +27,17 @@ type Outputs = BTreeMap<&'static str, Vec<(String, String)>>;
 /// Generates everything from `root/spec`.
 fn generate_all(root: &Path) -> Result<(Outputs, String), String> {
     let specs = spec::load_all(&root.join("spec"))?;
-    let services = model::build(&specs)?;
+    let manifest_path = root.join(facade::OUTPUT_DIR).join(manifest::MANIFEST);
+    let before = std::fs::read_to_string(manifest_path).unwrap_or_default();
+    generate_from(&specs, &before)
+}
+
+/// Generates everything from loaded `specs`; the report compares with the manifest `before`.
+pub fn generate_from(specs: &[spec::Spec], before: &str) -> Result<(Outputs, String), String> {
+    let services = model::build(specs)?;
     let mut outputs = Outputs::new();
     let mut facts = BTreeMap::new();
-    for spec in &specs {
+    for spec in specs {
         let (text, file) = api::generate(spec)?;
         facts.insert(spec.stem.clone(), progenitor_facts::Facts::read(&file));
         outputs
@@ -38,7 +45,7 @@ fn generate_all(root: &Path) -> Result<(Outputs, String), String> {
             .or_default()
             .push((spec.output_file_name(), text));
     }
-    let api_module = format_tokens(api::api_module(&specs), "spec/")?;
+    let api_module = format_tokens(api::api_module(specs), "spec/")?;
     outputs
         .entry(api::OUTPUT_DIR)
         .or_default()
@@ -57,8 +64,7 @@ fn generate_all(root: &Path) -> Result<(Outputs, String), String> {
             .or_default()
             .push((name, text));
     }
-    let manifest_path = root.join(facade::OUTPUT_DIR).join(manifest::MANIFEST);
-    let before = changes::parse(&std::fs::read_to_string(manifest_path).unwrap_or_default());
+    let before = changes::parse(before);
     let manifest = manifest::manifest(&services);
     let report = changes::report(&changes::diff(&before, &changes::parse(&manifest)));
     outputs

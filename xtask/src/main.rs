@@ -13,23 +13,49 @@ mod changes;
 mod codegen;
 mod emit;
 mod model;
+mod names;
 mod open_enum;
 mod progenitor_facts;
 mod spec;
 #[cfg(test)]
 mod tidy;
+mod trial;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask gen [--check]
+const USAGE: &str = "usage: cargo xtask gen [--check] | cargo xtask try [--each] <spec files>
 
   gen           regenerate the API crate, the facade's per-operation layer and the fake's
                 operation table from spec/*.yaml, and print what users will notice
-  gen --check   exit 1 with a diff when the checked-in generated code is not what spec/ generates";
+  gen --check   exit 1 with a diff when the checked-in generated code is not what spec/ generates
+  try FILES     would the generator take these spec files (outside spec/)? writes nothing
+  try --each    the same for every operation on its own: how many are taken, why the others not";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    if let ["try", rest @ ..] = args.as_slice() {
+        let each = rest.first() == Some(&"--each");
+        let files: Vec<std::path::PathBuf> = rest
+            .iter()
+            .skip(usize::from(each))
+            .map(std::path::PathBuf::from)
+            .collect();
+        if files.is_empty() {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+        return match trial::run(&files, each) {
+            Ok(report) => {
+                print!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("refused: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let check = match args.as_slice() {
         ["gen"] => false,
         ["gen", "--check"] => true,

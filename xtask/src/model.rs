@@ -6,14 +6,13 @@
 //! setter for, an `x-pagination` that points at nothing) is refused with the file, the path in it
 //! and the reason, like the checks in [`crate::spec`].
 
-mod names;
 mod read;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-pub use names::{pascal, snake};
+pub use crate::names::{parameter, pascal, snake};
 pub use read::build;
 
 /// One service: one spec file.
@@ -164,8 +163,12 @@ pub struct Body {
 /// What a request body holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BodyKind {
-    /// `application/json` of a named schema, or an array of one (`[Thing]`).
-    Json { schema: String, array: bool },
+    /// `application/json`: a named schema (`schema`), or an array, a map or a free-form object
+    /// (`summary`: `[Thing]`, `{string}`, `object`; the type is the one progenitor takes).
+    Json {
+        schema: Option<String>,
+        summary: String,
+    },
     /// `multipart/form-data` of a named object schema: one part per property.
     Multipart { schema: String, parts: Vec<Part> },
     /// Raw bytes of a binary media type (`application/octet-stream`).

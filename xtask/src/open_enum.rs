@@ -12,7 +12,11 @@ use serde_json::Value;
 
 /// A named string enum of `components.schemas`.
 pub struct OpenEnum {
+    /// The schema's name in the spec.
     pub name: String,
+    /// Its Rust name, as typify makes it (`OSType` → `OsType`): the type's name, and the key
+    /// progenitor looks a replacement up by.
+    pub rust_name: String,
     description: Option<String>,
     /// Documented wire values, in spec order.
     values: Vec<String>,
@@ -76,6 +80,7 @@ impl OpenEnum {
                 }
             }
             out.push(OpenEnum {
+                rust_name: crate::names::pascal(&name),
                 name,
                 description: schema
                     .get("description")
@@ -91,7 +96,7 @@ impl OpenEnum {
 
     /// The Rust items for this enum.
     pub fn tokens(&self) -> TokenStream {
-        let ident = format_ident!("{}", self.name);
+        let ident = format_ident!("{}", self.rust_name);
         let known_list = self.values.join("`, `");
         let doc = format!(
             "{}\n\nOpen enum: the documented values are variants; any other value the service sends is kept \

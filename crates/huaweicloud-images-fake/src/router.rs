@@ -20,17 +20,33 @@ use crate::state::SharedState;
 /// fallbacks and the recording middleware.
 pub(crate) fn router(state: SharedState) -> Router {
     let mut router = Router::new();
-    // One route per path, with a method per operation on it (a path may have several).
-    let mut paths: Vec<&'static str> = Operation::ALL.iter().map(|op| op.spec().path).collect();
-    paths.dedup();
-    paths.sort_unstable();
-    paths.dedup();
-    for path in paths {
+    // One route per path, with a method per operation on it (a path may have several, and
+    // name its parameters differently in each: `{thing_id}` and `{id}` are one route).
+    let shape = |path: &str| -> String {
+        path.split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    "{}"
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut paths: Vec<(String, &'static str)> = Vec::new();
+    for operation in Operation::ALL {
+        let path = operation.spec().path;
+        if !paths.iter().any(|(known, _)| *known == shape(path)) {
+            paths.push((shape(path), path));
+        }
+    }
+    for (path_shape, path) in paths {
         let mut route: Option<MethodRouter<SharedState>> = None;
         let mut methods = Vec::new();
         for operation in Operation::ALL
             .into_iter()
-            .filter(|op| op.spec().path == path)
+            .filter(|op| shape(op.spec().path) == path_shape)
         {
             // Two services with the same route (they have hosts of their own): one fake serves
             // the first, in the order of the spec files.
@@ -59,6 +75,10 @@ pub(crate) fn router(state: SharedState) -> Router {
         )
         .route("/v3/projects", get(crate::services::iam::projects))
         .fallback(not_found)
+        // A multipart form is read with the gateway's limit, not axum's default 2 MiB.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::gateway::admission::MAX_BODY,
+        ))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), record))
         .with_state(state.clone());

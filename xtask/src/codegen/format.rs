@@ -47,7 +47,8 @@ impl syn::visit_mut::VisitMut for OneDocLinePerAttribute {
             };
             match text {
                 Some(text) if text.contains('\n') => {
-                    for line in text.trim_end().lines() {
+                    // Trailing whitespace (a spec's description may have it) fails rustfmt.
+                    for line in text.trim_end().lines().map(str::trim_end) {
                         let line = if line.is_empty() {
                             String::new()
                         } else {
@@ -61,6 +62,14 @@ impl syn::visit_mut::VisitMut for OneDocLinePerAttribute {
                         };
                         out.push(attr);
                     }
+                }
+                Some(text) if text != text.trim_end() => {
+                    let line = text.trim_end();
+                    out.push(if matches!(attr.style, syn::AttrStyle::Inner(_)) {
+                        syn::parse_quote!(#![doc = #line])
+                    } else {
+                        syn::parse_quote!(#[doc = #line])
+                    });
                 }
                 _ => out.push(attr),
             }

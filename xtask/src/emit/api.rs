@@ -20,9 +20,10 @@ pub fn generate(spec: &Spec) -> Result<(String, syn::File), String> {
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     for open in &spec.open_enums {
+        // typify looks a replacement up by the Rust name it makes of the schema's name.
         settings.with_replacement(
-            &open.name,
-            format!("crate::{}::types::{}", spec.stem, open.name),
+            &open.rust_name,
+            format!("crate::{}::types::{}", spec.stem, open.rust_name),
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
     }
@@ -103,6 +104,7 @@ fn run_progenitor(
 ///   parameter) becomes a string: the facade checks the values and joins them.
 /// - The items of a repeated array parameter lose their constraints (the facade checks them), so
 ///   the generated setter takes plain values.
+/// - Strings of a format typify would type (`date-time`, `uuid`, …) stay strings.
 fn progenitor_view(spec: &Spec) -> Result<openapiv3::OpenAPI, String> {
     use serde_json::{Value, json};
     let mut view = spec.json.clone();
@@ -167,6 +169,23 @@ fn progenitor_view(spec: &Spec) -> Result<openapiv3::OpenAPI, String> {
                 else {
                     continue;
                 };
+                // Raw bytes of another media type (`image/png`, …) are bytes to progenitor too;
+                // the facade sets the documented `Content-Type`.
+                let binary: Vec<String> = content
+                    .iter()
+                    .filter(|(media, body)| {
+                        *media != "application/octet-stream"
+                            && !media.starts_with("multipart/")
+                            && body.pointer("/schema/format").and_then(Value::as_str)
+                                == Some("binary")
+                    })
+                    .map(|(media, _)| media.clone())
+                    .collect();
+                for media in binary {
+                    if let Some(body) = content.remove(&media) {
+                        content.insert("application/octet-stream".into(), body);
+                    }
+                }
                 if let Some(form) = content.remove("multipart/form-data") {
                     if let Some(name) = form
                         .pointer("/schema/$ref")
@@ -191,6 +210,7 @@ fn progenitor_view(spec: &Spec) -> Result<openapiv3::OpenAPI, String> {
             schemas.remove(&form);
         }
     }
+    plain_strings(&mut view);
     serde_path_to_error::deserialize(view).map_err(|e| {
         format!(
             "{}: {}: the spec as given to progenitor is not valid OpenAPI: {}",
@@ -199,6 +219,31 @@ fn progenitor_view(spec: &Spec) -> Result<openapiv3::OpenAPI, String> {
             e.inner()
         )
     })
+}
+
+/// String formats typify reads into types of their own (chrono's, uuid's, `std::net`'s): in
+/// these services' answers they vary (`2024-01-02 03:04:05`, `2024-01-02T03:04:05.000+0800`), and
+/// one that does not parse would fail the whole answer. They stay strings: the format is
+/// documentation (spec/README.md).
+const TYPED_STRING_FORMATS: [&str; 6] = ["date-time", "date", "uuid", "ip", "ipv4", "ipv6"];
+
+fn plain_strings(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let typed = map.get("type").and_then(Value::as_str) == Some("string")
+                && map
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| TYPED_STRING_FORMATS.contains(&f));
+            if typed {
+                map.remove("format");
+            }
+            map.values_mut().for_each(plain_strings);
+        }
+        Value::Array(items) => items.iter_mut().for_each(plain_strings),
+        _ => {}
+    }
 }
 
 /// Puts the open enums into the generated `pub mod types`, where progenitor's replacements point.
@@ -243,19 +288,28 @@ fn lenient_totals(spec: &Spec, file: &mut syn::File) -> Result<(), String> {
             let Some(total) = op.pointer("/x-pagination/total").and_then(|t| t.as_str()) else {
                 continue;
             };
-            // The first success status, as the facade reads it (200, 201, …).
+            // The first success status, as the facade reads it (200, 201, …), of a JSON media
+            // type (`application/json;charset=UTF-8` included).
             let response = op
                 .get("responses")
                 .and_then(serde_json::Value::as_object)
                 .and_then(|r| r.iter().find(|(status, _)| status.starts_with('2')))
-                .and_then(|(_, r)| r.pointer("/content/application~1json/schema/$ref"))
+                .and_then(|(_, r)| r.get("content").and_then(serde_json::Value::as_object))
+                .and_then(|content| {
+                    content.iter().find(|(media, _)| {
+                        media.split(';').next().map(str::trim) == Some("application/json")
+                    })
+                })
+                .and_then(|(_, body)| body.pointer("/schema/$ref"))
                 .and_then(|r| r.as_str())
                 .and_then(|r| r.strip_prefix("#/components/schemas/"));
-            // Two listings may answer one schema: its total is made lenient once.
-            if let Some(response) = response
-                && !wanted.contains(&(response.to_string(), total.to_string()))
+            // As the generated code names them; two listings may answer one schema: its total
+            // is made lenient once.
+            let entry = response.map(|r| (crate::model::pascal(r), crate::model::snake(total)));
+            if let Some(entry) = entry
+                && !wanted.contains(&entry)
             {
-                wanted.push((response.to_string(), total.to_string()));
+                wanted.push(entry);
             }
         }
     }

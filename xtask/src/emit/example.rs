@@ -25,23 +25,29 @@ pub fn synthesize(op: &Operation, schemas: &BTreeMap<String, Schema>) -> Option<
             let items: Vec<Value> = (1..=3)
                 .map(|n| {
                     let mut item_value = of_schema(&item.json, schemas, 1);
-                    // Items told apart even without an id: their text fields are numbered.
-                    for value in item_value
-                        .as_object_mut()
-                        .into_iter()
-                        .flat_map(|o| o.values_mut())
-                    {
-                        if let Value::String(text) = value {
+                    // Items told apart even without an id: their plain text fields (no format,
+                    // no enum) are numbered.
+                    let properties = item.json.get("properties").and_then(Value::as_object);
+                    for (name, value) in item_value.as_object_mut().into_iter().flatten() {
+                        let plain = properties.and_then(|p| p.get(name)).is_some_and(|p| {
+                            p.get("type").and_then(Value::as_str) == Some("string")
+                                && p.get("format").is_none()
+                                && p.get("enum").is_none()
+                        });
+                        if let (true, Value::String(text)) = (plain, value) {
                             text.push_str(&format!("-{n}"));
                         }
                     }
                     if let (Some(id), Some(fields)) = (&paging.item_id, item_value.as_object_mut())
                     {
-                        let ty = item.fields.get(id).map(String::as_str).unwrap_or("string");
-                        let id_value = if ty.starts_with("integer") {
-                            json!(n)
-                        } else {
-                            json!(format!("{}-{n}", item.name.to_lowercase()))
+                        let id_schema = properties.and_then(|p| p.get(id)).unwrap_or(&Value::Null);
+                        let id_value = match (
+                            id_schema.get("type").and_then(Value::as_str),
+                            id_schema.get("format").and_then(Value::as_str),
+                        ) {
+                            (Some("integer"), _) => json!(n),
+                            (_, Some("uuid")) => json!(format!("00000000-0000-4000-8000-{n:012}")),
+                            _ => json!(format!("{}-{n}", item.name.to_lowercase())),
                         };
                         fields.insert(id.clone(), id_value);
                     }
@@ -147,9 +153,16 @@ fn scalar(kind: &str, schema: &Value) -> Value {
         }
         "number" => json!(1.5),
         "boolean" => json!(true),
+        // A value of each format typify reads into a type of its own.
         "string" => match schema.get("format").and_then(Value::as_str) {
             Some("date-time") => json!("2026-01-01T00:00:00Z"),
             Some("date") => json!("2026-01-01"),
+            Some("uuid") => json!("00000000-0000-4000-8000-000000000000"),
+            Some("ipv4" | "ip") => json!("192.0.2.1"),
+            Some("ipv6") => json!("2001:db8::1"),
+            Some("email") => json!("user@example.com"),
+            Some("uri" | "url") => json!("https://example.com/"),
+            Some("byte") => json!("ZXhhbXBsZQ=="),
             _ => json!("example"),
         },
         _ => Value::Null,

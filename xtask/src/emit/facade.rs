@@ -63,6 +63,10 @@ fn check_public_names(services: &[Service]) -> Result<(), String> {
             claim(resource.tag.clone(), format!("tag {}", resource.tag))?;
         }
         for op in &service.operations {
+            claim(
+                format!("{}Input", op.type_name),
+                format!("the input of {}", op.id),
+            )?;
             if operation::needs_builder(op) {
                 claim(op.type_name.clone(), format!("operation {}", op.id))?;
             }

@@ -99,13 +99,13 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
                 Some(body) => {
                     let required = body.required;
                     let (kind, fields): (TokenStream, Vec<String>) = match &body.kind {
-                        BodyKind::Json { schema, array } => (
+                        BodyKind::Json { schema, .. } => (
                             quote!(BodyKind::Json),
-                            if *array {
-                                Vec::new()
-                            } else {
-                                service.schemas[schema].required.clone()
-                            },
+                            schema
+                                .as_ref()
+                                .and_then(|s| service.schemas.get(s))
+                                .map(|s| s.required.clone())
+                                .unwrap_or_default(),
                         ),
                         BodyKind::Multipart { parts, .. } => (
                             quote!(BodyKind::Multipart),

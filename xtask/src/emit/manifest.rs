@@ -53,6 +53,28 @@ fn entries(services: &[Service]) -> Entries {
             );
         }
     }
+    // The facade types re-exported at the crate root (names no other service uses): one of
+    // them gone (another service now has a type of that name) breaks `use huaweicloud_images::X`.
+    let mut exported: BTreeMap<String, usize> = BTreeMap::new();
+    for service in services {
+        let mut names: Vec<String> = service.resources.iter().map(|r| r.tag.clone()).collect();
+        for op in &service.operations {
+            if op.returns_builder() {
+                names.push(op.type_name.clone());
+            }
+            if op.has_typed_headers() {
+                names.push(format!("{}Headers", op.type_name));
+            }
+        }
+        for name in names {
+            *exported.entry(name).or_default() += 1;
+        }
+    }
+    for (name, count) in &exported {
+        if *count == 1 {
+            put(format!("export {name}"), &[("kind", "export".into())]);
+        }
+    }
     for service in services {
         put(
             format!("service {}", service.name),
@@ -319,13 +341,7 @@ fn body(op: &crate::model::Operation) -> String {
         return String::new();
     };
     let what = match &body.kind {
-        BodyKind::Json { schema, array } => {
-            if *array {
-                format!("json [{schema}]")
-            } else {
-                format!("json {schema}")
-            }
-        }
+        BodyKind::Json { summary, .. } => format!("json {summary}"),
         BodyKind::Multipart { schema, .. } => format!("multipart {schema}"),
         BodyKind::Binary { media_type } => format!("bytes {media_type}"),
     };

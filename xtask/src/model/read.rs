@@ -40,8 +40,10 @@ const RESERVED_TYPE_NAMES: [&str; 22] = [
     "Self",
 ];
 
-/// Method names a request builder (the facade's or progenitor's) has besides its setters.
-const RESERVED_SETTER_NAMES: [&str; 3] = ["send", "paginate", "new"];
+/// Method names a request builder (the facade's or progenitor's) has besides its setters:
+/// `build` (added beside progenitor's `send`) and `maybe` (the facade's setter of optional
+/// values) included.
+const RESERVED_SETTER_NAMES: [&str; 5] = ["send", "paginate", "new", "build", "maybe"];
 
 /// Whether `name` is an UpperCamelCase Rust type name (letters and digits).
 fn is_type_name(name: &str) -> bool {
@@ -436,6 +438,16 @@ fn operation(
         parameters.push(parameter);
     }
 
+    if body.is_some()
+        && let Some(p) = parameters
+            .iter()
+            .find(|p| p.rust_name == "body" && p.source == Source::Caller)
+    {
+        return Err(at(&format!(
+            ".parameters: `{}` would be named `body`, as the request body is",
+            p.name
+        )));
+    }
     let mut response = None;
     let mut example = None;
     let mut success = Vec::new();
@@ -499,8 +511,18 @@ fn operation(
         )?),
     };
 
+    if op.get("x-waiters").is_some() && (method != "get" || body.is_some()) {
+        return Err(at(
+            ".x-waiters: a waiter polls its operation again and again: only a GET without a body may be one (a write would be applied on every poll)",
+        ));
+    }
     let waiters = waiters(&at(".x-waiters"), op, response.as_deref(), raw)?;
     let combined_setters = combined_setters(&at(".x-facade-setters"), op, &parameters)?;
+    if body.is_some() && combined_setters.iter().any(|s| s.method == "body") {
+        return Err(at(
+            ".x-facade-setters: `body` is the setter of the request body",
+        ));
+    }
 
     Ok(Operation {
         waiters,
@@ -697,21 +719,29 @@ fn request_body(raw: &Value, b: &Value, at: &str) -> Result<Body, String> {
         if let Some(name) = schema_ref(schema) {
             exists(raw, name, &format!("{at}.schema"))?;
             BodyKind::Json {
-                schema: name.to_string(),
-                array: false,
-            }
-        } else if text(schema, "type") == Some("array")
-            && let Some(name) = schema.get("items").and_then(schema_ref)
-        {
-            exists(raw, name, &format!("{at}.schema.items"))?;
-            BodyKind::Json {
-                schema: name.to_string(),
-                array: true,
+                schema: Some(name.to_string()),
+                summary: name.to_string(),
             }
         } else {
-            return Err(format!(
-                "{at}.schema: a JSON body must be a $ref to components.schemas (or an array of one): it becomes the model a caller builds"
-            ));
+            let items = schema.get("items");
+            let free_form =
+                text(schema, "type") == Some("object") && schema.get("properties").is_none();
+            let array = text(schema, "type") == Some("array")
+                && items.is_some_and(|items| {
+                    schema_ref(items).is_some() || is_scalar(&type_summary(items))
+                });
+            if !free_form && !array {
+                return Err(format!(
+                    "{at}.schema: a JSON body must be a $ref to components.schemas (it becomes the model a caller builds), an array, a map or a free-form object"
+                ));
+            }
+            if let Some(name) = items.and_then(schema_ref) {
+                exists(raw, name, &format!("{at}.schema.items"))?;
+            }
+            BodyKind::Json {
+                schema: None,
+                summary: type_summary(schema),
+            }
         }
     } else if essence == "multipart/form-data" {
         let name = schema_ref(schema).ok_or_else(|| {
@@ -757,6 +787,23 @@ fn request_body(raw: &Value, b: &Value, at: &str) -> Result<Body, String> {
                     }
                 }
             };
+            if !part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            {
+                return Err(format!(
+                    "{p_at}: a part name is ASCII letters, digits, `_`, `-` and `.` (others travel as `name*=`, which RFC 7578 forbids)"
+                ));
+            }
+            if let Some(other) = parts
+                .iter()
+                .find(|p: &&Part| p.rust_name == super::snake(part))
+            {
+                return Err(format!(
+                    "{p_at}: `{}` and `{part}` make the same field `{}`",
+                    other.name, other.rust_name
+                ));
+            }
             parts.push(Part {
                 name: part.clone(),
                 rust_name: super::snake(part),
@@ -776,6 +823,11 @@ fn request_body(raw: &Value, b: &Value, at: &str) -> Result<Body, String> {
             parts,
         }
     } else if text(schema, "format") == Some("binary") || essence == "application/octet-stream" {
+        if !essence.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(format!(
+                "{at}: `{essence}` is not a media type that can be sent as a header"
+            ));
+        }
         BodyKind::Binary {
             media_type: essence.to_string(),
         }
@@ -1055,8 +1107,8 @@ fn parameter(file: &str, raw: &Value, p: &Value, p_at: &str) -> Result<Parameter
     } else {
         kind(raw, schema, &at(".schema"))?
     };
-    // As progenitor names the builder's setter: `type` → `type_`.
-    let rust_name = super::snake(&name);
+    // As progenitor names the builder's setter: `type` → `type_`, `2fa` → `_2fa`.
+    let rust_name = super::parameter(&name);
     if source == Source::Caller && RESERVED_SETTER_NAMES.contains(&rust_name.as_str()) {
         return Err(at(&format!(
             ".name: `{name}` would be a setter named `{rust_name}`, which the request builders have already"
@@ -1873,7 +1925,7 @@ components:
                 )
         };
         let cases: Vec<(&str, String, &str)> = vec![
-            ("inline-json-body", body("{application/json: {schema: {type: object}}}"), "a JSON body must be a $ref"),
+            ("inline-json-body", body("{application/json: {schema: {type: object, properties: {a: {type: string}}}}}"), "a JSON body must be a $ref"),
             ("two-media-types", body("{application/json: {schema: {$ref: \"#/components/schemas/Thing\"}}, application/xml: {}}"), "several media types"),
             ("xml-body", body("{application/xml: {schema: {$ref: \"#/components/schemas/Thing\"}}}"), "multipart/form-data"),
             (
@@ -1910,6 +1962,41 @@ components:
                 "statuses-disagree",
                 GOOD.replace("      responses:\n        \"200\":", "      responses:\n        \"204\": {description: none}\n        \"200\":"),
                 "the success statuses of an operation must carry the same body",
+            ),
+            (
+                "waiter-on-a-write",
+                body("{application/json: {schema: {$ref: \"#/components/schemas/Thing\"}}}").replace(
+                    "      tags: [Things]\n",
+                    "      tags: [Things]\n      x-waiters: [{method: wait_until, status: id, success: [a]}]\n",
+                ),
+                "only a GET without a body may be one",
+            ),
+            (
+                "parameter-named-body",
+                body("{application/json: {schema: {$ref: \"#/components/schemas/Thing\"}}}")
+                    .replace("name: kind, in: query", "name: body, in: query"),
+                "named `body`",
+            ),
+            (
+                "parameter-named-maybe",
+                GOOD.replace("name: kind, in: query", "name: maybe, in: query"),
+                "`maybe`",
+            ),
+            (
+                "parts-collide",
+                body("{multipart/form-data: {schema: {$ref: \"#/components/schemas/Form\"}}}").replace(
+                    "  schemas:\n",
+                    "  schemas:\n    Form:\n      type: object\n      properties:\n        file-name: {type: string}\n        file_name: {type: string}\n",
+                ),
+                "make the same field",
+            ),
+            (
+                "part-name-with-space",
+                body("{multipart/form-data: {schema: {$ref: \"#/components/schemas/Form\"}}}").replace(
+                    "  schemas:\n",
+                    "  schemas:\n    Form:\n      type: object\n      properties:\n        \"my file\": {type: string, format: binary}\n",
+                ),
+                "RFC 7578",
             ),
             (
                 "dangling-body",

@@ -21,8 +21,8 @@ use crate::gateway::recording::{DropConnection, Outcome, RequestId};
 use crate::generated::operations::Operation;
 use crate::state::SharedState;
 
-/// Largest request body read (the operations take none; this only bounds what is hashed).
-const MAX_BODY: usize = 1 << 20;
+/// Largest request body read (and hashed for the signature): uploads of tens of megabytes pass.
+pub(crate) const MAX_BODY: usize = 64 << 20;
 
 /// The state of one operation's admission.
 #[derive(Clone)]

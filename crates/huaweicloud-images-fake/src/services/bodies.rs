@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::services::spec_table::{BodyKind, OperationSpec};
 
 /// The most bytes of a body read (the gateway reads no more either).
-const MAX_BODY: usize = 1 << 20;
+const MAX_BODY: usize = crate::gateway::admission::MAX_BODY;
 
 /// Checks the body of `request` against `spec`; the error is the 400's message.
 pub(super) async fn check_body(spec: &OperationSpec, request: Request) -> Result<(), String> {

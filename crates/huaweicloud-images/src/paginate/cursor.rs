@@ -21,6 +21,11 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::runtime::request::Input;
 
+/// Pages in a row that may bring no new item (empty, or holding only items of the page before)
+/// before the listing ends with [`Error::Pagination`]: a service that names page after page
+/// without items in them makes no progress.
+pub const MAX_PAGES_WITHOUT_ITEMS: u32 = 8;
+
 /// What one request of a cursor listing returned.
 pub(crate) struct CursorFetched<T> {
     /// The items of the page, in the order the service sent them.
@@ -38,6 +43,8 @@ pub(crate) trait Cursor: Input {
     const PAGE_SIZES: RangeInclusive<u32>;
     /// The limit's default (else its maximum).
     const DEFAULT_PAGE_SIZE: u32;
+    /// The next marker is the id of the page's last item (not a field of the answer).
+    const NEXT_FROM_LAST_ITEM: bool = false;
 
     /// The cursor the caller set, where the listing starts.
     fn start(&self) -> Option<String>;
@@ -75,6 +82,7 @@ pub(crate) fn cursor_paginator<C: Cursor>(client: Client, request: C) -> CursorP
         page_size,
         max_items: None,
         start,
+        next_from_last_item: C::NEXT_FROM_LAST_ITEM,
     }
 }
 
@@ -130,9 +138,12 @@ pub struct CursorPage<T> {
 /// A service that names, as the next page, the page just requested, or any page it named before,
 /// would make a naive loop run forever. Each cursor is compared with the one requested and with a
 /// checkpoint cursor (moved at doubling intervals, which catches a cycle of any length); a repeat
-/// ends the listing with [`Error::Pagination`] (its `offset` is the number of items delivered).
-/// Items of a page whose ids were in the previous page are dropped, so a service that repeats a
-/// page's tail delivers each item once.
+/// ends the listing with [`Error::Pagination`] (its `offset` is the number of items delivered), and
+/// so do [`MAX_PAGES_WITHOUT_ITEMS`] pages in a row that bring no new item (empty, or holding only
+/// items of the page before, whatever new cursors they name). Items of a page whose ids were in
+/// the previous page are dropped, so a service that repeats a page's tail delivers each item
+/// once. When the marker is the last item's id, a non-empty page whose last item has none ends the
+/// listing with the same error rather than as if it were complete.
 #[must_use = "a paginator does nothing until one of its streams is polled"]
 pub struct CursorPaginator<T> {
     source: Arc<dyn CursorSource<T>>,
@@ -141,6 +152,7 @@ pub struct CursorPaginator<T> {
     page_size: u32,
     max_items: Option<u64>,
     start: Option<String>,
+    next_from_last_item: bool,
 }
 
 impl<T> fmt::Debug for CursorPaginator<T> {
@@ -217,6 +229,10 @@ struct Listing<T> {
     power: u64,
     /// The ids of the previous page.
     previous: HashSet<String>,
+    /// Pages in a row that brought no new item.
+    stalled: u32,
+    /// The next marker is the last item's id: a non-empty page without one cannot go on.
+    next_from_last_item: bool,
     delivered: u64,
     rejected: Option<Error>,
 }
@@ -247,6 +263,8 @@ impl<T: Send + 'static> Listing<T> {
             steps: 0,
             power: 1,
             previous: HashSet::new(),
+            stalled: 0,
+            next_from_last_item: config.next_from_last_item,
             delivered: 0,
             rejected,
         }
@@ -307,34 +325,53 @@ impl<T: Send + 'static> Listing<T> {
                     self.steps = 0;
                 }
             }
+            let empty = fetched.items.is_empty();
+            if self.next_from_last_item && !empty && next.is_none() {
+                // The last item has no id to go on from: ending here would lose what follows.
+                let reason =
+                    "the last item of a page has no id to continue the listing from".into();
+                return Some(Err(self.no_progress(reason)));
+            }
             let keys: Vec<Option<String>> = fetched
                 .items
                 .iter()
                 .map(|item| self.source.key(item).filter(|k| !k.trim().is_empty()))
                 .collect();
             let mut items = Vec::with_capacity(fetched.items.len());
-            let mut seen = HashSet::with_capacity(keys.len());
+            let mut page_keys = HashSet::with_capacity(keys.len());
             for (item, key) in fetched.items.into_iter().zip(keys) {
-                if let Some(key) = key
-                    && (self.previous.contains(&key) || !seen.insert(key))
-                {
-                    continue;
+                if let Some(key) = key {
+                    // Dropped when the previous page (or this one, earlier) held it; every id of
+                    // this page is kept for the next page's comparison, repeats included.
+                    let repeated = self.previous.contains(&key);
+                    if !page_keys.insert(key) || repeated {
+                        continue;
+                    }
                 }
                 items.push(item);
             }
-            self.previous = seen;
-            let mut cut = false;
-            if let Some(remaining) = &mut self.remaining
-                && items.len() as u64 >= *remaining
-            {
-                items.truncate(usize::try_from(*remaining).unwrap_or(usize::MAX));
-                cut = true;
+            if !empty {
+                self.previous = page_keys;
             }
+            let truncated = self
+                .remaining
+                .is_some_and(|remaining| items.len() as u64 > remaining);
             if let Some(remaining) = &mut self.remaining {
+                items.truncate(usize::try_from(*remaining).unwrap_or(usize::MAX));
                 *remaining -= items.len() as u64;
             }
             self.delivered += items.len() as u64;
-            if !cut && let Some(next) = &next {
+            let done = self.remaining == Some(0);
+            if items.is_empty() {
+                self.stalled += 1;
+                if next.is_some() && self.stalled >= MAX_PAGES_WITHOUT_ITEMS {
+                    let reason = format!("{} pages in a row brought no new item", self.stalled);
+                    return Some(Err(self.no_progress(reason)));
+                }
+            } else {
+                self.stalled = 0;
+            }
+            if !done && let Some(next) = &next {
                 self.next = Some(Some(next.clone()));
                 self.ahead = Some(self.request(Some(next.clone())));
             }
@@ -345,7 +382,8 @@ impl<T: Send + 'static> Listing<T> {
             return Some(Ok(CursorPage {
                 items,
                 cursor,
-                next_cursor: if cut { None } else { next },
+                // Cut inside the page by `max_items`: the service's cursor would skip the rest.
+                next_cursor: if truncated { None } else { next },
             }));
         }
     }
@@ -411,6 +449,7 @@ mod tests {
             page_size: 2,
             max_items: None,
             start: None,
+            next_from_last_item: false,
         };
         (paginator, requests)
     }
@@ -528,6 +567,76 @@ mod tests {
         assert!(
             shown.contains("ListThings") && shown.contains("page_size: 7"),
             "{shown}"
+        );
+    }
+
+    /// A service that ignores the token and hands out a new one with the same page each time.
+    #[tokio::test]
+    async fn pages_that_bring_nothing_new_end_the_listing() {
+        let mut pages: Vec<(&'static str, &'static [u32], Option<&'static str>)> = Vec::new();
+        let cursors: Vec<&'static str> = (0..20).map(|n| &*format!("t{n}").leak()).collect();
+        pages.push(("", &[1, 2], Some(cursors[0])));
+        for n in 0..19 {
+            pages.push((cursors[n], &[1, 2], Some(cursors[n + 1])));
+        }
+        let (repeating, requests) = paginator(&pages);
+        let mut delivered = Vec::new();
+        let mut stream = repeating.items();
+        let error = loop {
+            match stream.next().await {
+                Some(Ok(item)) => delivered.push(item),
+                Some(Err(error)) => break error,
+                None => panic!("ended as if complete"),
+            }
+        };
+        assert_eq!(delivered, [1, 2], "each item once");
+        assert!(
+            matches!(&error, Error::Pagination { reason, .. } if reason.contains("no new item")),
+            "{error:?}"
+        );
+        assert!(requests.lock().unwrap().len() <= 1 + MAX_PAGES_WITHOUT_ITEMS as usize + 1);
+        // Empty pages naming new cursors forever.
+        let mut empty: Vec<(&'static str, &'static [u32], Option<&'static str>)> =
+            vec![("", &[], Some(cursors[0]))];
+        for n in 0..19 {
+            empty.push((cursors[n], &[], Some(cursors[n + 1])));
+        }
+        let (empty, _) = paginator(&empty);
+        assert!(matches!(
+            empty.collect_all().await,
+            Err(Error::Pagination { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_last_item_without_id_does_not_end_a_listing_by_last_id_as_complete() {
+        let (listing, _) = paginator(&[("", &[1, 2], None)]);
+        let mut listing = listing;
+        listing.next_from_last_item = true;
+        let error = listing.collect_all().await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Pagination { reason, .. } if reason.contains("no id")),
+            "{error:?}"
+        );
+        let (listing, _) = paginator(&[("", &[], None)]);
+        let mut listing = listing;
+        listing.next_from_last_item = true;
+        assert!(
+            listing.collect_all().await.unwrap().is_empty(),
+            "an empty page ends it"
+        );
+    }
+
+    #[tokio::test]
+    async fn max_items_at_a_page_boundary_keeps_the_cursor_to_resume_from() {
+        let (listing, requests) = paginator(&[("", &[1, 2], Some("a")), ("a", &[3, 4], None)]);
+        let pages: Vec<CursorPage<u32>> = listing.max_items(2).pages().try_collect().await.unwrap();
+        assert_eq!(pages.len(), 1);
+        assert_eq!(pages[0].next_cursor.as_deref(), Some("a"));
+        assert_eq!(
+            sent(&requests),
+            cursors(&[None]),
+            "nothing requested past max_items"
         );
     }
 }

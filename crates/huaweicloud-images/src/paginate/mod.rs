@@ -67,7 +67,7 @@ mod tests;
     reason = "the generated code of a spec with a marker or token listing uses them"
 )]
 pub(crate) use cursor::{Cursor, CursorFetched, cursor_paginator};
-pub use cursor::{CursorPage, CursorPaginator};
+pub use cursor::{CursorPage, CursorPaginator, MAX_PAGES_WITHOUT_ITEMS};
 pub(crate) use source::{Fetched, OffsetLimit, PageSource, paginator, reported_total};
 
 use std::fmt;
@@ -158,7 +158,8 @@ pub struct Paginator<T> {
     start_offset: u64,
     /// Pinned by [`Paginator::concurrency`]; `None` follows the flow.
     concurrency: Option<usize>,
-    /// The service addresses pages by index: the start must be a whole number of pages.
+    /// The service addresses pages by index: a start inside a page requests that page and skips
+    /// its items before the start.
     aligned: bool,
 }
 
@@ -279,15 +280,6 @@ impl<T: Send + 'static> Paginator<T> {
                 ),
             ));
         }
-        if self.aligned && !self.start_offset.is_multiple_of(u64::from(self.page_size)) {
-            return Err(Error::invalid(
-                "start_offset",
-                format!(
-                    "{} is addressed by page: the start ({}) must be a multiple of the page size ({})",
-                    self.operation, self.start_offset, self.page_size
-                ),
-            ));
-        }
         if let Some(n) = self.concurrency
             && !(1..=MAX_CONCURRENCY).contains(&n)
         {
@@ -381,6 +373,11 @@ struct Listing<T> {
     /// The total the last accepted page reported (`None` before the first page).
     last_total: Option<Option<u64>>,
     progress: ProgressGuard,
+    /// Items at the start of the first page that come before the listing's start (a listing by
+    /// page index that starts inside a page).
+    skip: u64,
+    /// The offset of the first page requested.
+    first_offset: u64,
     /// A configuration error, delivered on the first poll.
     rejected: Option<Error>,
     finished: bool,
@@ -389,6 +386,11 @@ struct Listing<T> {
 impl<T: Send + 'static> Listing<T> {
     fn new(config: Paginator<T>) -> Self {
         let rejected = config.validate().err();
+        let skip = if config.aligned && config.page_size > 0 {
+            config.start_offset % u64::from(config.page_size)
+        } else {
+            0
+        };
         let flow_window = config.source.flow_window();
         Listing {
             remaining: config.max_items,
@@ -403,7 +405,11 @@ impl<T: Send + 'static> Listing<T> {
                 .unwrap_or(WINDOW_WITHOUT_FLOW),
             permit: config.concurrency.is_none() && flow_window.is_some(),
             source: config.source,
-            next_request: config.start_offset,
+            // A service addressed by page index starts at the page holding the start; the items
+            // before the start on it are not delivered.
+            next_request: config.start_offset - skip,
+            skip,
+            first_offset: config.start_offset - skip,
             in_flight: FuturesOrdered::new(),
             total: Total::NotSeen,
             accepted: 0,
@@ -556,10 +562,15 @@ impl<T: Send + 'static> Listing<T> {
         let complete = !full || self.total.trusted() == Some(end);
 
         // The new items, up to `remaining`; `resume` is where the first one left out stands.
+        let skip = if offset == self.first_offset {
+            std::mem::take(&mut self.skip)
+        } else {
+            0
+        };
         let mut delivered = Vec::with_capacity(items.len());
         let mut resume = None;
         for (position, (item, fresh)) in (0u64..).zip(items.into_iter().zip(fresh)) {
-            if !fresh {
+            if !fresh || position < skip {
                 continue;
             }
             if self.remaining == Some(delivered.len() as u64) {

@@ -1108,3 +1108,21 @@ fn a_paginator_shows_its_settings() {
         assert!(shown.contains(part), "{part} in {shown}");
     }
 }
+
+/// A listing by page index that starts inside a page requests that page and delivers from the
+/// start on (a `next_offset` after `max_items` resumes exactly).
+#[tokio::test]
+async fn an_aligned_listing_starting_inside_a_page_skips_what_comes_before() {
+    let (paginator, log) = Fake::new(25).totals(Totals::Missing).paginator();
+    let items = all_items(paginator.page_aligned(true).start_offset(13)).await;
+    assert_eq!(items, (13..25).collect::<Vec<_>>());
+    assert_eq!(requests(&log), tens([10, 20]));
+    let (paginator, log) = Fake::new(25).totals(Totals::Missing).paginator();
+    let items = all_items(paginator.start_offset(13)).await;
+    assert_eq!(items, (13..25).collect::<Vec<_>>());
+    assert_eq!(
+        requests(&log)[0],
+        (13, 10),
+        "an offset listing starts where it is told"
+    );
+}

@@ -45,8 +45,19 @@ impl Form {
     /// A file part.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming the part when its media type is not one.
+    /// [`Error::InvalidInput`] naming the part when its media type is not one, or its file name
+    /// holds a control character (a line break would end the part's header early).
     pub(crate) fn file(self, name: &'static str, file: FilePart) -> Result<Self> {
+        // A line break would end the part's header early (reqwest escapes it as `\` + the break).
+        if file.file_name().chars().any(char::is_control) {
+            return Err(Error::invalid(
+                name,
+                format!(
+                    "the file name \"{}\" holds control characters",
+                    crate::error::Escaped(file.file_name())
+                ),
+            ));
+        }
         let mut part = reqwest::multipart::Part::stream_with_length(
             reqwest::Body::from(file.bytes().clone()),
             file.len() as u64,
@@ -137,6 +148,25 @@ mod tests {
             "{body}"
         );
         assert!(body.ends_with(&format!("--{boundary}--\r\n")), "{body}");
+    }
+
+    #[test]
+    fn a_file_name_with_a_line_break_is_refused() {
+        for name in ["a\r\nContent-Type: text/html", "tab\there", "nul\0"] {
+            let error = Form::new()
+                .file("file", FilePart::new(name, "y"))
+                .unwrap_err();
+            assert!(
+                matches!(error, Error::InvalidInput { field: "file", .. }),
+                "{name:?}: {error:?}"
+            );
+        }
+        let unicode = Form::new()
+            .file("file", FilePart::new("名称 \"quoted\".txt", "y"))
+            .unwrap()
+            .encode()
+            .unwrap();
+        assert!(!unicode.1.is_empty());
     }
 
     #[test]

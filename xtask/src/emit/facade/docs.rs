@@ -9,6 +9,7 @@ pub(super) fn docs(text: &str) -> TokenStream {
     let lines: Vec<String> = text
         .trim_end()
         .lines()
+        .map(str::trim_end)
         .map(|l| {
             if l.is_empty() {
                 String::new()
@@ -21,7 +22,11 @@ pub(super) fn docs(text: &str) -> TokenStream {
 }
 
 pub(super) fn inner_docs(text: &str) -> TokenStream {
-    let lines: Vec<String> = text.trim_end().lines().map(|l| format!(" {l}")).collect();
+    let lines: Vec<String> = text
+        .trim_end()
+        .lines()
+        .map(|l| format!(" {}", l.trim_end()))
+        .collect();
     quote!(#(#![doc = #lines])*)
 }
 

@@ -282,8 +282,15 @@ pub(super) fn operation_items(
         });
         match (&body.kind, required) {
             (BodyKind::Json { .. }, true) => chain.push(quote!(.body(self.body))),
-            (BodyKind::Binary { .. }, true) => {
+            (BodyKind::Binary { media_type }, true) => {
                 chain.push(quote!(.body(reqwest::Body::from(self.body))));
+                if media_type != "application/octet-stream" {
+                    finish = quote!(crate::runtime::request::built(&#const_name, request.build())
+                    .map(|request| crate::runtime::request::with_content_type(
+                        request,
+                        http::HeaderValue::from_static(#media_type),
+                    )));
+                }
             }
             (BodyKind::Multipart { .. }, true) => {
                 prelude.push(quote!(let (content_type, form) = self.body.encode()?;));
@@ -292,15 +299,16 @@ pub(super) fn operation_items(
                     .map(|request| crate::runtime::request::with_content_type(request, content_type)));
             }
             (kind, false) => {
-                any_maybe = true;
                 prelude.push(quote!(let given = self.body.is_some();));
                 match kind {
                     BodyKind::Json { .. } => {
+                        any_maybe = true;
                         chain.push(quote!(.maybe(self.body, |r, v| r.body(v))))
                     }
-                    BodyKind::Binary { .. } => {
-                        chain.push(quote!(.maybe(self.body, |r, v| r.body(reqwest::Body::from(v)))))
-                    }
+                    // The generated client always takes raw bytes (none given: empty, taken off
+                    // again below).
+                    BodyKind::Binary { .. } => chain
+                        .push(quote!(.body(reqwest::Body::from(self.body.unwrap_or_default())))),
                     BodyKind::Multipart { .. } => {
                         prelude.push(
                             quote!(let form = self.body.map(|form| form.encode()).transpose()?;),
@@ -308,12 +316,23 @@ pub(super) fn operation_items(
                         prelude.push(
                             quote!(let content_type = form.as_ref().map(|(ct, _)| ct.clone());),
                         );
-                        chain.push(
-                            quote!(.maybe(form, |r, (_, form)| r.body(reqwest::Body::from(form)))),
-                        );
+                        chain.push(quote!(.body(reqwest::Body::from(
+                            form.map(|(_, form)| form).unwrap_or_default()
+                        ))));
                     }
                 }
-                let restore = if matches!(kind, BodyKind::Multipart { .. }) {
+                let restore = if let BodyKind::Binary { media_type } = kind
+                    && media_type != "application/octet-stream"
+                {
+                    quote!(if given {
+                        crate::runtime::request::with_content_type(
+                            request,
+                            http::HeaderValue::from_static(#media_type),
+                        )
+                    } else {
+                        crate::runtime::request::without_body(request)
+                    })
+                } else if matches!(kind, BodyKind::Multipart { .. }) {
                     quote!(match content_type {
                         Some(content_type) =>
                             crate::runtime::request::with_content_type(request, content_type),

@@ -74,6 +74,12 @@ pub(super) fn paged_impl(
     let default = paging.default_page_size;
     let limit_name = &paging.limit;
     let position_name = paging.style.position();
+    // An answer with declared headers is `WithHeaders`: the page is its body.
+    let body_of = if op.has_typed_headers() {
+        quote!(let response = response.body;)
+    } else {
+        quote!()
+    };
 
     if paging.style.positional() {
         let total_expr = match &paging.total {
@@ -95,7 +101,7 @@ pub(super) fn paged_impl(
                 quote!(Some(#first + offset / u64::from(limit.max(1)))),
                 quote!(true),
                 format!(
-                    "Every item, page by page (`{position_name}` counted from {first}, `{limit_name}` items each), starting at this request's `{position_name}` with its `{limit_name}` as the page size ([`Paginator::start_offset`](crate::Paginator::start_offset), in items, and [`Paginator::page_size`](crate::Paginator::page_size) change them: the start must be a whole number of pages)"
+                    "Every item, page by page (`{position_name}` counted from {first}, `{limit_name}` items each), starting at this request's `{position_name}` with its `{limit_name}` as the page size ([`Paginator::start_offset`](crate::Paginator::start_offset), in items, and [`Paginator::page_size`](crate::Paginator::page_size) change them; a start inside a page requests that page and skips its items before the start)"
                 ),
             ),
             _ => (
@@ -133,6 +139,7 @@ pub(super) fn paged_impl(
                 }
 
                 fn into_page(response: Self::Output) -> crate::paginate::Fetched<Self::Item> {
+                    #body_of
                     crate::paginate::Fetched {
                         items: #items_expr,
                         total: #total_expr,
@@ -193,6 +200,7 @@ pub(super) fn paged_impl(
         ),
         _ => unreachable!("positional styles returned above"),
     };
+    let from_last_item = matches!(paging.style, PagingStyle::Marker { next: None, .. });
     let doc = docs(&format!(
         "Every item, page by page ({how}), starting at this request's `{position_name}` with its `{limit_name}` as the page size ([`CursorPaginator::start_at`](crate::paginate::CursorPaginator::start_at) and [`CursorPaginator::page_size`](crate::paginate::CursorPaginator::page_size) change them); every other parameter is sent with each page. Nothing is sent until the listing is first polled."
     ));
@@ -201,6 +209,7 @@ pub(super) fn paged_impl(
             type Item = api::types::#item;
             const PAGE_SIZES: ::std::ops::RangeInclusive<u32> = #low..=#high;
             const DEFAULT_PAGE_SIZE: u32 = #default;
+            const NEXT_FROM_LAST_ITEM: bool = #from_last_item;
 
             fn start(&self) -> Option<String> {
                 self.#position.clone()
@@ -218,6 +227,7 @@ pub(super) fn paged_impl(
             }
 
             fn into_page(response: Self::Output) -> crate::paginate::CursorFetched<Self::Item> {
+                #body_of
                 // The items first: the next marker may be read from them.
                 let items = #items_expr;
                 let next = #next_expr;

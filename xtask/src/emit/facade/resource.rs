@@ -58,8 +58,13 @@ pub(super) fn resource_methods(
         .iter()
         .map(|p| format!("\n- `{}`: {}", p.rust_name, one_line(&parameter_doc(p))))
         .collect();
-    // The waiters poll with the parameters alone (their operation takes no body).
-    let waiter_inits = inits.clone();
+    // The waiters poll with the positional parameters alone (their operation, a GET, takes no
+    // body; its optional parameters are not set).
+    let mut waiter_inits = inits.clone();
+    waiter_inits.extend(op.optional().iter().map(|p| {
+        let name = ident(&p.rust_name);
+        quote!(#name: None)
+    }));
     let waiter_args = args.clone();
     if let (Some(body), Some((_, argument))) = (&op.body, body_types(op, facts, service)?) {
         if body.required {

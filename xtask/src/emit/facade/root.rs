@@ -119,10 +119,13 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
         ));
         let forms =
             (!forms.is_empty()).then(|| quote!(pub use crate::generated::#module::{#(#forms),*};));
+        // A service without models has no `pub use` (an empty one trips rustfmt).
+        let models = (!names.is_empty())
+            .then(|| quote!(pub use huaweicloud_images_api::#module::types::{#(#names),*};));
         model_modules.push(quote! {
             #doc
             pub mod #module {
-                pub use huaweicloud_images_api::#module::types::{#(#names),*};
+                #models
                 #forms
             }
         });

@@ -4,17 +4,28 @@
 
 use heck::{ToPascalCase, ToSnakeCase};
 
-/// A field, parameter or argument name: snake_case, `_` appended to a keyword.
+/// A field name (typify's): snake_case, `x` before a leading digit, `_` after a keyword.
 pub fn snake(name: &str) -> String {
-    sanitize(name, |s| s.to_snake_case())
+    sanitize(name, |s| s.to_snake_case(), "x")
 }
 
-/// A type name: PascalCase, `_` appended to a keyword.
+/// A parameter's name (progenitor's, its builder's setter): as [`snake`], but `_` before a
+/// leading digit.
+pub fn parameter(name: &str) -> String {
+    sanitize(name, |s| s.to_snake_case(), "_")
+}
+
+/// A type name: PascalCase, `X` before a leading digit, `_` after a keyword.
 pub fn pascal(name: &str) -> String {
-    sanitize(name, |s| s.to_pascal_case())
+    sanitize(name, |s| s.to_pascal_case(), "X")
 }
 
-fn sanitize(name: &str, case: fn(&str) -> String) -> String {
+fn sanitize(name: &str, case: fn(&str) -> String, digit_prefix: &str) -> String {
+    let name = match name {
+        "+1" => "plus1",
+        "-1" => "minus1",
+        other => other,
+    };
     let cleaned: String = name
         .replace('\'', "")
         .chars()
@@ -30,7 +41,7 @@ fn sanitize(name: &str, case: fn(&str) -> String) -> String {
     let out = match out.chars().next() {
         None => case("x"),
         Some(c) if c.is_alphabetic() || c == '_' => out,
-        Some(_) => format!("{}{out}", case("x")),
+        Some(_) => format!("{digit_prefix}{out}"),
     };
     if is_identifier(&out) {
         out
@@ -57,6 +68,9 @@ mod tests {
         assert_eq!(snake("X-Language"), "x_language");
         assert_eq!(snake("limit"), "limit");
         assert_eq!(snake("1st"), "x1st");
+        assert_eq!(parameter("2fa"), "_2fa");
+        assert_eq!(parameter("type"), "type_");
+        assert_eq!(pascal("2Things"), "X2things");
         assert_eq!(pascal("UpgradeScheduledTaskVO"), "UpgradeScheduledTaskVo");
         assert_eq!(pascal("ListDevServerPublicIP"), "ListDevServerPublicIp");
         assert_eq!(pascal("ListImageServers"), "ListImageServers");
