@@ -14,7 +14,7 @@ mod scratch;
 
 use std::path::Path;
 
-use scratch::{cargo, copy_tree, run, shared_target, workspace_root};
+use scratch::{cargo, copy_tree, run, target_of, workspace_root};
 
 #[test]
 #[ignore = "slow: builds a scratch copy of the workspace; .ci/run runs it with --ignored"]
@@ -22,7 +22,7 @@ fn every_operation_shape_is_generated_built_and_called() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus");
     let workspace = scratch.join("workspace");
     let consumer = scratch.join("consumer");
-    let target = shared_target();
+    let target = target_of("corpus");
     let _ = std::fs::remove_dir_all(&workspace);
     let _ = std::fs::remove_dir_all(&consumer);
     copy_tree(&workspace_root(), &workspace);

@@ -16,7 +16,7 @@ mod scratch;
 
 use std::path::Path;
 
-use scratch::{cargo, copy_tree, edit, run, shared_target, workspace_root};
+use scratch::{cargo, copy_tree, edit, run, target_of, workspace_root};
 
 /// A new service: its spec file is all it takes.
 const NEW_SERVICE: &str = r##"openapi: 3.0.3
@@ -331,7 +331,7 @@ fn a_spec_change_reaches_the_users_of_the_facade() {
     let workspace = scratch.join("workspace");
     let consumer = scratch.join("consumer");
     // Build output is kept between runs (the copies are made afresh).
-    let target = shared_target();
+    let target = target_of("spec-change");
     let _ = std::fs::remove_dir_all(&workspace);
     let _ = std::fs::remove_dir_all(&consumer);
     copy_tree(&workspace_root(), &workspace);

@@ -14,8 +14,15 @@ use crate::emit::{api, facade, fake, manifest};
 use crate::{changes, model, progenitor_facts, spec};
 
 /// The workspace root: the parent of this crate's directory.
+///
+/// `cargo run` (and `cargo test`) give the package's directory at run time; that one wins over
+/// the one compiled in, so that a binary built for a copy of the workspace (a scratch copy sharing
+/// a target directory) works on the copy it is run in.
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))

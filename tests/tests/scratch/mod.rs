@@ -1,6 +1,5 @@
 //! What the scratch-workspace tests share (`spec_change.rs`, `corpus.rs`): a copy of the workspace
-//! to change, cargo run in it, and one target directory for all of them (their dependencies are
-//! built once).
+//! to change, cargo run in it, and a target directory of its own for each.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use std::path::{Path, PathBuf};
@@ -68,7 +67,9 @@ pub fn cargo(dir: &Path, target: &Path) -> Command {
     command
 }
 
-/// The target directory every scratch workspace builds in.
-pub fn shared_target() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch-target")
+/// The target directory of the scratch workspace `name`: one each, since cargo's artifacts of a
+/// workspace member do not depend on where the workspace is, so two copies in one target
+/// directory would overwrite each other's.
+pub fn target_of(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-target"))
 }
