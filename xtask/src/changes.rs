@@ -123,8 +123,8 @@ fn is_breaking(kind: &str, name: &str, old: &str, new: &str) -> bool {
         (_, "description") | (_, "http") | ("service", "endpoint") => false,
         // Added: `paginate()` appears (the offset/limit setters' types are reported with them).
         // Any other change can break a caller: another style returns another paginator, and
-        // fewer page sizes refuse one that worked.
-        ("operation", "pagination") => !old.is_empty(),
+        // fewer page sizes refuse one that worked; more page sizes or another default do not.
+        ("operation", "pagination") => !old.is_empty() && !only_more_page_sizes(old, new),
         // Whether a failed call is sent again: behaviour, not the call's shape.
         ("operation", "retried") => false,
         // Recorded since the manifest knows answers: from nothing is not a change of the call.
@@ -156,6 +156,24 @@ fn is_breaking(kind: &str, name: &str, old: &str, new: &str) -> bool {
         // integer's facade type is chosen by its role); a changed setter type is reported above.
         ("parameter", "type") => true,
         _ => true,
+    }
+}
+
+/// Whether two pagination descriptions differ only in page sizes that the new one widens (or
+/// keeps) and in the default page size: every `page_size(n)` that worked still works.
+fn only_more_page_sizes(old: &str, new: &str) -> bool {
+    // "… page sizes {min}..={max} default {default}"
+    fn split(v: &str) -> Option<(&str, f64, f64)> {
+        let (shape, sizes) = v.split_once(" page sizes ")?;
+        let range = sizes.split_whitespace().next()?;
+        let (min, max) = range.split_once("..=")?;
+        Some((shape, min.parse().ok()?, max.parse().ok()?))
+    }
+    match (split(old), split(new)) {
+        (Some((old_shape, old_min, old_max)), Some((new_shape, new_min, new_max))) => {
+            old_shape == new_shape && new_min <= old_min && new_max >= old_max
+        }
+        _ => false,
     }
 }
 
@@ -274,6 +292,47 @@ mod tests {
             "pagination",
             "offset-limit offset/limit …",
             "marker marker/limit …"
+        ));
+        let sizes = |min: u32, max: u32, default: u32| {
+            format!(
+                "offset-limit offset/limit items items page sizes {min}..={max} default {default}"
+            )
+        };
+        assert!(!is_breaking(
+            "operation",
+            "pagination",
+            &sizes(1, 100, 10),
+            &sizes(1, 200, 10)
+        ));
+        assert!(!is_breaking(
+            "operation",
+            "pagination",
+            &sizes(1, 100, 10),
+            &sizes(1, 100, 20)
+        ));
+        assert!(!is_breaking(
+            "operation",
+            "pagination",
+            &sizes(2, 100, 10),
+            &sizes(1, 100, 10)
+        ));
+        assert!(is_breaking(
+            "operation",
+            "pagination",
+            &sizes(1, 200, 10),
+            &sizes(1, 100, 10)
+        ));
+        assert!(is_breaking(
+            "operation",
+            "pagination",
+            &sizes(1, 100, 10),
+            &sizes(2, 100, 10)
+        ));
+        assert!(is_breaking(
+            "operation",
+            "pagination",
+            &sizes(1, 100, 10),
+            &sizes(1, 200, 10).replace("items items", "items servers")
         ));
         assert!(is_breaking("operation", "call", "a()", "b()"));
         assert!(!is_breaking("operation", "description", "a", "b"));
