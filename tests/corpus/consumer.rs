@@ -409,27 +409,65 @@ async fn names(fake: &FakeServer, client: &Client) {
     println!("names: shared tag, pinned accessor, official name kept");
 }
 
-/// A POST or a PATCH is never sent twice; a GET, PUT or DELETE is retried.
+/// A POST or a PATCH is sent once when it may have arrived (the error says it may have been
+/// applied); one with an idempotency token is retried with the same token; a GET, PUT or DELETE is
+/// retried.
 async fn retries(fake: &FakeServer) {
     let client = client(fake, RetryPolicy::default());
+    fake.inject(Fault::ServiceUnavailable, FaultScope::Next(1), Some(Operation::PatchThing));
+    let once = client.things().patch("t").send().await.unwrap_err();
+    assert!(once.may_have_been_applied(), "{once:?}");
+    assert_eq!(once.status(), Some(503));
+    assert_eq!(fake.requests().len(), 1, "{:?}", fake.requests());
+    fake.clear_requests();
+    // Throttled by the gateway before the service saw it: sent again.
+    fake.inject(
+        Fault::TooManyRequests { retry_after_secs: 0 },
+        FaultScope::Next(1),
+        Some(Operation::PatchThing),
+    );
+    client.things().patch("t").send().await.unwrap();
+    assert_eq!(fake.requests().len(), 2);
+    fake.clear_requests();
+    // With its idempotency token (fresh per call), a POST is retried with the same token.
     fake.inject(Fault::ServiceUnavailable, FaultScope::Next(1), Some(Operation::CreateThing));
-    let once = client
+    client
         .things()
         .create(CreateThingReq::builder().name("once").size(1))
         .send()
-        .await;
-    assert_eq!(once.unwrap_err().status(), Some(503));
-    assert_eq!(fake.requests().len(), 1, "{:?}", fake.requests());
+        .await
+        .unwrap();
+    let tokens: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| r.header("x-client-token").unwrap().to_owned())
+        .collect();
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
+    assert_eq!(tokens[0], tokens[1]);
+    assert_eq!(tokens[0].len(), 36, "a UUID: {tokens:?}");
     fake.clear_requests();
-    fake.inject(Fault::ServiceUnavailable, FaultScope::Next(1), Some(Operation::PatchThing));
-    assert!(client.things().patch("t").send().await.is_err());
-    assert_eq!(fake.requests().len(), 1);
+    // Every failure that may have arrived says so, with the token to repeat it with.
+    fake.inject(Fault::ServiceUnavailable, FaultScope::Always, Some(Operation::CreateThing));
+    let error = client
+        .things()
+        .create(CreateThingReq::builder().name("down").size(1))
+        .x_client_token("my-token")
+        .send()
+        .await
+        .unwrap_err();
+    match &error {
+        huaweicloud_images::Error::Unconfirmed {
+            idempotency_token, ..
+        } => assert_eq!(idempotency_token.as_deref(), Some("my-token")),
+        other => panic!("{other:?}"),
+    }
+    fake.clear_faults();
     fake.clear_requests();
     fake.inject(Fault::ServiceUnavailable, FaultScope::Next(1), Some(Operation::UpdateThing));
     client.things().update("t", UpdateThingReq::default()).await.unwrap();
     assert_eq!(fake.requests().len(), 2);
     fake.clear_requests();
-    println!("retries: POST and PATCH sent once, PUT retried");
+    println!("retries: PATCH sent once (unconfirmed) or again after a gateway refusal, POST with a token retried, PUT retried");
 }
 
 /// The blocking flavour of the new shapes.

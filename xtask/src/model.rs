@@ -40,6 +40,8 @@ pub struct Service {
     pub operations: Vec<Operation>,
     /// The named schemas (`components.schemas`), by name.
     pub schemas: BTreeMap<String, Schema>,
+    /// `components.x-collections`: what the fake remembers.
+    pub collections: Vec<Collection>,
 }
 
 /// A tag: the resource a group of operations works on.
@@ -83,6 +85,14 @@ pub struct Operation {
     pub response_headers: Vec<ResponseHeader>,
     /// The request body, if the operation takes one.
     pub body: Option<Body>,
+    /// `x-idempotent: true`: the spec says applying it twice changes nothing (a `POST` or a
+    /// `PATCH` that is).
+    pub marked_idempotent: bool,
+    /// `x-idempotency-token: {header: …}`: the header parameter the service deduplicates by
+    /// (Workspace's `X-Client-Token`); the facade fills it with a fresh UUID per call.
+    pub idempotency_token: Option<String>,
+    /// `x-collection`: how the fake remembers what the operation does.
+    pub collection: Option<CollectionRole>,
     /// The `2xx` statuses the spec documents (the operation's answers), in order.
     pub success: Vec<u16>,
     /// The first documented example of the 2xx body.
@@ -121,6 +131,37 @@ pub struct Waiter {
     pub failure: Vec<String>,
     /// Whether it waits for the resource to be gone (`until: deleted`).
     pub deleted: bool,
+}
+
+/// `x-collection` of an operation: its part in a collection the fake remembers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectionRole {
+    /// The collection (`components.x-collections.<name>`).
+    pub name: String,
+    /// `create`, `get`, `list`, `update`, `delete`, `batch-delete` or `action`.
+    pub role: String,
+    /// The path parameter holding the item's id (`get`, `update`, `delete`, `action`).
+    pub id: Option<String>,
+    /// The body field holding the ids (`batch-delete`).
+    pub ids: Option<String>,
+    /// The collection of the job the answer names (its `job_id`), if it answers one.
+    pub job: Option<String>,
+}
+
+/// `components.x-collections.<name>`: a collection the fake remembers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Collection {
+    pub name: String,
+    /// The schema of an item.
+    pub schema: String,
+    /// The item field holding its id.
+    pub id: String,
+    /// The item field the fake moves through `states` on its clock, if any.
+    pub status: Option<String>,
+    /// The states a new item goes through, one per step of the fake's lifecycle clock.
+    pub states: Vec<String>,
+    /// The state of an item being deleted (then it is gone).
+    pub deleting: Option<String>,
 }
 
 /// What a success answer carries.
@@ -198,10 +239,13 @@ pub enum PartKind {
 }
 
 impl Operation {
-    /// Whether a call may be sent again after a failure: `GET`, `PUT`, `DELETE` (idempotent by
-    /// HTTP's definition); never a `POST` or a `PATCH`.
+    /// Whether a call may be sent again after any failure worth another attempt: `GET`, `PUT`,
+    /// `DELETE` (idempotent by HTTP's definition), and a `POST` or a `PATCH` marked idempotent or
+    /// carrying an idempotency token.
     pub fn idempotent(&self) -> bool {
         !matches!(self.method.as_str(), "POST" | "PATCH")
+            || self.marked_idempotent
+            || self.idempotency_token.is_some()
     }
 
     /// Whether the facade method returns a request builder: the operation has optional

@@ -41,6 +41,18 @@ fn typed_by_schema(service: &str, schema: &str, value: &Value) -> String {
         ("workspaceapp", "ImageServer") => typed::<workspaceapp::types::ImageServer>(value),
         ("workspace", "ListImagesResponse") => typed::<workspace::types::ListImagesResponse>(value),
         ("modelarts", "DevServerImage") => typed::<modelarts::types::DevServerImage>(value),
+        ("workspaceapp", "CreateImageServerResponse") => {
+            typed::<workspaceapp::types::CreateImageServerResponse>(value)
+        }
+        ("workspaceapp", "BatchDeleteImageServerResponse") => {
+            typed::<workspaceapp::types::BatchDeleteImageServerResponse>(value)
+        }
+        ("workspaceapp", "ShowImageJobResponse") => {
+            typed::<workspaceapp::types::ShowImageJobResponse>(value)
+        }
+        ("workspaceapp", "AttachImageServerAppResponse") => {
+            typed::<workspaceapp::types::AttachImageServerAppResponse>(value)
+        }
         other => panic!("no Rust type mapped for response schema {other:?}: add it to this test"),
     }
 }
@@ -48,10 +60,12 @@ fn typed_by_schema(service: &str, schema: &str, value: &Value) -> String {
 #[test]
 fn every_documented_example_deserializes_losslessly_and_validates() {
     let examples = common::response_examples();
-    // 000 (list), 001 (show), 002/003 (one shared example); 004 documents no example.
+    // 000 (list), 001 (show), 002/003 (one shared example); 004 documents no example; and the
+    // shapes of the official SDK's answers of CreateImageServer, BatchDeleteImageServer,
+    // ShowImageJob and AttachImageServerApp.
     assert_eq!(
         examples.len(),
-        3,
+        7,
         "number of documented response examples changed"
     );
     for ex in examples {

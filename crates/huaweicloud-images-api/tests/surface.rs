@@ -86,10 +86,18 @@ fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
     }
 }
 
+/// A JSON object's entries in key order, whatever map serde_json was built with (a workspace
+/// build unifies the xtask's `preserve_order`, a build of this crate alone does not).
+fn sorted(value: &Value) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<_> = value.as_object().unwrap().iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries
+}
+
 fn operations(spec: &Value) -> String {
     let mut out = String::new();
-    for (path, item) in spec["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
+    for (path, item) in sorted(&spec["paths"]) {
+        for (method, op) in sorted(item) {
             writeln!(
                 out,
                 "{} {} {path}  ({})",
@@ -111,7 +119,7 @@ fn operations(spec: &Value) -> String {
                 )
                 .unwrap();
             }
-            for (status, r) in op["responses"].as_object().unwrap() {
+            for (status, r) in sorted(&op["responses"]) {
                 let r = resolve(spec, r);
                 let schema = r
                     .pointer("/content/application~1json/schema")

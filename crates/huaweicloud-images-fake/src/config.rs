@@ -56,6 +56,16 @@ pub struct FakeConfig {
     /// The `(region, project id)` pairs IAM's `GET /v3/projects?name=` answers; empty (the
     /// default): every region has one project, [`FakeConfig::project_id`] or [`FAKE_PROJECT_ID`].
     pub iam_projects: Vec<(String, String)>,
+    /// How long an item a write created stays in each state of its collection's lifecycle
+    /// (`x-collections` of the spec: an image server CREATING, ACTIVE, BUILDING, then BUILT; a job
+    /// WAITING, RUNNING, then SUCCESS; a deleted one DELETING, then gone), on the status clock
+    /// ([`crate::FakeServer::advance_status_clock`] moves it on). Default 1 s.
+    pub lifecycle_step: Duration,
+    /// Items added at start to the collections the fake remembers (`(collection, item)`, e.g.
+    /// `("image_servers", {"id": "…", "name": "…", "status": "BUILT"})`), as
+    /// `POST /__fake/collections/{name}` adds them: a reset keeps them. Each needs its collection's
+    /// id field; [`crate::FakeServer::start`] refuses one that has none or names no collection.
+    pub seed_items: Vec<(String, serde_json::Value)>,
 }
 
 impl Default for FakeConfig {
@@ -81,6 +91,8 @@ impl Default for FakeConfig {
             temporary_credential_lifetime: Duration::from_secs(6 * 3600),
             clock_offset_secs: 0,
             iam_projects: Vec::new(),
+            lifecycle_step: Duration::from_secs(1),
+            seed_items: Vec::new(),
         }
     }
 }

@@ -20,7 +20,9 @@
 //! | `PUT /__fake/gateway-clock` | `{"offset_secs":-600}` | sets the gateway's clock off this machine's ([`crate::FakeServer::set_clock_offset`]) |
 //! | `POST /__fake/credentials/rotate` | | the metadata service hands out new temporary credentials next |
 //! | `PUT /__fake/credentials/lifetime` | `{"ms":2000}` | how long newly issued temporary credentials live |
-//! | `POST /__fake/reset` | | back to the start: the configured latency, throttle and faults; no scripts; an empty log |
+//! | `GET /__fake/collections/{name}` | | the items of a remembered collection (`image_servers`, `image_server_jobs`) as they are now |
+//! | `POST /__fake/collections/{name}` | an item (JSON object with its id) | adds it, as a seed: a reset keeps it |
+//! | `POST /__fake/reset` | | back to the start: the configured latency, throttle and faults; no scripts; what writes did forgotten (the seeds back); an empty log |
 //!
 //! A malformed body is answered 400 with `{"error": …}`.
 
@@ -55,6 +57,10 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/__fake/gateway-clock", put(gateway_clock))
         .route("/__fake/credentials/rotate", post(rotate_credentials))
         .route("/__fake/credentials/lifetime", put(credential_lifetime))
+        .route(
+            "/__fake/collections/{name}",
+            get(collection_items).post(seed_item),
+        )
         .route("/__fake/reset", post(reset))
         .layer(axum::middleware::from_fn(only_from_this_machine))
         .with_state(state)
@@ -325,6 +331,37 @@ async fn credential_lifetime(
         }
         Ok(_) => bad(format!("ms must be 1 to {MAX_LIFETIME_MS}")),
         Err(error) => bad(error),
+    }
+}
+
+async fn collection_items(
+    State(state): State<SharedState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    match crate::services::memory::collection(&name) {
+        Some(spec) => Json(Value::Array(crate::services::remembered::current_items(
+            &state, spec,
+        )))
+        .into_response(),
+        None => bad(format!("no collection {name}")),
+    }
+}
+
+async fn seed_item(
+    State(state): State<SharedState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let item: Value = match serde_json::from_slice(&body) {
+        Ok(item) => item,
+        Err(error) => return bad(format!("the body must be a JSON object (an item): {error}")),
+    };
+    match crate::services::memory::check_seed_item(&name, &item) {
+        Ok(spec) => {
+            state.memory.add_seed(spec.name, item);
+            StatusCode::CREATED.into_response()
+        }
+        Err(reason) => bad(reason),
     }
 }
 

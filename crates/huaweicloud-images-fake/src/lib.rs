@@ -11,9 +11,17 @@
 //! | [`Operation::ListImages`] | Workspace | `GET /v2/{project_id}/images` |
 //! | [`Operation::GetDevServerImage`] | ModelArts | `GET /v1/{project_id}/dev-servers/images/{id}` |
 //!
-//! Any other operation of the spec answers with its documented example (paged by offset and limit
-//! when it has `x-pagination`), so an operation added to the spec is served without touching the
-//! fake.
+//! Any other operation of the spec answers with its documented example (paged in its style when it
+//! has `x-pagination`), so an operation added to the spec is served without touching the fake.
+//!
+//! Operations the spec ties to a collection (`x-collection`, e.g. CreateImageServer,
+//! UpdateImageServer, BatchDeleteImageServer and ShowImageJob with the two image-server
+//! operations above) are remembered instead: a create adds an item that list and get return, moving
+//! through its lifecycle on the status clock ([`FakeConfig::lifecycle_step`]); an update changes
+//! it; a delete removes it (404 afterwards); a returned `job_id` names a job that runs to SUCCESS;
+//! a repeated idempotency token gets the first answer again. The control API
+//! (`/__fake/collections/{name}`), [`FakeServer::collection`], [`FakeConfig::seed_items`] and the
+//! command line (`--seed-items`) read and seed them; a reset forgets every write.
 //!
 //! The fake knows the documents' shapes only (its own [`shapes`] structs and `serde_json`); it shares no code
 //! with the SDK, so it catches the SDK's mistakes instead of repeating them. In particular it verifies
@@ -66,5 +74,6 @@ pub use gateway::{auth, faults, log, signing};
 pub use generated::operations::{Operation, Service};
 pub use server::{FakeServer, TEST_CA_PEM, TlsIdentity};
 pub use services::data::FakeData;
+pub use services::memory::check_seed_item;
 pub use services::statuses::StatusStep;
 pub use services::{data, query, shapes, spec_table};

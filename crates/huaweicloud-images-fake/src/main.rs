@@ -84,7 +84,8 @@ struct Args {
     /// A fault from the start, e.g. 429:rate=0.1:retry-after=1, reset:next=3, 503:op=ListImages
     /// (repeatable). Kinds: 429, 500, 502, 503, reset, malformed, slow-body (chunk, delay-ms),
     /// oversized (bytes), endless, respond (status, body), raw-total (value), ignore-offset,
-    /// total-off-by (by); when: next=N, rate=P, always (default); which: op=NAME.
+    /// total-off-by (by), 500-after and reset-after (the write is applied, then the answer is a
+    /// 500 or a reset connection); when: next=N, rate=P, always (default); which: op=NAME.
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<String>,
     /// How long the metadata service's temporary credentials live, in milliseconds (default
@@ -102,6 +103,16 @@ struct Args {
     /// test CA in the crate's tls/ca.pem).
     #[arg(long)]
     tls: bool,
+    /// How long an item a write created stays in each state of its lifecycle, in milliseconds
+    /// (default 1000): a created image server is CREATING, ACTIVE, BUILDING for one step each,
+    /// then BUILT; a job WAITING, RUNNING, then SUCCESS; a deleted server DELETING, then gone.
+    #[arg(long)]
+    lifecycle_step_ms: Option<u64>,
+    /// Items to remember from the start, as COLLECTION=FILE: a JSON file holding one item or an
+    /// array of them, each with its id (repeatable; collections: image_servers,
+    /// image_server_jobs). A reset keeps them, as `POST /__fake/collections/{name}` does.
+    #[arg(long = "seed-items", value_name = "COLLECTION=FILE")]
+    seed_items: Vec<String>,
     /// Stop after this many seconds.
     #[arg(long)]
     exit_after: Option<u64>,
@@ -140,6 +151,9 @@ struct FileConfig {
     iam_projects: Vec<String>,
     #[serde(default)]
     tls: bool,
+    lifecycle_step_ms: Option<u64>,
+    #[serde(default)]
+    seed_items: Vec<String>,
     exit_after: Option<u64>,
 }
 
@@ -180,6 +194,10 @@ fn merged(mut args: Args) -> Result<Args, String> {
     args.clock_offset_secs = args.clock_offset_secs.or(file.clock_offset_secs);
     args.iam_projects.extend(file.iam_projects);
     args.tls |= file.tls;
+    args.lifecycle_step_ms = args.lifecycle_step_ms.or(file.lifecycle_step_ms);
+    let mut seed_items = file.seed_items;
+    seed_items.append(&mut args.seed_items);
+    args.seed_items = seed_items;
     args.exit_after = args.exit_after.or(file.exit_after);
     Ok(args)
 }
@@ -253,6 +271,15 @@ fn config(args: &Args) -> Result<FakeConfig, String> {
             .map_err(|reason| format!("--throttle {throttle}: {reason}"))?;
         config.throttle = Some(parsed);
     }
+    if let Some(ms) = args.lifecycle_step_ms {
+        if ms == 0 || ms > 24 * 3600 * 1000 {
+            return Err("--lifecycle-step-ms must be 1 to 86400000".to_owned());
+        }
+        config.lifecycle_step = Duration::from_millis(ms);
+    }
+    for pair in &args.seed_items {
+        config.seed_items.extend(seed_items(pair)?);
+    }
     config.faults = args
         .faults
         .iter()
@@ -262,6 +289,30 @@ fn config(args: &Args) -> Result<FakeConfig, String> {
         })
         .collect::<Result<_, _>>()?;
     Ok(config)
+}
+
+/// The items of one `--seed-items COLLECTION=FILE`, each checked against its collection.
+fn seed_items(pair: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
+    let (name, path) = pair
+        .split_once('=')
+        .filter(|(name, path)| !name.is_empty() && !path.is_empty())
+        .ok_or_else(|| format!("--seed-items {pair}: expected COLLECTION=FILE"))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--seed-items {pair}: cannot read {path}: {e}"))?;
+    let items = match serde_json::from_str(&text)
+        .map_err(|e| format!("--seed-items {pair}: {path} is not JSON: {e}"))?
+    {
+        serde_json::Value::Array(items) => items,
+        item => vec![item],
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            huaweicloud_images_fake::check_seed_item(name, &item)
+                .map_err(|reason| format!("--seed-items {pair}: {reason}"))?;
+            Ok((name.to_owned(), item))
+        })
+        .collect()
 }
 
 async fn stop_signal(exit_after: Option<u64>) {

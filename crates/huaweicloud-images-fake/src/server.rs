@@ -97,9 +97,16 @@ impl FakeServer {
         tls: Option<tokio_rustls::TlsAcceptor>,
     ) -> io::Result<FakeServer> {
         let scheme = if tls.is_some() { "https" } else { "http" };
+        for (name, item) in &config.seed_items {
+            crate::services::memory::check_seed_item(name, item)
+                .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
+        }
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(AppState::new(&config));
+        for (name, item) in &config.seed_items {
+            state.memory.add_seed(name, item.clone());
+        }
         state.reset();
         let router = router::router(state.clone());
         let (stop, stopped) = oneshot::channel();
@@ -187,9 +194,18 @@ impl FakeServer {
         self.state.log.clear();
     }
 
-    /// The objects the server holds.
+    /// The objects the server was generated with (what writes do is in [`collection`](Self::collection)).
     pub fn data(&self) -> &FakeData {
         &self.state.data
+    }
+
+    /// The items of a remembered collection (`image_servers`, `image_server_jobs`, …: the
+    /// `x-collections` of the spec) as they are now, writes included; empty for an unknown name.
+    pub fn collection(&self, name: &str) -> Vec<serde_json::Value> {
+        match crate::services::memory::collection(name) {
+            Some(spec) => crate::services::remembered::current_items(&self.state, spec),
+            None => Vec::new(),
+        }
     }
 
     /// Stops accepting connections and waits (up to 5 s) for open ones to finish.

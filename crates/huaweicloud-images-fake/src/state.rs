@@ -32,6 +32,10 @@ pub(crate) struct AppState {
     pub(crate) log: RequestLog,
     pub(crate) throttle: Buckets,
     pub(crate) statuses: Scripts,
+    /// What the fake remembers of writes.
+    pub(crate) memory: crate::services::memory::Memory,
+    /// How long a remembered item stays in each state of its lifecycle.
+    pub(crate) lifecycle_step: Duration,
     /// The gateway's clock.
     pub(crate) clock: GatewayClock,
     /// The temporary credentials the metadata service issues.
@@ -46,10 +50,14 @@ pub(crate) struct AppState {
 
 impl AppState {
     pub(crate) fn new(config: &FakeConfig) -> Self {
+        let data = FakeData::generate(config);
+        let memory = crate::services::memory::Memory::seeded(&data);
         AppState {
+            memory,
+            lifecycle_step: config.lifecycle_step,
             project_id: config.project_id.clone(),
             verifier: Verifier::new(&config.credentials, &config.tokens, config.max_clock_skew),
-            data: FakeData::generate(config),
+            data,
             faults: FaultBook::new(config.seed),
             log: RequestLog::new(config.request_log_capacity),
             throttle: Buckets::new(config.throttle),
@@ -99,6 +107,7 @@ impl AppState {
                 .inject(spec.fault.clone(), spec.scope, spec.operation);
         }
         self.statuses.clear();
+        self.memory.reset();
         self.clock.reset();
         self.temporary.clear();
         self.log.clear();

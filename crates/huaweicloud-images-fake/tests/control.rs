@@ -264,6 +264,137 @@ async fn a_config_file_sets_what_the_command_line_does() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test]
+async fn writes_are_remembered_seeded_from_the_command_line_and_forgotten_on_reset() {
+    let dir = std::env::temp_dir().join(format!("fake-seed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seeds = dir.join("servers.json");
+    std::fs::write(
+        &seeds,
+        json!([{"id": "seeded-1", "name": "from-a-file", "status": "BUILT"}]).to_string(),
+    )
+    .unwrap();
+    let fake = spawn(
+        "seed",
+        &[
+            "--image-servers",
+            "0",
+            "--lifecycle-step-ms",
+            "60000",
+            "--seed-items",
+            &format!("image_servers={}", seeds.display()),
+            "--fault",
+            "500-after:next=1:op=CreateImageServer",
+        ],
+    );
+    let (status, server) = fake.api("/image-servers/seeded-1").await;
+    assert_eq!(
+        (status, server["name"].clone()),
+        (200, json!("from-a-file"))
+    );
+
+    // The injected fault applies the create, then answers 500: the server exists all the same.
+    let create = |name: &'static str| {
+        common::client()
+            .post(format!("{}/v1/{PROJECT}/image-servers", fake.url))
+            .header("X-Auth-Token", TOKEN)
+            .header("content-type", "application/json")
+            .body(json!({"name": name}).to_string())
+            .send()
+    };
+    assert_eq!(create("after-a-500").await.unwrap().status().as_u16(), 500);
+    let created = create("answered").await.unwrap();
+    assert_eq!(created.status().as_u16(), 200);
+    let job: Value = created.json().await.unwrap();
+    let (status, listed) = fake.api("/image-servers?limit=100").await;
+    assert_eq!(status, 200);
+    let names: Vec<_> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].clone(), s["status"].clone()))
+        .collect();
+    assert_eq!(
+        names[..3],
+        [
+            (json!("answered"), json!("CREATING")),
+            (json!("after-a-500"), json!("CREATING")),
+            (json!("from-a-file"), json!("BUILT")),
+        ],
+        "newest first, the seed from the file before the documents' three"
+    );
+    assert_eq!(names.len(), 6);
+    let (status, jobs) = fake
+        .control("GET", "/collections/image_server_jobs", None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        jobs.as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["id"] == job["job_id"]),
+        "the returned job is tracked: {jobs}"
+    );
+
+    // Seeding through the control API, then a reset: the writes are forgotten, seeds kept.
+    let (status, _) = fake
+        .control(
+            "POST",
+            "/collections/image_servers",
+            Some(json!({"id": "seeded-2", "name": "posted", "status": "ACTIVE"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, refusal) = fake
+        .control(
+            "POST",
+            "/collections/image_servers",
+            Some(json!({"name": "no id"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(refusal.to_string().contains("`id`"), "{refusal}");
+    assert_eq!(
+        fake.control("POST", "/collections/nothing", Some(json!({})))
+            .await
+            .0,
+        400
+    );
+    fake.control("POST", "/reset", None).await;
+    let (_, servers) = fake
+        .control("GET", "/collections/image_servers", None)
+        .await;
+    let ids: Vec<_> = servers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].clone())
+        .collect();
+    assert_eq!(ids[..2], [json!("seeded-2"), json!("seeded-1")], "{ids:?}");
+    assert_eq!(
+        ids.len(),
+        5,
+        "the two seeds and the documents' three: {ids:?}"
+    );
+    drop(fake);
+
+    // A seed without its id, or for no collection, stops the binary with exit code 2.
+    std::fs::write(&seeds, json!({"name": "no id"}).to_string()).unwrap();
+    for arg in [
+        format!("image_servers={}", seeds.display()),
+        format!("widgets={}", seeds.display()),
+        "image_servers".to_owned(),
+    ] {
+        let output = Command::new(BIN)
+            .args(["--seed-items", &arg, "--exit-after", "1"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{arg}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("--seed-items"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bad_settings_are_refused_with_exit_code_2() {
     let output = Command::new(BIN)
@@ -288,6 +419,9 @@ fn bad_settings_are_refused_with_exit_code_2() {
         "--clock-offset-secs",
         "--iam-project",
         "--tls",
+        "--lifecycle-step-ms",
+        "--seed-items",
+        "500-after",
     ] {
         assert!(help.contains(flag), "--help documents {flag}");
     }

@@ -456,7 +456,12 @@ async fn a_hundred_concurrent_requests_are_all_answered() {
     assert_eq!(log.len(), 100);
     let ids: std::collections::HashSet<_> = log.iter().map(|r| r.request_id.clone()).collect();
     assert_eq!(ids.len(), 100);
-    for op in Operation::ALL {
+    for op in [
+        Operation::ListImageServers,
+        Operation::ShowImageServer,
+        Operation::ListImages,
+        Operation::GetDevServerImage,
+    ] {
         assert_eq!(
             log.iter().filter(|r| r.operation == Some(op)).count(),
             25,

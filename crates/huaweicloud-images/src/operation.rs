@@ -36,11 +36,16 @@ pub struct Operation {
     /// Whether its success answer is a JSON document (a model), so that a `2xx` body that is not
     /// one is malformed.
     pub json_answer: bool,
-    /// Whether a call is sent again after a failure worth another attempt (see
-    /// [`RetryPolicy`](crate::RetryPolicy)): `GET`, `PUT` and `DELETE`, idempotent by HTTP's
-    /// definition. A `POST` or a `PATCH` is sent once: when its answer is lost, it may have been
-    /// applied, and sending it again could apply it twice.
+    /// Whether a call is sent again after any failure worth another attempt (see
+    /// [`RetryPolicy`](crate::RetryPolicy)): `GET`, `PUT` and `DELETE` (idempotent by HTTP's
+    /// definition), and a `POST` or a `PATCH` the spec marks idempotent (`x-idempotent`) or that
+    /// carries an idempotency token. Any other `POST` or `PATCH` is sent again only when its
+    /// attempt provably did not reach the service; when it may have, the call ends with
+    /// [`Error::Unconfirmed`](crate::Error::Unconfirmed).
     pub idempotent: bool,
+    /// The header of its idempotency token (`x-idempotency-token`), which the facade fills with a
+    /// fresh UUID per call unless the caller set it, the same on every attempt, if it has one.
+    pub idempotency_token: Option<&'static str>,
     /// The media type of its request body (`application/json`, `multipart/form-data`,
     /// `application/octet-stream`), if it takes one.
     pub body: Option<&'static str>,

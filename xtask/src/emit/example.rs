@@ -168,3 +168,8 @@ fn scalar(kind: &str, schema: &Value) -> Value {
         _ => Value::Null,
     }
 }
+
+/// A whole item of a schema: what the fake starts an item it creates from.
+pub fn item(schema: &Schema, schemas: &BTreeMap<String, Schema>) -> Value {
+    of_schema(&schema.json, schemas, 0)
+}

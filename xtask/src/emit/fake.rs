@@ -124,6 +124,23 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
                 let (name, kind) = (&h.name, &h.kind);
                 quote!((#name, #kind))
             });
+            let option = |v: Option<&String>| match v {
+                Some(v) => quote!(Some(#v)),
+                None => quote!(None),
+            };
+            let collection = match &op.collection {
+                Some(role) => {
+                    let (name, kind) = (&role.name, &role.role);
+                    let (id, ids, job) = (
+                        option(role.id.as_ref()),
+                        option(role.ids.as_ref()),
+                        option(role.job.as_ref()),
+                    );
+                    quote!(Some(CollectionRole { collection: #name, role: #kind, id: #id, ids: #ids, job: #job }))
+                }
+                None => quote!(None),
+            };
+            let token = option(op.idempotency_token.as_ref());
             specs.push(quote! {
                 OperationSpec {
                     method: #method,
@@ -135,11 +152,41 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
                     answer: #answer,
                     body: #body,
                     response_headers: &[#(#headers),*],
+                    collection: #collection,
+                    idempotency_token: #token,
                 }
             });
             variants.push(variant);
         }
     }
+    let mut collections = Vec::new();
+    for service in services {
+        for c in &service.collections {
+            let (name, id) = (&c.name, &c.id);
+            let status = match &c.status {
+                Some(s) => quote!(Some(#s)),
+                None => quote!(None),
+            };
+            let deleting = match &c.deleting {
+                Some(s) => quote!(Some(#s)),
+                None => quote!(None),
+            };
+            let states = &c.states;
+            let template =
+                super::example::item(&service.schemas[&c.schema], &service.schemas).to_string();
+            collections.push(quote! {
+                CollectionSpec {
+                    name: #name,
+                    id: #id,
+                    status: #status,
+                    states: &[#(#states),*],
+                    deleting: #deleting,
+                    template: #template,
+                }
+            });
+        }
+    }
+    let collection_count = Literal::usize_unsuffixed(collections.len());
     let count = Literal::usize_unsuffixed(variants.len());
     let indices: Vec<Literal> = (0..variants.len()).map(Literal::usize_unsuffixed).collect();
     let service_variants: Vec<syn::Ident> = services
@@ -157,8 +204,8 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
 
         #[allow(unused_imports, reason = "a spec may use none of some kinds")]
         use crate::services::spec_table::{
-            AnswerKind, BodyKind, BodySpec, OperationSpec, PaginationSpec, PagingStyle, ParamKind,
-            QueryParam,
+            AnswerKind, BodyKind, BodySpec, CollectionRole, CollectionSpec, OperationSpec,
+            PaginationSpec, PagingStyle, ParamKind, QueryParam,
         };
 
         /// One of the operations the fake serves, named as the official SDKs name them.
@@ -204,6 +251,9 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
         }
 
         static SPECS: [OperationSpec; #count] = [#(#specs),*];
+
+        /// The collections the fake remembers (`components.x-collections`).
+        pub static COLLECTIONS: [CollectionSpec; #collection_count] = [#(#collections),*];
 
         /// The cloud service behind a path: one spec file each.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -129,10 +129,10 @@ fn entries(services: &[Service]) -> Entries {
                 ),
                 (
                     "retried",
-                    if op.idempotent() {
-                        "after a failure worth it".to_string()
-                    } else {
-                        "never".to_string()
+                    match (&op.idempotency_token, op.idempotent()) {
+                        (Some(header), _) => format!("after a failure worth it (token {header})"),
+                        (None, true) => "after a failure worth it".to_string(),
+                        (None, false) => "only when it cannot have arrived".to_string(),
                     },
                 ),
                 (

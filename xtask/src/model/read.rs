@@ -7,8 +7,8 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::Value;
 
 use super::{
-    Answer, Body, BodyKind, CombinedSetter, Kind, Location, Operation, Pagination, PagingStyle,
-    Parameter, Part, PartKind, Resource, ResponseHeader, Schema, Service, Source,
+    Answer, Body, BodyKind, CollectionRole, CombinedSetter, Kind, Location, Operation, Pagination,
+    PagingStyle, Parameter, Part, PartKind, Resource, ResponseHeader, Schema, Service, Source,
     TRANSPORT_HEADERS, Waiter,
 };
 use crate::spec::Spec;
@@ -336,7 +336,21 @@ fn service(spec: &Spec) -> Result<Service, String> {
             }
         }
     }
+    let collections = collections(raw, &schemas).map_err(|e| at(&e))?;
+    for op in &operations {
+        if let Some(role) = &op.collection {
+            for name in std::iter::once(&role.name).chain(role.job.iter()) {
+                if !collections.iter().any(|c| &c.name == name) {
+                    return Err(at(&format!(
+                        "paths.{}.x-collection: `{name}` is not in components.x-collections",
+                        op.path
+                    )));
+                }
+            }
+        }
+    }
     Ok(Service {
+        collections,
         stem: spec.stem.clone(),
         file,
         name,
@@ -517,6 +531,47 @@ fn operation(
         ));
     }
     let waiters = waiters(&at(".x-waiters"), op, response.as_deref(), raw)?;
+    let marked_idempotent = match op.get("x-idempotent") {
+        None => false,
+        Some(Value::Bool(marked)) => *marked,
+        Some(other) => {
+            return Err(at(&format!(
+                ".x-idempotent: `{other}` is not true or false"
+            )));
+        }
+    };
+    let idempotency_token = match op.get("x-idempotency-token") {
+        None => None,
+        Some(token) => {
+            let header = text(token, "header").ok_or_else(|| {
+                at(".x-idempotency-token: name the header the service deduplicates by (`header: X-Client-Token`); a body field is not supported")
+            })?;
+            let parameter = parameters
+                .iter()
+                .find(|p| p.name == header && p.location == Location::Header && !p.required);
+            match parameter {
+                Some(Parameter {
+                    kind: Kind::String { .. },
+                    ..
+                }) => Some(header.to_string()),
+                _ => {
+                    return Err(at(&format!(
+                        ".x-idempotency-token.header: `{header}` is not an optional string header parameter of this operation"
+                    )));
+                }
+            }
+        }
+    };
+    let collection = match op.get("x-collection") {
+        None => None,
+        Some(block) => Some(collection_role(
+            &at(".x-collection"),
+            block,
+            &parameters,
+            body.as_ref(),
+            raw,
+        )?),
+    };
     let combined_setters = combined_setters(&at(".x-facade-setters"), op, &parameters)?;
     if body.is_some() && combined_setters.iter().any(|s| s.method == "body") {
         return Err(at(
@@ -525,6 +580,9 @@ fn operation(
     }
 
     Ok(Operation {
+        marked_idempotent,
+        idempotency_token,
+        collection,
         waiters,
         combined_setters,
         id,
@@ -919,6 +977,124 @@ fn reachable(raw: &Value, from: Reach) -> std::collections::BTreeSet<String> {
         }
     }
     seen
+}
+
+/// `x-collection: {name, role, id, ids, job}` of an operation.
+fn collection_role(
+    at: &str,
+    block: &Value,
+    parameters: &[Parameter],
+    body: Option<&Body>,
+    raw: &Value,
+) -> Result<CollectionRole, String> {
+    let field = |key: &str| text(block, key).map(str::to_string);
+    let name = field("name").ok_or_else(|| format!("{at}.name is missing"))?;
+    let role = field("role").ok_or_else(|| format!("{at}.role is missing"))?;
+    let id = field("id");
+    let ids = field("ids");
+    match role.as_str() {
+        "get" | "update" | "delete" | "action" => {
+            let id = id.as_deref().ok_or_else(|| {
+                format!("{at}.id: a `{role}` names the path parameter holding the item's id")
+            })?;
+            if !parameters
+                .iter()
+                .any(|p| p.name == id && p.location == Location::Path)
+            {
+                return Err(format!("{at}.id: `{id}` is not a path parameter"));
+            }
+        }
+        "batch-delete" => {
+            let ids = ids.as_deref().ok_or_else(|| {
+                format!("{at}.ids: a `batch-delete` names the body field holding the ids")
+            })?;
+            let schema = match body.map(|b| &b.kind) {
+                Some(BodyKind::Json {
+                    schema: Some(schema),
+                    ..
+                }) => schema,
+                _ => {
+                    return Err(format!(
+                        "{at}: a `batch-delete` takes a JSON body of a named schema"
+                    ));
+                }
+            };
+            if raw
+                .pointer(&format!("/components/schemas/{schema}/properties/{ids}"))
+                .is_none()
+            {
+                return Err(format!("{at}.ids: `{ids}` is not a property of {schema}"));
+            }
+        }
+        "create" | "list" => {}
+        other => {
+            return Err(format!(
+                "{at}.role: `{other}`; the roles are create, get, list, update, delete, batch-delete and action"
+            ));
+        }
+    }
+    Ok(CollectionRole {
+        name,
+        role,
+        id,
+        ids,
+        job: field("job"),
+    })
+}
+
+/// `components.x-collections`: `{<name>: {schema, id, status, states, deleting}}`.
+fn collections(
+    raw: &Value,
+    schemas: &BTreeMap<String, Schema>,
+) -> Result<Vec<super::Collection>, String> {
+    let mut out = Vec::new();
+    for (name, block) in raw
+        .pointer("/components/x-collections")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let at = format!("components.x-collections.{name}");
+        let field = |key: &str| text(block, key).map(str::to_string);
+        let schema = field("schema").ok_or_else(|| format!("{at}.schema is missing"))?;
+        let model = schemas
+            .get(&schema)
+            .ok_or_else(|| format!("{at}.schema: `{schema}` is not in components.schemas"))?;
+        let id = field("id").ok_or_else(|| format!("{at}.id is missing"))?;
+        if !model.fields.contains_key(&id) {
+            return Err(format!("{at}.id: `{id}` is not a property of {schema}"));
+        }
+        let status = field("status");
+        if let Some(status) = &status
+            && !model.fields.contains_key(status)
+        {
+            return Err(format!(
+                "{at}.status: `{status}` is not a property of {schema}"
+            ));
+        }
+        let states: Vec<String> = block
+            .get("states")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        if status.is_some() == states.is_empty() {
+            return Err(format!(
+                "{at}: `status` and `states` go together (the field, and the states a new item goes through)"
+            ));
+        }
+        out.push(super::Collection {
+            name: name.clone(),
+            schema,
+            id,
+            status,
+            states,
+            deleting: field("deleting"),
+        });
+    }
+    Ok(out)
 }
 
 /// `x-facade-setters`: `[{method, sets: [parameter, …], description}]`, each setting two or more

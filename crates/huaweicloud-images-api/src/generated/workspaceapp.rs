@@ -8,6 +8,233 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///Where the distribution of the applications is.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct AttachImageServerAppResponse {
+        ///URI of the distribution of the applications.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub uri: ::std::option::Option<::std::string::String>,
+    }
+    impl AttachImageServerAppResponse {
+        pub fn builder() -> builder::AttachImageServerAppResponse {
+            Default::default()
+        }
+    }
+    ///The applications to attach.
+    #[derive(
+        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+    )]
+    pub struct AttachServerAppReq {
+        ///IDs of applications in the application warehouse.
+        pub items: ::std::vec::Vec<::std::string::String>,
+    }
+    impl AttachServerAppReq {
+        pub fn builder() -> builder::AttachServerAppReq {
+            Default::default()
+        }
+    }
+    ///Which image instances to delete.
+    #[derive(
+        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+    )]
+    pub struct BatchDeleteImageServerReq {
+        ///Unique IDs of the image instances, 1 to 20.
+        pub items: ::std::vec::Vec<::std::string::String>,
+        ///Whether the resources of the instances are deleted too (the APS server group, its servers, the app group): `true` deletes them, making their applications unavailable; `false` (the default) keeps them.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub recursive: ::std::option::Option<bool>,
+    }
+    impl BatchDeleteImageServerReq {
+        pub fn builder() -> builder::BatchDeleteImageServerReq {
+            Default::default()
+        }
+    }
+    ///The job that deletes image instances.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct BatchDeleteImageServerResponse {
+        ///Unique ID of the job (`ShowImageJob`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<::std::string::String>,
+    }
+    impl BatchDeleteImageServerResponse {
+        pub fn builder() -> builder::BatchDeleteImageServerResponse {
+            Default::default()
+        }
+    }
+    ///What an image instance is created with.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct CreateImageServerReq {
+        ///Unique IDs of applications of the app warehouse to install.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub attach_apps: ::std::vec::Vec<::std::string::String>,
+        ///Users authorized on the app group (user type USER).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub authorize_accounts: ::std::vec::Vec<ImageAccountInfo>,
+        ///Availability zone of the instance; empty for a random one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub availability_zone: ::std::option::Option<::std::string::String>,
+        ///Description of the image instance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Enterprise project ID (reserved; the default enterprise project is used).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enterprise_project_id: ::std::option::Option<::std::string::String>,
+        ///The number of paid extra sessions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra_session_size: ::std::option::Option<i32>,
+        ///The type of the paid extra sessions.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra_session_type: ::std::option::Option<crate::workspaceapp::types::ExtraSessionType>,
+        ///Flavor ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub flavor_id: ::std::option::Option<::std::string::String>,
+        ///The image the instance is created from.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image_ref: ::std::option::Option<ImageRef>,
+        ///Whether the instance is in VDI single-session mode.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_vdi: ::std::option::Option<bool>,
+        ///Name of the image instance: 1 to 64 characters, Chinese characters, letters, digits, `_` and `-`, no spaces.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<CreateImageServerReqName>,
+        ///Organization name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ou_name: ::std::option::Option<::std::string::String>,
+        ///Product (package) ID of the instance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub product_id: ::std::option::Option<::std::string::String>,
+        ///The system disk.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub root_volume: ::std::option::Option<Volume>,
+        ///How sessions are routed to the instance.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub route_policy: ::std::option::Option<RoutePolicy>,
+        ///Placement on a dedicated host.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scheduler_hints: ::std::option::Option<WdhParam>,
+        ///Unique ID of the subnet of the instance's network interface.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub subnet_id: ::std::option::Option<::std::string::String>,
+        ///Tags (at most 20, keys unique).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tags: ::std::vec::Vec<TmsTag>,
+        ///Unique ID of the VPC the instance belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vpc_id: ::std::option::Option<::std::string::String>,
+    }
+    impl CreateImageServerReq {
+        pub fn builder() -> builder::CreateImageServerReq {
+            Default::default()
+        }
+    }
+    ///Name of the image instance: 1 to 64 characters, Chinese characters, letters, digits, `_` and `-`, no spaces.
+    #[derive(
+        ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema,
+    )]
+    #[serde(transparent)]
+    pub struct CreateImageServerReqName(::std::string::String);
+    impl ::std::ops::Deref for CreateImageServerReqName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateImageServerReqName> for ::std::string::String {
+        fn from(value: CreateImageServerReqName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateImageServerReqName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+                ::std::sync::LazyLock::new(|| {
+                    ::regress::Regex::new("^[\\u4e00-\\u9fa5A-Za-z0-9_-]{1,64}$").unwrap()
+                });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[\\u4e00-\\u9fa5A-Za-z0-9_-]{1,64}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateImageServerReqName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateImageServerReqName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateImageServerReqName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The job that creates an image instance.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct CreateImageServerResponse {
+        ///Unique ID of the job (`ShowImageJob`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<::std::string::String>,
+    }
+    impl CreateImageServerResponse {
+        pub fn builder() -> builder::CreateImageServerResponse {
+            Default::default()
+        }
+    }
     ///Error body of every WorkspaceApp error status.
     #[derive(
         ::serde::Deserialize,
@@ -54,6 +281,96 @@ pub mod types {
     }
     impl ImageAccountInfo {
         pub fn builder() -> builder::ImageAccountInfo {
+            Default::default()
+        }
+    }
+    ///A sub-job.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct ImageJobDetailInfo {
+        ///When the sub-job was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub begin_time: ::std::option::Option<::std::string::String>,
+        ///When the sub-job ended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<::std::string::String>,
+        ///Unique ID of the sub-job.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Why the sub-job failed, if it did.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_execute_info: ::std::option::Option<ImageJobExecuteInfo>,
+        ///Unique ID of the job the sub-job belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<::std::string::String>,
+        ///The resource the sub-job works on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_resource_info: ::std::option::Option<ImageJobResourceInfo>,
+        ///What the sub-job does.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_type: ::std::option::Option<crate::workspaceapp::types::ImageJobType>,
+        ///Project ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<::std::string::String>,
+        ///Where the sub-job stands.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::workspaceapp::types::ImageJobDetailStatus>,
+    }
+    impl ImageJobDetailInfo {
+        pub fn builder() -> builder::ImageJobDetailInfo {
+            Default::default()
+        }
+    }
+    ///Why a sub-job failed.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct ImageJobExecuteInfo {
+        ///The error code of the failure.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Why it failed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_message: ::std::option::Option<::std::string::String>,
+    }
+    impl ImageJobExecuteInfo {
+        pub fn builder() -> builder::ImageJobExecuteInfo {
+            Default::default()
+        }
+    }
+    ///The resource a sub-job works on.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct ImageJobResourceInfo {
+        ///Resource ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_id: ::std::option::Option<::std::string::String>,
+        ///Name of the product, or of the resource worked on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resource_name: ::std::option::Option<::std::string::String>,
+    }
+    impl ImageJobResourceInfo {
+        pub fn builder() -> builder::ImageJobResourceInfo {
             Default::default()
         }
     }
@@ -170,8 +487,804 @@ pub mod types {
             Default::default()
         }
     }
+    ///How sessions are routed to a server.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct RoutePolicy {
+        ///CPU usage threshold, in %.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cpu_threshold: ::std::option::Option<i32>,
+        ///The most sessions one server takes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_session: ::std::option::Option<i32>,
+        ///Memory usage threshold, in %.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mem_threshold: ::std::option::Option<i32>,
+    }
+    impl RoutePolicy {
+        pub fn builder() -> builder::RoutePolicy {
+            Default::default()
+        }
+    }
+    ///A job of image instances.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct ShowImageJobResponse {
+        ///When the job was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub begin_time: ::std::option::Option<::std::string::String>,
+        ///When the job ended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end_time: ::std::option::Option<::std::string::String>,
+        ///Unique ID of the job.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///What the job does.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_type: ::std::option::Option<crate::workspaceapp::types::ImageJobType>,
+        ///Where the job stands.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::workspaceapp::types::ImageJobStatus>,
+        ///The sub-jobs.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub sub_jobs: ::std::vec::Vec<ImageJobDetailInfo>,
+        ///How many sub-jobs there are.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sub_jobs_total: ::std::option::Option<i32>,
+    }
+    impl ShowImageJobResponse {
+        pub fn builder() -> builder::ShowImageJobResponse {
+            Default::default()
+        }
+    }
+    ///A tag.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct TmsTag {
+        ///Key, at most 128 Unicode characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        ///Value, at most 255 Unicode characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    impl TmsTag {
+        pub fn builder() -> builder::TmsTag {
+            Default::default()
+        }
+    }
+    ///What an image instance is changed with.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct UpdateImageServerReq {
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Name of the image instance: 1 to 64 characters, Chinese characters, letters, digits, `_` and `-`, no spaces.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<UpdateImageServerReqName>,
+    }
+    impl UpdateImageServerReq {
+        pub fn builder() -> builder::UpdateImageServerReq {
+            Default::default()
+        }
+    }
+    ///Name of the image instance: 1 to 64 characters, Chinese characters, letters, digits, `_` and `-`, no spaces.
+    #[derive(
+        ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema,
+    )]
+    #[serde(transparent)]
+    pub struct UpdateImageServerReqName(::std::string::String);
+    impl ::std::ops::Deref for UpdateImageServerReqName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateImageServerReqName> for ::std::string::String {
+        fn from(value: UpdateImageServerReqName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateImageServerReqName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+                ::std::sync::LazyLock::new(|| {
+                    ::regress::Regex::new("^[\\u4e00-\\u9fa5A-Za-z0-9_-]{1,64}$").unwrap()
+                });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[\\u4e00-\\u9fa5A-Za-z0-9_-]{1,64}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateImageServerReqName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateImageServerReqName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateImageServerReqName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A disk.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct Volume {
+        ///ID of the storage pool of the system disk.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cluster_id: ::std::option::Option<::std::string::String>,
+        ///Capacity in GB, a multiple of 10 (system disk 10 to 1024, data disk 10 to 32768).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub size: ::std::option::Option<i32>,
+        ///Disk type.
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<crate::workspaceapp::types::VolumeType>,
+    }
+    impl Volume {
+        pub fn builder() -> builder::Volume {
+            Default::default()
+        }
+    }
+    ///Placement on a dedicated host.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema,
+    )]
+    pub struct WdhParam {
+        ///ID of the dedicated host.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub dedicated_host_id: ::std::option::Option<::std::string::String>,
+        ///Tenancy type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tenancy: ::std::option::Option<::std::string::String>,
+    }
+    impl WdhParam {
+        pub fn builder() -> builder::WdhParam {
+            Default::default()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AttachImageServerAppResponse {
+            uri: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AttachImageServerAppResponse {
+            fn default() -> Self {
+                Self {
+                    uri: Ok(Default::default()),
+                }
+            }
+        }
+        impl AttachImageServerAppResponse {
+            pub fn uri<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.uri = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for uri: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AttachImageServerAppResponse> for super::AttachImageServerAppResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AttachImageServerAppResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { uri: value.uri? })
+            }
+        }
+        impl ::std::convert::From<super::AttachImageServerAppResponse> for AttachImageServerAppResponse {
+            fn from(value: super::AttachImageServerAppResponse) -> Self {
+                Self { uri: Ok(value.uri) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AttachServerAppReq {
+            items: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AttachServerAppReq {
+            fn default() -> Self {
+                Self {
+                    items: Err("no value supplied for items".to_string()),
+                }
+            }
+        }
+        impl AttachServerAppReq {
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for items: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AttachServerAppReq> for super::AttachServerAppReq {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AttachServerAppReq,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    items: value.items?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AttachServerAppReq> for AttachServerAppReq {
+            fn from(value: super::AttachServerAppReq) -> Self {
+                Self {
+                    items: Ok(value.items),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BatchDeleteImageServerReq {
+            items: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            recursive: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        }
+        impl ::std::default::Default for BatchDeleteImageServerReq {
+            fn default() -> Self {
+                Self {
+                    items: Err("no value supplied for items".to_string()),
+                    recursive: Ok(Default::default()),
+                }
+            }
+        }
+        impl BatchDeleteImageServerReq {
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for items: {e}"));
+                self
+            }
+            pub fn recursive<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.recursive = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for recursive: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BatchDeleteImageServerReq> for super::BatchDeleteImageServerReq {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BatchDeleteImageServerReq,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    items: value.items?,
+                    recursive: value.recursive?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BatchDeleteImageServerReq> for BatchDeleteImageServerReq {
+            fn from(value: super::BatchDeleteImageServerReq) -> Self {
+                Self {
+                    items: Ok(value.items),
+                    recursive: Ok(value.recursive),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BatchDeleteImageServerResponse {
+            job_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BatchDeleteImageServerResponse {
+            fn default() -> Self {
+                Self {
+                    job_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl BatchDeleteImageServerResponse {
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for job_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BatchDeleteImageServerResponse>
+            for super::BatchDeleteImageServerResponse
+        {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BatchDeleteImageServerResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    job_id: value.job_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BatchDeleteImageServerResponse>
+            for BatchDeleteImageServerResponse
+        {
+            fn from(value: super::BatchDeleteImageServerResponse) -> Self {
+                Self {
+                    job_id: Ok(value.job_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateImageServerReq {
+            attach_apps: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            authorize_accounts: ::std::result::Result<
+                ::std::vec::Vec<super::ImageAccountInfo>,
+                ::std::string::String,
+            >,
+            availability_zone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enterprise_project_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra_session_size:
+                ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            extra_session_type: ::std::result::Result<
+                ::std::option::Option<crate::workspaceapp::types::ExtraSessionType>,
+                ::std::string::String,
+            >,
+            flavor_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            image_ref: ::std::result::Result<
+                ::std::option::Option<super::ImageRef>,
+                ::std::string::String,
+            >,
+            is_vdi: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<super::CreateImageServerReqName>,
+                ::std::string::String,
+            >,
+            ou_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            product_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            root_volume:
+                ::std::result::Result<::std::option::Option<super::Volume>, ::std::string::String>,
+            route_policy: ::std::result::Result<
+                ::std::option::Option<super::RoutePolicy>,
+                ::std::string::String,
+            >,
+            scheduler_hints: ::std::result::Result<
+                ::std::option::Option<super::WdhParam>,
+                ::std::string::String,
+            >,
+            subnet_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tags: ::std::result::Result<::std::vec::Vec<super::TmsTag>, ::std::string::String>,
+            vpc_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateImageServerReq {
+            fn default() -> Self {
+                Self {
+                    attach_apps: Ok(Default::default()),
+                    authorize_accounts: Ok(Default::default()),
+                    availability_zone: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    enterprise_project_id: Ok(Default::default()),
+                    extra_session_size: Ok(Default::default()),
+                    extra_session_type: Ok(Default::default()),
+                    flavor_id: Ok(Default::default()),
+                    image_ref: Ok(Default::default()),
+                    is_vdi: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    ou_name: Ok(Default::default()),
+                    product_id: Ok(Default::default()),
+                    root_volume: Ok(Default::default()),
+                    route_policy: Ok(Default::default()),
+                    scheduler_hints: Ok(Default::default()),
+                    subnet_id: Ok(Default::default()),
+                    tags: Ok(Default::default()),
+                    vpc_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateImageServerReq {
+            pub fn attach_apps<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attach_apps = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for attach_apps: {e}"));
+                self
+            }
+            pub fn authorize_accounts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ImageAccountInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.authorize_accounts = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for authorize_accounts: {e}")
+                });
+                self
+            }
+            pub fn availability_zone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.availability_zone = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for availability_zone: {e}")
+                });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn enterprise_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enterprise_project_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for enterprise_project_id: {e}")
+                });
+                self
+            }
+            pub fn extra_session_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra_session_size = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for extra_session_size: {e}")
+                });
+                self
+            }
+            pub fn extra_session_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::workspaceapp::types::ExtraSessionType>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra_session_type = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for extra_session_type: {e}")
+                });
+                self
+            }
+            pub fn flavor_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flavor_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for flavor_id: {e}"));
+                self
+            }
+            pub fn image_ref<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ImageRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_ref = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for image_ref: {e}"));
+                self
+            }
+            pub fn is_vdi<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_vdi = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for is_vdi: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CreateImageServerReqName>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn ou_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ou_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for ou_name: {e}"));
+                self
+            }
+            pub fn product_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for product_id: {e}"));
+                self
+            }
+            pub fn root_volume<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Volume>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.root_volume = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for root_volume: {e}"));
+                self
+            }
+            pub fn route_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::RoutePolicy>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.route_policy = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for route_policy: {e}"));
+                self
+            }
+            pub fn scheduler_hints<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WdhParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scheduler_hints = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for scheduler_hints: {e}")
+                });
+                self
+            }
+            pub fn subnet_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subnet_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for subnet_id: {e}"));
+                self
+            }
+            pub fn tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TmsTag>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tags = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for tags: {e}"));
+                self
+            }
+            pub fn vpc_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.vpc_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for vpc_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateImageServerReq> for super::CreateImageServerReq {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateImageServerReq,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attach_apps: value.attach_apps?,
+                    authorize_accounts: value.authorize_accounts?,
+                    availability_zone: value.availability_zone?,
+                    description: value.description?,
+                    enterprise_project_id: value.enterprise_project_id?,
+                    extra_session_size: value.extra_session_size?,
+                    extra_session_type: value.extra_session_type?,
+                    flavor_id: value.flavor_id?,
+                    image_ref: value.image_ref?,
+                    is_vdi: value.is_vdi?,
+                    name: value.name?,
+                    ou_name: value.ou_name?,
+                    product_id: value.product_id?,
+                    root_volume: value.root_volume?,
+                    route_policy: value.route_policy?,
+                    scheduler_hints: value.scheduler_hints?,
+                    subnet_id: value.subnet_id?,
+                    tags: value.tags?,
+                    vpc_id: value.vpc_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateImageServerReq> for CreateImageServerReq {
+            fn from(value: super::CreateImageServerReq) -> Self {
+                Self {
+                    attach_apps: Ok(value.attach_apps),
+                    authorize_accounts: Ok(value.authorize_accounts),
+                    availability_zone: Ok(value.availability_zone),
+                    description: Ok(value.description),
+                    enterprise_project_id: Ok(value.enterprise_project_id),
+                    extra_session_size: Ok(value.extra_session_size),
+                    extra_session_type: Ok(value.extra_session_type),
+                    flavor_id: Ok(value.flavor_id),
+                    image_ref: Ok(value.image_ref),
+                    is_vdi: Ok(value.is_vdi),
+                    name: Ok(value.name),
+                    ou_name: Ok(value.ou_name),
+                    product_id: Ok(value.product_id),
+                    root_volume: Ok(value.root_volume),
+                    route_policy: Ok(value.route_policy),
+                    scheduler_hints: Ok(value.scheduler_hints),
+                    subnet_id: Ok(value.subnet_id),
+                    tags: Ok(value.tags),
+                    vpc_id: Ok(value.vpc_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateImageServerResponse {
+            job_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateImageServerResponse {
+            fn default() -> Self {
+                Self {
+                    job_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateImageServerResponse {
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for job_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateImageServerResponse> for super::CreateImageServerResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateImageServerResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    job_id: value.job_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateImageServerResponse> for CreateImageServerResponse {
+            fn from(value: super::CreateImageServerResponse) -> Self {
+                Self {
+                    job_id: Ok(value.job_id),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct ErrorResponse {
             error_code: ::std::result::Result<
@@ -308,6 +1421,309 @@ pub mod types {
                     account: Ok(value.account),
                     account_type: Ok(value.account_type),
                     domain: Ok(value.domain),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageJobDetailInfo {
+            begin_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            job_execute_info: ::std::result::Result<
+                ::std::option::Option<super::ImageJobExecuteInfo>,
+                ::std::string::String,
+            >,
+            job_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            job_resource_info: ::std::result::Result<
+                ::std::option::Option<super::ImageJobResourceInfo>,
+                ::std::string::String,
+            >,
+            job_type: ::std::result::Result<
+                ::std::option::Option<crate::workspaceapp::types::ImageJobType>,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::workspaceapp::types::ImageJobDetailStatus>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageJobDetailInfo {
+            fn default() -> Self {
+                Self {
+                    begin_time: Ok(Default::default()),
+                    end_time: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    job_execute_info: Ok(Default::default()),
+                    job_id: Ok(Default::default()),
+                    job_resource_info: Ok(Default::default()),
+                    job_type: Ok(Default::default()),
+                    project_id: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageJobDetailInfo {
+            pub fn begin_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.begin_time = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for begin_time: {e}"));
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for end_time: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn job_execute_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ImageJobExecuteInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_execute_info = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for job_execute_info: {e}")
+                });
+                self
+            }
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for job_id: {e}"));
+                self
+            }
+            pub fn job_resource_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ImageJobResourceInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_resource_info = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for job_resource_info: {e}")
+                });
+                self
+            }
+            pub fn job_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::workspaceapp::types::ImageJobType>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for job_type: {e}"));
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::workspaceapp::types::ImageJobDetailStatus>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageJobDetailInfo> for super::ImageJobDetailInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageJobDetailInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    begin_time: value.begin_time?,
+                    end_time: value.end_time?,
+                    id: value.id?,
+                    job_execute_info: value.job_execute_info?,
+                    job_id: value.job_id?,
+                    job_resource_info: value.job_resource_info?,
+                    job_type: value.job_type?,
+                    project_id: value.project_id?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageJobDetailInfo> for ImageJobDetailInfo {
+            fn from(value: super::ImageJobDetailInfo) -> Self {
+                Self {
+                    begin_time: Ok(value.begin_time),
+                    end_time: Ok(value.end_time),
+                    id: Ok(value.id),
+                    job_execute_info: Ok(value.job_execute_info),
+                    job_id: Ok(value.job_id),
+                    job_resource_info: Ok(value.job_resource_info),
+                    job_type: Ok(value.job_type),
+                    project_id: Ok(value.project_id),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageJobExecuteInfo {
+            error_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            error_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageJobExecuteInfo {
+            fn default() -> Self {
+                Self {
+                    error_code: Ok(Default::default()),
+                    error_message: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageJobExecuteInfo {
+            pub fn error_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_code = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error_code: {e}"));
+                self
+            }
+            pub fn error_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_message = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error_message: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageJobExecuteInfo> for super::ImageJobExecuteInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageJobExecuteInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error_code: value.error_code?,
+                    error_message: value.error_message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageJobExecuteInfo> for ImageJobExecuteInfo {
+            fn from(value: super::ImageJobExecuteInfo) -> Self {
+                Self {
+                    error_code: Ok(value.error_code),
+                    error_message: Ok(value.error_message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageJobResourceInfo {
+            resource_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            resource_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageJobResourceInfo {
+            fn default() -> Self {
+                Self {
+                    resource_id: Ok(Default::default()),
+                    resource_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageJobResourceInfo {
+            pub fn resource_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for resource_id: {e}"));
+                self
+            }
+            pub fn resource_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resource_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for resource_name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageJobResourceInfo> for super::ImageJobResourceInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageJobResourceInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    resource_id: value.resource_id?,
+                    resource_name: value.resource_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageJobResourceInfo> for ImageJobResourceInfo {
+            fn from(value: super::ImageJobResourceInfo) -> Self {
+                Self {
+                    resource_id: Ok(value.resource_id),
+                    resource_name: Ok(value.resource_name),
                 }
             }
         }
@@ -734,6 +2150,477 @@ pub mod types {
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct RoutePolicy {
+            cpu_threshold: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            max_session: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            mem_threshold: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        }
+        impl ::std::default::Default for RoutePolicy {
+            fn default() -> Self {
+                Self {
+                    cpu_threshold: Ok(Default::default()),
+                    max_session: Ok(Default::default()),
+                    mem_threshold: Ok(Default::default()),
+                }
+            }
+        }
+        impl RoutePolicy {
+            pub fn cpu_threshold<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cpu_threshold = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for cpu_threshold: {e}"));
+                self
+            }
+            pub fn max_session<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_session = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for max_session: {e}"));
+                self
+            }
+            pub fn mem_threshold<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mem_threshold = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for mem_threshold: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RoutePolicy> for super::RoutePolicy {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RoutePolicy,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cpu_threshold: value.cpu_threshold?,
+                    max_session: value.max_session?,
+                    mem_threshold: value.mem_threshold?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RoutePolicy> for RoutePolicy {
+            fn from(value: super::RoutePolicy) -> Self {
+                Self {
+                    cpu_threshold: Ok(value.cpu_threshold),
+                    max_session: Ok(value.max_session),
+                    mem_threshold: Ok(value.mem_threshold),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShowImageJobResponse {
+            begin_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            job_type: ::std::result::Result<
+                ::std::option::Option<crate::workspaceapp::types::ImageJobType>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::workspaceapp::types::ImageJobStatus>,
+                ::std::string::String,
+            >,
+            sub_jobs: ::std::result::Result<
+                ::std::vec::Vec<super::ImageJobDetailInfo>,
+                ::std::string::String,
+            >,
+            sub_jobs_total:
+                ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        }
+        impl ::std::default::Default for ShowImageJobResponse {
+            fn default() -> Self {
+                Self {
+                    begin_time: Ok(Default::default()),
+                    end_time: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    job_type: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    sub_jobs: Ok(Default::default()),
+                    sub_jobs_total: Ok(Default::default()),
+                }
+            }
+        }
+        impl ShowImageJobResponse {
+            pub fn begin_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.begin_time = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for begin_time: {e}"));
+                self
+            }
+            pub fn end_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_time = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for end_time: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn job_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::workspaceapp::types::ImageJobType>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for job_type: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::workspaceapp::types::ImageJobStatus>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn sub_jobs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ImageJobDetailInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_jobs = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for sub_jobs: {e}"));
+                self
+            }
+            pub fn sub_jobs_total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_jobs_total = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for sub_jobs_total: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShowImageJobResponse> for super::ShowImageJobResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShowImageJobResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    begin_time: value.begin_time?,
+                    end_time: value.end_time?,
+                    id: value.id?,
+                    job_type: value.job_type?,
+                    status: value.status?,
+                    sub_jobs: value.sub_jobs?,
+                    sub_jobs_total: value.sub_jobs_total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShowImageJobResponse> for ShowImageJobResponse {
+            fn from(value: super::ShowImageJobResponse) -> Self {
+                Self {
+                    begin_time: Ok(value.begin_time),
+                    end_time: Ok(value.end_time),
+                    id: Ok(value.id),
+                    job_type: Ok(value.job_type),
+                    status: Ok(value.status),
+                    sub_jobs: Ok(value.sub_jobs),
+                    sub_jobs_total: Ok(value.sub_jobs_total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TmsTag {
+            key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TmsTag {
+            fn default() -> Self {
+                Self {
+                    key: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl TmsTag {
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for key: {e}"));
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TmsTag> for super::TmsTag {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TmsTag,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key: value.key?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TmsTag> for TmsTag {
+            fn from(value: super::TmsTag) -> Self {
+                Self {
+                    key: Ok(value.key),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateImageServerReq {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<super::UpdateImageServerReqName>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateImageServerReq {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateImageServerReq {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateImageServerReqName>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateImageServerReq> for super::UpdateImageServerReq {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateImageServerReq,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateImageServerReq> for UpdateImageServerReq {
+            fn from(value: super::UpdateImageServerReq) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Volume {
+            cluster_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            size: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            type_: ::std::result::Result<
+                ::std::option::Option<crate::workspaceapp::types::VolumeType>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Volume {
+            fn default() -> Self {
+                Self {
+                    cluster_id: Ok(Default::default()),
+                    size: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl Volume {
+            pub fn cluster_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for cluster_id: {e}"));
+                self
+            }
+            pub fn size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.size = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for size: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<crate::workspaceapp::types::VolumeType>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Volume> for super::Volume {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Volume,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cluster_id: value.cluster_id?,
+                    size: value.size?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Volume> for Volume {
+            fn from(value: super::Volume) -> Self {
+                Self {
+                    cluster_id: Ok(value.cluster_id),
+                    size: Ok(value.size),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WdhParam {
+            dedicated_host_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tenancy: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WdhParam {
+            fn default() -> Self {
+                Self {
+                    dedicated_host_id: Ok(Default::default()),
+                    tenancy: Ok(Default::default()),
+                }
+            }
+        }
+        impl WdhParam {
+            pub fn dedicated_host_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dedicated_host_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for dedicated_host_id: {e}")
+                });
+                self
+            }
+            pub fn tenancy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenancy = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for tenancy: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WdhParam> for super::WdhParam {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WdhParam,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    dedicated_host_id: value.dedicated_host_id?,
+                    tenancy: value.tenancy?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WdhParam> for WdhParam {
+            fn from(value: super::WdhParam) -> Self {
+                Self {
+                    dedicated_host_id: Ok(value.dedicated_host_id),
+                    tenancy: Ok(value.tenancy),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -759,6 +2646,719 @@ pub mod types {
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    /// Disk type.
+    ///
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`VolumeType::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
+    ///
+    /// Documented values: `ESSD`, `SSD`, `GPSSD`, `SAS`, `SATA`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum VolumeType {
+        ///`ESSD`
+        Essd,
+        ///`SSD`
+        Ssd,
+        ///`GPSSD`
+        Gpssd,
+        ///`SAS`
+        Sas,
+        ///`SATA`
+        Sata,
+        /// A value this version of the SDK does not know, kept as the service sent it.
+        Unknown(::std::string::String),
+    }
+    impl VolumeType {
+        /// Every documented value, in the order of the spec.
+        pub const KNOWN: &'static [Self] =
+            &[Self::Essd, Self::Ssd, Self::Gpssd, Self::Sas, Self::Sata];
+        /// The value as it is sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Essd => "ESSD",
+                Self::Ssd => "SSD",
+                Self::Gpssd => "GPSSD",
+                Self::Sas => "SAS",
+                Self::Sata => "SATA",
+                Self::Unknown(other) => other.as_str(),
+            }
+        }
+        /// Whether this value is one of the documented ones.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for VolumeType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for VolumeType {}
+    impl ::std::hash::Hash for VolumeType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for VolumeType {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for VolumeType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::AsRef<str> for VolumeType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::From<&str> for VolumeType {
+        fn from(value: &str) -> Self {
+            match value {
+                "ESSD" => Self::Essd,
+                "SSD" => Self::Ssd,
+                "GPSSD" => Self::Gpssd,
+                "SAS" => Self::Sas,
+                "SATA" => Self::Sata,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for VolumeType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for VolumeType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for VolumeType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for VolumeType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VolumeType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value =
+                <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+            Ok(Self::from(value.as_ref()))
+        }
+    }
+    impl ::schemars::JsonSchema for VolumeType {
+        fn schema_name() -> ::std::string::String {
+            "VolumeType".to_string()
+        }
+        fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                metadata: Some(
+                    Box::new(::schemars::schema::Metadata {
+                        description: Some(
+                            "Disk type. (open: other values are accepted). Documented values: ESSD, SSD, GPSSD, SAS, SATA."
+                                .to_string(),
+                        ),
+                        examples: vec![
+                            ::serde_json::Value::from("ESSD"),
+                            ::serde_json::Value::from("SSD"),
+                            ::serde_json::Value::from("GPSSD"),
+                            ::serde_json::Value::from("SAS"),
+                            ::serde_json::Value::from("SATA")
+                        ],
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// The type of the paid extra sessions.
+    ///
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ExtraSessionType::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
+    ///
+    /// Documented values: `GPU`, `CPU`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum ExtraSessionType {
+        ///`GPU`
+        Gpu,
+        ///`CPU`
+        Cpu,
+        /// A value this version of the SDK does not know, kept as the service sent it.
+        Unknown(::std::string::String),
+    }
+    impl ExtraSessionType {
+        /// Every documented value, in the order of the spec.
+        pub const KNOWN: &'static [Self] = &[Self::Gpu, Self::Cpu];
+        /// The value as it is sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Gpu => "GPU",
+                Self::Cpu => "CPU",
+                Self::Unknown(other) => other.as_str(),
+            }
+        }
+        /// Whether this value is one of the documented ones.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ExtraSessionType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ExtraSessionType {}
+    impl ::std::hash::Hash for ExtraSessionType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for ExtraSessionType {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for ExtraSessionType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::AsRef<str> for ExtraSessionType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::From<&str> for ExtraSessionType {
+        fn from(value: &str) -> Self {
+            match value {
+                "GPU" => Self::Gpu,
+                "CPU" => Self::Cpu,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ExtraSessionType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ExtraSessionType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for ExtraSessionType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for ExtraSessionType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExtraSessionType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value =
+                <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+            Ok(Self::from(value.as_ref()))
+        }
+    }
+    impl ::schemars::JsonSchema for ExtraSessionType {
+        fn schema_name() -> ::std::string::String {
+            "ExtraSessionType".to_string()
+        }
+        fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                metadata: Some(
+                    Box::new(::schemars::schema::Metadata {
+                        description: Some(
+                            "The type of the paid extra sessions. (open: other values are accepted). Documented values: GPU, CPU."
+                                .to_string(),
+                        ),
+                        examples: vec![
+                            ::serde_json::Value::from("GPU"),
+                            ::serde_json::Value::from("CPU")
+                        ],
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// What a job does.
+    ///
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ImageJobType::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
+    ///
+    /// Documented values: `CREATE_SERVER`, `CREATE_SERVER_IMAGE`, `DELETE_SERVER`, `BUILD_IMAGE`, `GENERATE_IMAGE`, `DELETE_IMAGE_BUILD_SERVER`, `DELETE_IMAGE`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum ImageJobType {
+        ///`CREATE_SERVER`
+        CreateServer,
+        ///`CREATE_SERVER_IMAGE`
+        CreateServerImage,
+        ///`DELETE_SERVER`
+        DeleteServer,
+        ///`BUILD_IMAGE`
+        BuildImage,
+        ///`GENERATE_IMAGE`
+        GenerateImage,
+        ///`DELETE_IMAGE_BUILD_SERVER`
+        DeleteImageBuildServer,
+        ///`DELETE_IMAGE`
+        DeleteImage,
+        /// A value this version of the SDK does not know, kept as the service sent it.
+        Unknown(::std::string::String),
+    }
+    impl ImageJobType {
+        /// Every documented value, in the order of the spec.
+        pub const KNOWN: &'static [Self] = &[
+            Self::CreateServer,
+            Self::CreateServerImage,
+            Self::DeleteServer,
+            Self::BuildImage,
+            Self::GenerateImage,
+            Self::DeleteImageBuildServer,
+            Self::DeleteImage,
+        ];
+        /// The value as it is sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::CreateServer => "CREATE_SERVER",
+                Self::CreateServerImage => "CREATE_SERVER_IMAGE",
+                Self::DeleteServer => "DELETE_SERVER",
+                Self::BuildImage => "BUILD_IMAGE",
+                Self::GenerateImage => "GENERATE_IMAGE",
+                Self::DeleteImageBuildServer => "DELETE_IMAGE_BUILD_SERVER",
+                Self::DeleteImage => "DELETE_IMAGE",
+                Self::Unknown(other) => other.as_str(),
+            }
+        }
+        /// Whether this value is one of the documented ones.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ImageJobType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ImageJobType {}
+    impl ::std::hash::Hash for ImageJobType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for ImageJobType {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for ImageJobType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::AsRef<str> for ImageJobType {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::From<&str> for ImageJobType {
+        fn from(value: &str) -> Self {
+            match value {
+                "CREATE_SERVER" => Self::CreateServer,
+                "CREATE_SERVER_IMAGE" => Self::CreateServerImage,
+                "DELETE_SERVER" => Self::DeleteServer,
+                "BUILD_IMAGE" => Self::BuildImage,
+                "GENERATE_IMAGE" => Self::GenerateImage,
+                "DELETE_IMAGE_BUILD_SERVER" => Self::DeleteImageBuildServer,
+                "DELETE_IMAGE" => Self::DeleteImage,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ImageJobType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageJobType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for ImageJobType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for ImageJobType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ImageJobType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value =
+                <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+            Ok(Self::from(value.as_ref()))
+        }
+    }
+    impl ::schemars::JsonSchema for ImageJobType {
+        fn schema_name() -> ::std::string::String {
+            "ImageJobType".to_string()
+        }
+        fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                metadata: Some(
+                    Box::new(::schemars::schema::Metadata {
+                        description: Some(
+                            "What a job does. (open: other values are accepted). Documented values: CREATE_SERVER, CREATE_SERVER_IMAGE, DELETE_SERVER, BUILD_IMAGE, GENERATE_IMAGE, DELETE_IMAGE_BUILD_SERVER, DELETE_IMAGE."
+                                .to_string(),
+                        ),
+                        examples: vec![
+                            ::serde_json::Value::from("CREATE_SERVER"),
+                            ::serde_json::Value::from("CREATE_SERVER_IMAGE"),
+                            ::serde_json::Value::from("DELETE_SERVER"),
+                            ::serde_json::Value::from("BUILD_IMAGE"),
+                            ::serde_json::Value::from("GENERATE_IMAGE"),
+                            ::serde_json::Value::from("DELETE_IMAGE_BUILD_SERVER"),
+                            ::serde_json::Value::from("DELETE_IMAGE")
+                        ],
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// Where a job stands.
+    ///
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ImageJobStatus::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
+    ///
+    /// Documented values: `WAITING`, `RUNNING`, `SUCCESS`, `FAILED`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum ImageJobStatus {
+        ///`WAITING`
+        Waiting,
+        ///`RUNNING`
+        Running,
+        ///`SUCCESS`
+        Success,
+        ///`FAILED`
+        Failed,
+        /// A value this version of the SDK does not know, kept as the service sent it.
+        Unknown(::std::string::String),
+    }
+    impl ImageJobStatus {
+        /// Every documented value, in the order of the spec.
+        pub const KNOWN: &'static [Self] =
+            &[Self::Waiting, Self::Running, Self::Success, Self::Failed];
+        /// The value as it is sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Waiting => "WAITING",
+                Self::Running => "RUNNING",
+                Self::Success => "SUCCESS",
+                Self::Failed => "FAILED",
+                Self::Unknown(other) => other.as_str(),
+            }
+        }
+        /// Whether this value is one of the documented ones.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ImageJobStatus {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ImageJobStatus {}
+    impl ::std::hash::Hash for ImageJobStatus {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for ImageJobStatus {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for ImageJobStatus {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::AsRef<str> for ImageJobStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::From<&str> for ImageJobStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "WAITING" => Self::Waiting,
+                "RUNNING" => Self::Running,
+                "SUCCESS" => Self::Success,
+                "FAILED" => Self::Failed,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ImageJobStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageJobStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for ImageJobStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for ImageJobStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ImageJobStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value =
+                <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+            Ok(Self::from(value.as_ref()))
+        }
+    }
+    impl ::schemars::JsonSchema for ImageJobStatus {
+        fn schema_name() -> ::std::string::String {
+            "ImageJobStatus".to_string()
+        }
+        fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                metadata: Some(
+                    Box::new(::schemars::schema::Metadata {
+                        description: Some(
+                            "Where a job stands. (open: other values are accepted). Documented values: WAITING, RUNNING, SUCCESS, FAILED."
+                                .to_string(),
+                        ),
+                        examples: vec![
+                            ::serde_json::Value::from("WAITING"),
+                            ::serde_json::Value::from("RUNNING"),
+                            ::serde_json::Value::from("SUCCESS"),
+                            ::serde_json::Value::from("FAILED")
+                        ],
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
+        }
+    }
+    /// Where a sub-job stands.
+    ///
+    /// Open enum: the documented values are variants; any other value the service sends is kept verbatim in [`ImageJobDetailStatus::Unknown`] and serialized back unchanged. Equality, hashing and order are those of the wire value (`as_str`), so an `Unknown` holding a documented value equals that variant.
+    ///
+    /// Documented values: `WAITING`, `RUNNING`, `SUCCESS`, `FAILED`, `ABNORMAL`, `ROLLBACK`, `ABORTING`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum ImageJobDetailStatus {
+        ///`WAITING`
+        Waiting,
+        ///`RUNNING`
+        Running,
+        ///`SUCCESS`
+        Success,
+        ///`FAILED`
+        Failed,
+        ///`ABNORMAL`
+        Abnormal,
+        ///`ROLLBACK`
+        Rollback,
+        ///`ABORTING`
+        Aborting,
+        /// A value this version of the SDK does not know, kept as the service sent it.
+        Unknown(::std::string::String),
+    }
+    impl ImageJobDetailStatus {
+        /// Every documented value, in the order of the spec.
+        pub const KNOWN: &'static [Self] = &[
+            Self::Waiting,
+            Self::Running,
+            Self::Success,
+            Self::Failed,
+            Self::Abnormal,
+            Self::Rollback,
+            Self::Aborting,
+        ];
+        /// The value as it is sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Waiting => "WAITING",
+                Self::Running => "RUNNING",
+                Self::Success => "SUCCESS",
+                Self::Failed => "FAILED",
+                Self::Abnormal => "ABNORMAL",
+                Self::Rollback => "ROLLBACK",
+                Self::Aborting => "ABORTING",
+                Self::Unknown(other) => other.as_str(),
+            }
+        }
+        /// Whether this value is one of the documented ones.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ImageJobDetailStatus {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ImageJobDetailStatus {}
+    impl ::std::hash::Hash for ImageJobDetailStatus {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for ImageJobDetailStatus {
+        fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for ImageJobDetailStatus {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::convert::AsRef<str> for ImageJobDetailStatus {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+    impl ::std::convert::From<&str> for ImageJobDetailStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "WAITING" => Self::Waiting,
+                "RUNNING" => Self::Running,
+                "SUCCESS" => Self::Success,
+                "FAILED" => Self::Failed,
+                "ABNORMAL" => Self::Abnormal,
+                "ROLLBACK" => Self::Rollback,
+                "ABORTING" => Self::Aborting,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ImageJobDetailStatus {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageJobDetailStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for ImageJobDetailStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for ImageJobDetailStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ImageJobDetailStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value =
+                <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+            Ok(Self::from(value.as_ref()))
+        }
+    }
+    impl ::schemars::JsonSchema for ImageJobDetailStatus {
+        fn schema_name() -> ::std::string::String {
+            "ImageJobDetailStatus".to_string()
+        }
+        fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            ::schemars::schema::SchemaObject {
+                instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                metadata: Some(
+                    Box::new(::schemars::schema::Metadata {
+                        description: Some(
+                            "Where a sub-job stands. (open: other values are accepted). Documented values: WAITING, RUNNING, SUCCESS, FAILED, ABNORMAL, ROLLBACK, ABORTING."
+                                .to_string(),
+                        ),
+                        examples: vec![
+                            ::serde_json::Value::from("WAITING"),
+                            ::serde_json::Value::from("RUNNING"),
+                            ::serde_json::Value::from("SUCCESS"),
+                            ::serde_json::Value::from("FAILED"),
+                            ::serde_json::Value::from("ABNORMAL"),
+                            ::serde_json::Value::from("ROLLBACK"),
+                            ::serde_json::Value::from("ABORTING")
+                        ],
+                        ..Default::default()
+                    }),
+                ),
+                ..Default::default()
+            }
+                .into()
         }
     }
     /// Image instance status.
@@ -1281,6 +3881,29 @@ impl Client {
     pub fn list_image_servers(&self) -> builder::ListImageServers<'_> {
         builder::ListImageServers::new(self)
     }
+    /// Creating an Image Instance
+    ///
+    /// Creates an image instance from an image, in a VPC subnet, with a flavor and a system disk; answers the job that creates it (`ShowImageJob`). The instance goes CREATING → ACTIVE → BUILDING → BUILT (`wait_until`). Not retried after it may have reached the service: the API takes no idempotency token.
+    ///
+    /// Sends a `POST` request to `/v1/{project_id}/image-servers`
+    ///
+    /// Arguments:
+    /// - `project_id`: Unique ID of a project
+    /// - `service_transaction_id`: The business id carried in the request header when CBC (Cloud Business Center) calls back.
+    /// - `x_linked_id`: The associated id issued when a trading component calls.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.create_image_server()
+    ///     .project_id(project_id)
+    ///     .service_transaction_id(service_transaction_id)
+    ///     .x_linked_id(x_linked_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn create_image_server(&self) -> builder::CreateImageServer<'_> {
+        builder::CreateImageServer::new(self)
+    }
     /// Querying Specified Image Instances
     ///
     /// Queries whether the data of this API in the specified image instance is the same as that queried by list.
@@ -1301,6 +3924,86 @@ impl Client {
     /// ```
     pub fn show_image_server(&self) -> builder::ShowImageServer<'_> {
         builder::ShowImageServer::new(self)
+    }
+    /// Modifying an Image Instance
+    ///
+    /// Changes the name or the description of an image instance.
+    ///
+    /// Sends a `PATCH` request to `/v1/{project_id}/image-servers/{server_id}`
+    ///
+    /// Arguments:
+    /// - `project_id`: Unique ID of a project
+    /// - `server_id`: Unique ID of the image instance.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.update_image_server()
+    ///     .project_id(project_id)
+    ///     .server_id(server_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn update_image_server(&self) -> builder::UpdateImageServer<'_> {
+        builder::UpdateImageServer::new(self)
+    }
+    /// Attaching Applications to an Image Instance
+    ///
+    /// Installs applications of the application warehouse on an image instance; answers the URI of the distribution.
+    ///
+    /// Sends a `POST` request to `/v1/{project_id}/image-servers/{server_id}/actions/attach-app`
+    ///
+    /// Arguments:
+    /// - `project_id`: Unique ID of a project
+    /// - `server_id`: Unique ID of the image instance.
+    /// - `body`
+    /// ```ignore
+    /// let response = client.attach_image_server_app()
+    ///     .project_id(project_id)
+    ///     .server_id(server_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn attach_image_server_app(&self) -> builder::AttachImageServerApp<'_> {
+        builder::AttachImageServerApp::new(self)
+    }
+    /// Deleting Image Instances
+    ///
+    /// Deletes image instances (1 to 20); answers the job that deletes them. Each goes DELETING, then is gone (`wait_until_deleted`).
+    ///
+    /// Sends a `PATCH` request to `/v1/{project_id}/image-servers/actions/batch-delete`
+    ///
+    /// Arguments:
+    /// - `project_id`: Unique ID of a project
+    /// - `body`
+    /// ```ignore
+    /// let response = client.batch_delete_image_server()
+    ///     .project_id(project_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn batch_delete_image_server(&self) -> builder::BatchDeleteImageServer<'_> {
+        builder::BatchDeleteImageServer::new(self)
+    }
+    /// Querying an Image Job
+    ///
+    /// Queries a job of image instances (a create or a delete) with its sub-jobs.
+    ///
+    /// Sends a `GET` request to `/v1/{project_id}/image-server-jobs/{job_id}`
+    ///
+    /// Arguments:
+    /// - `project_id`: Unique ID of a project
+    /// - `job_id`: Unique ID of the job.
+    /// ```ignore
+    /// let response = client.show_image_job()
+    ///     .project_id(project_id)
+    ///     .job_id(job_id)
+    ///     .send()
+    ///     .await;
+    /// ```
+    pub fn show_image_job(&self) -> builder::ShowImageJob<'_> {
+        builder::ShowImageJob::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -1550,6 +4253,198 @@ pub mod builder {
             Ok(request)
         }
     }
+    /// Builder for [`Client::create_image_server`]
+    ///
+    /// [`Client::create_image_server`]: super::Client::create_image_server
+    #[derive(Debug, Clone)]
+    pub struct CreateImageServer<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        service_transaction_id: Result<Option<::std::string::String>, String>,
+        x_linked_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::CreateImageServerReq, String>,
+    }
+    impl<'a> CreateImageServer<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                service_transaction_id: Ok(None),
+                x_linked_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn service_transaction_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.service_transaction_id = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for service_transaction_id failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn x_linked_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_linked_id = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for x_linked_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateImageServerReq>,
+            <V as std::convert::TryInto<types::CreateImageServerReq>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateImageServerReq` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateImageServerReq,
+                ) -> types::builder::CreateImageServerReq,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/{project_id}/image-servers`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CreateImageServerResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                project_id,
+                service_transaction_id,
+                x_linked_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let service_transaction_id = service_transaction_id.map_err(Error::InvalidRequest)?;
+            let x_linked_id = x_linked_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::CreateImageServerReq::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = service_transaction_id {
+                header_map.append("Service-Transaction-Id", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_linked_id {
+                header_map.append("X-Linked-Id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_image_server",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                405u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                503u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Builds the request `send` sends, without sending it: every parameter converted and
+        /// checked, the URL, query, headers and body in place.
+        pub fn build(self) -> Result<reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                service_transaction_id,
+                x_linked_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let service_transaction_id = service_transaction_id.map_err(Error::InvalidRequest)?;
+            let x_linked_id = x_linked_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::CreateImageServerReq::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = service_transaction_id {
+                header_map.append("Service-Transaction-Id", value.to_string().try_into()?);
+            }
+            if let Some(value) = x_linked_id {
+                header_map.append("X-Linked-Id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok(request)
+        }
+    }
     /// Builder for [`Client::show_image_server`]
     ///
     /// [`Client::show_image_server`]: super::Client::show_image_server
@@ -1692,6 +4587,616 @@ pub mod builder {
             if let Some(value) = x_auth_token {
                 header_map.append("X-Auth-Token", value.to_string().try_into()?);
             }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            Ok(request)
+        }
+    }
+    /// Builder for [`Client::update_image_server`]
+    ///
+    /// [`Client::update_image_server`]: super::Client::update_image_server
+    #[derive(Debug, Clone)]
+    pub struct UpdateImageServer<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        server_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateImageServerReq, String>,
+    }
+    impl<'a> UpdateImageServer<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                server_id: Err("server_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn server_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.server_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for server_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateImageServerReq>,
+            <V as std::convert::TryInto<types::UpdateImageServerReq>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `UpdateImageServerReq` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateImageServerReq,
+                ) -> types::builder::UpdateImageServerReq,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/v1/{project_id}/image-servers/{server_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                server_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let server_id = server_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UpdateImageServerReq::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers/{}",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&server_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_image_server",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                503u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Builds the request `send` sends, without sending it: every parameter converted and
+        /// checked, the URL, query, headers and body in place.
+        pub fn build(self) -> Result<reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                server_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let server_id = server_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UpdateImageServerReq::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers/{}",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&server_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok(request)
+        }
+    }
+    /// Builder for [`Client::attach_image_server_app`]
+    ///
+    /// [`Client::attach_image_server_app`]: super::Client::attach_image_server_app
+    #[derive(Debug, Clone)]
+    pub struct AttachImageServerApp<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        server_id: Result<::std::string::String, String>,
+        body: Result<types::builder::AttachServerAppReq, String>,
+    }
+    impl<'a> AttachImageServerApp<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                server_id: Err("server_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn server_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.server_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for server_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AttachServerAppReq>,
+            <V as std::convert::TryInto<types::AttachServerAppReq>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `AttachServerAppReq` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::AttachServerAppReq,
+                ) -> types::builder::AttachServerAppReq,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/{project_id}/image-servers/{server_id}/actions/attach-app`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AttachImageServerAppResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                project_id,
+                server_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let server_id = server_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::AttachServerAppReq::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers/{}/actions/attach-app",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&server_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "attach_image_server_app",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                503u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Builds the request `send` sends, without sending it: every parameter converted and
+        /// checked, the URL, query, headers and body in place.
+        pub fn build(self) -> Result<reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                server_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let server_id = server_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::AttachServerAppReq::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers/{}/actions/attach-app",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&server_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok(request)
+        }
+    }
+    /// Builder for [`Client::batch_delete_image_server`]
+    ///
+    /// [`Client::batch_delete_image_server`]: super::Client::batch_delete_image_server
+    #[derive(Debug, Clone)]
+    pub struct BatchDeleteImageServer<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::BatchDeleteImageServerReq, String>,
+    }
+    impl<'a> BatchDeleteImageServer<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BatchDeleteImageServerReq>,
+            <V as std::convert::TryInto<types::BatchDeleteImageServerReq>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `BatchDeleteImageServerReq` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::BatchDeleteImageServerReq,
+                ) -> types::builder::BatchDeleteImageServerReq,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/v1/{project_id}/image-servers/actions/batch-delete`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BatchDeleteImageServerResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::BatchDeleteImageServerReq::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers/actions/batch-delete",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "batch_delete_image_server",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                503u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Builds the request `send` sends, without sending it: every parameter converted and
+        /// checked, the URL, query, headers and body in place.
+        pub fn build(self) -> Result<reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::BatchDeleteImageServerReq::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-servers/actions/batch-delete",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok(request)
+        }
+    }
+    /// Builder for [`Client::show_image_job`]
+    ///
+    /// [`Client::show_image_job`]: super::Client::show_image_job
+    #[derive(Debug, Clone)]
+    pub struct ShowImageJob<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        job_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ShowImageJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                job_id: Err("job_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for job_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/v1/{project_id}/image-server-jobs/{job_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ShowImageJobResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                project_id,
+                job_id,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-server-jobs/{}",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&job_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "show_image_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                503u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+        /// Builds the request `send` sends, without sending it: every parameter converted and
+        /// checked, the URL, query, headers and body in place.
+        pub fn build(self) -> Result<reqwest::Request, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                job_id,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/{}/image-server-jobs/{}",
+                client.baseurl,
+                crate::encode_path_segment(&project_id.to_string()),
+                crate::encode_path_segment(&job_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client

@@ -191,6 +191,18 @@ pub(crate) async fn admit(
                 }) => slow(response, chunk_size, chunk_delay).await,
                 Some(Fault::OversizedBody { bytes }) => padded(response, bytes).await,
                 Some(Fault::RawTotal(total)) => with_total(response, operation, &total).await,
+                // Applied (the handler ran); the answer lost.
+                Some(Fault::InternalServerErrorAfterApply) => ApiError::service(
+                    service,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error after the request was applied (injected fault)",
+                )
+                .into_response(),
+                Some(Fault::ConnectionResetAfterApply) => {
+                    let mut response = Response::new(Body::empty());
+                    response.extensions_mut().insert(DropConnection);
+                    response
+                }
                 _ => response,
             }
         }

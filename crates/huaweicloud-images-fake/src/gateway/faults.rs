@@ -38,6 +38,11 @@ pub enum Fault {
     BadGatewayHtml,
     /// The connection is reset (TCP RST) without any response.
     ConnectionReset,
+    /// The operation runs (a write is applied), then 500 with the service's error body: the
+    /// ambiguous answer a client cannot tell from a failure before applying.
+    InternalServerErrorAfterApply,
+    /// The operation runs (a write is applied), then the connection is reset without a response.
+    ConnectionResetAfterApply,
     /// 200 with `Content-Type: application/json` and the first half of the real body (invalid JSON).
     MalformedJson,
     /// The real response, its body sent `chunk_size` bytes at a time with `chunk_delay` between chunks.
@@ -100,6 +105,8 @@ pub enum FaultScope {
 /// | `502` | [`Fault::BadGatewayHtml`] | |
 /// | `503` | [`Fault::ServiceUnavailable`] | |
 /// | `reset` | [`Fault::ConnectionReset`] | |
+/// | `500-after` | [`Fault::InternalServerErrorAfterApply`] | |
+/// | `reset-after` | [`Fault::ConnectionResetAfterApply`] | |
 /// | `malformed` | [`Fault::MalformedJson`] | |
 /// | `slow-body` | [`Fault::SlowBody`] | `chunk=BYTES` (default 256), `delay-ms=MS` (default 10) |
 /// | `oversized` | [`Fault::OversizedBody`] | `bytes=N` (default 16 MiB) |
@@ -206,6 +213,8 @@ impl std::str::FromStr for FaultSpec {
             "502" => Fault::BadGatewayHtml,
             "503" => Fault::ServiceUnavailable,
             "reset" => Fault::ConnectionReset,
+            "500-after" => Fault::InternalServerErrorAfterApply,
+            "reset-after" => Fault::ConnectionResetAfterApply,
             "malformed" => Fault::MalformedJson,
             "slow-body" => Fault::SlowBody {
                 chunk_size: number("chunk", take("chunk"), 256)? as usize,

@@ -4,8 +4,8 @@
 //! The operations the fake serves, generated from `spec/` by `cargo xtask gen`.
 #[allow(unused_imports, reason = "a spec may use none of some kinds")]
 use crate::services::spec_table::{
-    AnswerKind, BodyKind, BodySpec, OperationSpec, PaginationSpec, PagingStyle, ParamKind,
-    QueryParam,
+    AnswerKind, BodyKind, BodySpec, CollectionRole, CollectionSpec, OperationSpec, PaginationSpec,
+    PagingStyle, ParamKind, QueryParam,
 };
 /// One of the operations the fake serves, named as the official SDKs name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,16 +16,31 @@ pub enum Operation {
     ListImages,
     /// WorkspaceApp `GET /v1/{project_id}/image-servers` (spec/workspaceapp.yaml).
     ListImageServers,
+    /// WorkspaceApp `POST /v1/{project_id}/image-servers` (spec/workspaceapp.yaml).
+    CreateImageServer,
     /// WorkspaceApp `GET /v1/{project_id}/image-servers/{server_id}` (spec/workspaceapp.yaml).
     ShowImageServer,
+    /// WorkspaceApp `PATCH /v1/{project_id}/image-servers/{server_id}` (spec/workspaceapp.yaml).
+    UpdateImageServer,
+    /// WorkspaceApp `POST /v1/{project_id}/image-servers/{server_id}/actions/attach-app` (spec/workspaceapp.yaml).
+    AttachImageServerApp,
+    /// WorkspaceApp `PATCH /v1/{project_id}/image-servers/actions/batch-delete` (spec/workspaceapp.yaml).
+    BatchDeleteImageServer,
+    /// WorkspaceApp `GET /v1/{project_id}/image-server-jobs/{job_id}` (spec/workspaceapp.yaml).
+    ShowImageJob,
 }
 impl Operation {
     /// Every operation, in the order of the spec files.
-    pub const ALL: [Operation; 4] = [
+    pub const ALL: [Operation; 9] = [
         Operation::GetDevServerImage,
         Operation::ListImages,
         Operation::ListImageServers,
+        Operation::CreateImageServer,
         Operation::ShowImageServer,
+        Operation::UpdateImageServer,
+        Operation::AttachImageServerApp,
+        Operation::BatchDeleteImageServer,
+        Operation::ShowImageJob,
     ];
     /// The official operation name, e.g. `"ListImageServers"`.
     pub fn name(self) -> &'static str {
@@ -33,7 +48,12 @@ impl Operation {
             Operation::GetDevServerImage => "GetDevServerImage",
             Operation::ListImages => "ListImages",
             Operation::ListImageServers => "ListImageServers",
+            Operation::CreateImageServer => "CreateImageServer",
             Operation::ShowImageServer => "ShowImageServer",
+            Operation::UpdateImageServer => "UpdateImageServer",
+            Operation::AttachImageServerApp => "AttachImageServerApp",
+            Operation::BatchDeleteImageServer => "BatchDeleteImageServer",
+            Operation::ShowImageJob => "ShowImageJob",
         }
     }
     /// The service that answers this operation (decides the error body's shape and codes).
@@ -42,7 +62,12 @@ impl Operation {
             Operation::GetDevServerImage => Service::ModelArts,
             Operation::ListImages => Service::Workspace,
             Operation::ListImageServers => Service::WorkspaceApp,
+            Operation::CreateImageServer => Service::WorkspaceApp,
             Operation::ShowImageServer => Service::WorkspaceApp,
+            Operation::UpdateImageServer => Service::WorkspaceApp,
+            Operation::AttachImageServerApp => Service::WorkspaceApp,
+            Operation::BatchDeleteImageServer => Service::WorkspaceApp,
+            Operation::ShowImageJob => Service::WorkspaceApp,
         }
     }
     /// Whether the operation returns a page of a list (`x-pagination`; the pagination
@@ -52,7 +77,12 @@ impl Operation {
             Operation::GetDevServerImage => false,
             Operation::ListImages => true,
             Operation::ListImageServers => true,
+            Operation::CreateImageServer => false,
             Operation::ShowImageServer => false,
+            Operation::UpdateImageServer => false,
+            Operation::AttachImageServerApp => false,
+            Operation::BatchDeleteImageServer => false,
+            Operation::ShowImageJob => false,
         }
     }
     /// What the spec says of the operation: route, query parameters, pagination, example.
@@ -64,7 +94,12 @@ impl Operation {
             Operation::GetDevServerImage => 0,
             Operation::ListImages => 1,
             Operation::ListImageServers => 2,
-            Operation::ShowImageServer => 3,
+            Operation::CreateImageServer => 3,
+            Operation::ShowImageServer => 4,
+            Operation::UpdateImageServer => 5,
+            Operation::AttachImageServerApp => 6,
+            Operation::BatchDeleteImageServer => 7,
+            Operation::ShowImageJob => 8,
         }
     }
 }
@@ -73,7 +108,7 @@ impl ::std::fmt::Display for Operation {
         f.write_str(self.name())
     }
 }
-static SPECS: [OperationSpec; 4] = [
+static SPECS: [OperationSpec; 9] = [
     OperationSpec {
         method: "GET",
         path: "/v1/{project_id}/dev-servers/images/{id}",
@@ -86,6 +121,8 @@ static SPECS: [OperationSpec; 4] = [
         answer: AnswerKind::Json,
         body: None,
         response_headers: &[],
+        collection: None,
+        idempotency_token: None,
     },
     OperationSpec {
         method: "GET",
@@ -191,6 +228,8 @@ static SPECS: [OperationSpec; 4] = [
         answer: AnswerKind::Json,
         body: None,
         response_headers: &[],
+        collection: None,
+        idempotency_token: None,
     },
     OperationSpec {
         method: "GET",
@@ -256,6 +295,37 @@ static SPECS: [OperationSpec; 4] = [
         answer: AnswerKind::Json,
         body: None,
         response_headers: &[],
+        collection: Some(CollectionRole {
+            collection: "image_servers",
+            role: "list",
+            id: None,
+            ids: None,
+            job: None,
+        }),
+        idempotency_token: None,
+    },
+    OperationSpec {
+        method: "POST",
+        path: "/v1/{project_id}/image-servers",
+        query: &[],
+        pagination: None,
+        example: Some("{\"job_id\":\"7f9b0c6e-61b5-4cf6-9a64-7e4cba0c1b22\"}"),
+        success: 200u16,
+        answer: AnswerKind::Json,
+        body: Some(BodySpec {
+            kind: BodyKind::Json,
+            required: true,
+            fields: &[],
+        }),
+        response_headers: &[],
+        collection: Some(CollectionRole {
+            collection: "image_servers",
+            role: "create",
+            id: None,
+            ids: None,
+            job: Some("image_server_jobs"),
+        }),
+        idempotency_token: None,
     },
     OperationSpec {
         method: "GET",
@@ -269,6 +339,123 @@ static SPECS: [OperationSpec; 4] = [
         answer: AnswerKind::Json,
         body: None,
         response_headers: &[],
+        collection: Some(CollectionRole {
+            collection: "image_servers",
+            role: "get",
+            id: Some("server_id"),
+            ids: None,
+            job: None,
+        }),
+        idempotency_token: None,
+    },
+    OperationSpec {
+        method: "PATCH",
+        path: "/v1/{project_id}/image-servers/{server_id}",
+        query: &[],
+        pagination: None,
+        example: None,
+        success: 200u16,
+        answer: AnswerKind::Empty,
+        body: Some(BodySpec {
+            kind: BodyKind::Json,
+            required: true,
+            fields: &[],
+        }),
+        response_headers: &[],
+        collection: Some(CollectionRole {
+            collection: "image_servers",
+            role: "update",
+            id: Some("server_id"),
+            ids: None,
+            job: None,
+        }),
+        idempotency_token: None,
+    },
+    OperationSpec {
+        method: "POST",
+        path: "/v1/{project_id}/image-servers/{server_id}/actions/attach-app",
+        query: &[],
+        pagination: None,
+        example: Some("{\"uri\":\"/v1/apps/distribution/2c9fb1a5-6d4b-4e1f-9a3c-8e7d6b5a4f31\"}"),
+        success: 200u16,
+        answer: AnswerKind::Json,
+        body: Some(BodySpec {
+            kind: BodyKind::Json,
+            required: true,
+            fields: &["items"],
+        }),
+        response_headers: &[],
+        collection: Some(CollectionRole {
+            collection: "image_servers",
+            role: "action",
+            id: Some("server_id"),
+            ids: None,
+            job: None,
+        }),
+        idempotency_token: None,
+    },
+    OperationSpec {
+        method: "PATCH",
+        path: "/v1/{project_id}/image-servers/actions/batch-delete",
+        query: &[],
+        pagination: None,
+        example: Some("{\"job_id\":\"0c1b7e2a-3a5e-4b8f-8e4f-5d7a9c1e2f33\"}"),
+        success: 200u16,
+        answer: AnswerKind::Json,
+        body: Some(BodySpec {
+            kind: BodyKind::Json,
+            required: true,
+            fields: &["items"],
+        }),
+        response_headers: &[],
+        collection: Some(CollectionRole {
+            collection: "image_servers",
+            role: "batch-delete",
+            id: None,
+            ids: Some("items"),
+            job: Some("image_server_jobs"),
+        }),
+        idempotency_token: None,
+    },
+    OperationSpec {
+        method: "GET",
+        path: "/v1/{project_id}/image-server-jobs/{job_id}",
+        query: &[],
+        pagination: None,
+        example: Some(
+            "{\"id\":\"7f9b0c6e-61b5-4cf6-9a64-7e4cba0c1b22\",\"job_type\":\"CREATE_SERVER\",\"begin_time\":\"2024-01-02T03:04:05.000Z\",\"status\":\"RUNNING\",\"sub_jobs_total\":1,\"sub_jobs\":[{\"id\":\"2b3c4d5e-0000-4000-8000-000000000001\",\"job_type\":\"CREATE_SERVER\",\"job_resource_info\":{\"resource_id\":\"222xx-xxxsdfsadf-xxx\",\"resource_name\":\"Test image instance\"},\"begin_time\":\"2024-01-02T03:04:05.000Z\",\"status\":\"RUNNING\",\"job_id\":\"7f9b0c6e-61b5-4cf6-9a64-7e4cba0c1b22\"}]}",
+        ),
+        success: 200u16,
+        answer: AnswerKind::Json,
+        body: None,
+        response_headers: &[],
+        collection: Some(CollectionRole {
+            collection: "image_server_jobs",
+            role: "get",
+            id: Some("job_id"),
+            ids: None,
+            job: None,
+        }),
+        idempotency_token: None,
+    },
+];
+/// The collections the fake remembers (`components.x-collections`).
+pub static COLLECTIONS: [CollectionSpec; 2] = [
+    CollectionSpec {
+        name: "image_servers",
+        id: "id",
+        status: Some("status"),
+        states: &["CREATING", "ACTIVE", "BUILDING", "BUILT"],
+        deleting: Some("DELETING"),
+        template: "{\"id\":\"example\",\"name\":\"example\",\"description\":\"example\",\"image_ref\":{\"id\":\"example\",\"image_type\":\"gold\",\"spce_code\":\"example\",\"product_id\":\"example\"},\"server_group_id\":\"example\",\"app_group_id\":\"example\",\"server_id\":\"example\",\"instance_id\":\"example\",\"image_id\":\"example\",\"status\":\"CREATING\",\"authorize_accounts\":[{\"account\":\"example\",\"account_type\":\"USER\",\"domain\":\"example\"}],\"create_time\":\"example\",\"update_time\":\"example\",\"enterprise_project_id\":\"example\"}",
+    },
+    CollectionSpec {
+        name: "image_server_jobs",
+        id: "id",
+        status: Some("status"),
+        states: &["WAITING", "RUNNING", "SUCCESS"],
+        deleting: None,
+        template: "{\"id\":\"example\",\"job_type\":\"CREATE_SERVER\",\"begin_time\":\"2026-01-01T00:00:00Z\",\"end_time\":\"2026-01-01T00:00:00Z\",\"status\":\"WAITING\",\"sub_jobs_total\":1,\"sub_jobs\":[{\"id\":\"example\",\"job_type\":\"CREATE_SERVER\",\"job_resource_info\":{\"resource_id\":\"example\",\"resource_name\":\"example\"},\"begin_time\":\"2026-01-01T00:00:00Z\",\"end_time\":\"2026-01-01T00:00:00Z\",\"status\":\"WAITING\",\"job_execute_info\":{\"error_code\":\"example\",\"error_message\":\"example\"},\"project_id\":\"example\",\"job_id\":\"example\"}]}",
     },
 ];
 /// The cloud service behind a path: one spec file each.

@@ -119,6 +119,8 @@ mod tests {
                 fields,
             }),
             response_headers: &[],
+            collection: None,
+            idempotency_token: None,
         }
     }
 

@@ -13,8 +13,11 @@ use axum::routing::{MethodRouter, get};
 
 use super::paging::{bad_query, page, reported_total, with_fired};
 use super::query::Query;
-use super::shapes::{ImageInfo, ImagePage, ImageServer, ImageServerPage};
-use super::statuses::Now;
+use serde_json::Value;
+
+use super::memory::collection;
+use super::remembered::{current, current_items};
+use super::shapes::{ImageInfo, ImagePage};
 use crate::errors::ApiError;
 use crate::generated::operations::{Operation, Service};
 use crate::state::SharedState;
@@ -30,17 +33,31 @@ pub(super) fn handler(operation: Operation) -> Option<MethodRouter<SharedState>>
     })
 }
 
-fn server_matches(query: &Query, server: &ImageServer) -> bool {
+/// The image servers: what the memory holds (the generated ones, and those writes created), as
+/// their status scripts have them now.
+const IMAGE_SERVERS: &str = "image_servers";
+
+fn text_of<'a>(server: &'a Value, field: &str) -> &'a str {
+    server
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+fn server_matches(query: &Query, server: &Value) -> bool {
     let default_project = |id: &str| id.is_empty() || id == "0";
     query
         .text("server_name")
-        .is_none_or(|name| server.name.contains(name.as_str()))
-        && query.text("server_id").is_none_or(|id| server.id == id)
+        .is_none_or(|name| text_of(server, "name").contains(name.as_str()))
+        && query
+            .text("server_id")
+            .is_none_or(|id| text_of(server, "id") == id)
         && query.raw("enterprise_project_id").is_none_or(|ep| {
+            let theirs = text_of(server, "enterprise_project_id");
             if default_project(ep) {
-                default_project(&server.enterprise_project_id)
+                default_project(theirs)
             } else {
-                server.enterprise_project_id == ep
+                theirs == ep
             }
         })
 }
@@ -51,41 +68,34 @@ async fn list_image_servers(State(state): State<SharedState>, RawQuery(raw): Raw
         Ok(query) => query,
         Err(error) => return bad_query(operation.service(), error),
     };
-    // As their status scripts have them now: deleted ones gone, the others in their state.
-    let scripted: Vec<ImageServer>;
-    let servers: &[ImageServer] = if state.statuses.is_empty() {
-        &state.data.image_servers
-    } else {
-        scripted = state
-            .data
-            .image_servers
-            .iter()
-            .filter_map(|server| match state.statuses.now(&server.id) {
-                Now::Unchanged => Some(server.clone()),
-                Now::Status(status) => Some(ImageServer {
-                    status,
-                    ..server.clone()
-                }),
-                Now::Gone => None,
-            })
-            .collect();
-        &scripted
-    };
-    let matching: Vec<&ImageServer> = servers
-        .iter()
-        .filter(|server| server_matches(&query, server))
-        .collect();
     let faults = state
         .faults
         .pagination_faults(operation, raw.as_deref().unwrap_or(""));
-    let body = ImageServerPage {
-        count: reported_total(matching.len(), faults.total_delta),
-        items: page(
-            &matching,
-            query.count("offset"),
-            query.count("limit"),
-            faults.ignore_offset,
-        ),
+    let Some(spec) = collection(IMAGE_SERVERS) else {
+        return Json(serde_json::json!({"count": 0, "items": []})).into_response();
+    };
+    // The page of the servers that match, newest first (the generated ones in their order, after
+    // those writes created), as their status scripts have them now. Without scripts, the stored
+    // servers are filtered in place and only the page is copied.
+    let page_of = |servers: &[Value]| {
+        let matching: Vec<&Value> = servers
+            .iter()
+            .filter(|server| server_matches(&query, server))
+            .collect();
+        serde_json::json!({
+            "count": reported_total(matching.len(), faults.total_delta),
+            "items": page(
+                &matching,
+                query.count("offset"),
+                query.count("limit"),
+                faults.ignore_offset,
+            ),
+        })
+    };
+    let body = if state.statuses.is_empty() {
+        state.memory.with_items(IMAGE_SERVERS, page_of)
+    } else {
+        page_of(&current_items(&state, spec))
     };
     with_fired(Json(body).into_response(), faults.fired)
 }
@@ -98,15 +108,13 @@ async fn show_image_server(
     let Ok(Path((_, server_id))) = path else {
         return ApiError::bad_request(service, "invalid path parameters").into_response();
     };
-    let scripted = state.statuses.now(&server_id);
-    match (state.data.image_server(&server_id), scripted) {
-        (Some(server), Now::Unchanged) => Json(server).into_response(),
-        (Some(server), Now::Status(status)) => Json(ImageServer {
-            status,
-            ..server.clone()
-        })
-        .into_response(),
-        (None, _) | (Some(_), Now::Gone) => ApiError::not_found(
+    let server = collection(IMAGE_SERVERS).and_then(|spec| {
+        let server = state.memory.get(spec, &server_id)?;
+        current(&state, spec, server)
+    });
+    match server {
+        Some(server) => Json(server).into_response(),
+        None => ApiError::not_found(
             service,
             &format!("The image instance {server_id} does not exist"),
         )

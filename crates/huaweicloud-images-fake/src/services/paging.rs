@@ -202,6 +202,8 @@ mod tests {
         answer: AnswerKind::Json,
         body: None,
         response_headers: &[],
+        collection: None,
+        idempotency_token: None,
     };
 
     fn page_of(style: PagingStyle, raw: &str) -> Result<Value, String> {

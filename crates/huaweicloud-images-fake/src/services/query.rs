@@ -315,6 +315,8 @@ mod tests {
             answer: crate::services::spec_table::AnswerKind::Json,
             body: None,
             response_headers: &[],
+            collection: None,
+            idempotency_token: None,
         };
         assert_eq!(
             Query::parse("code=abc", &SPEC)
@@ -400,6 +402,8 @@ mod tests {
         answer: crate::services::spec_table::AnswerKind::Json,
         body: None,
         response_headers: &[],
+        collection: None,
+        idempotency_token: None,
     };
 
     #[test]

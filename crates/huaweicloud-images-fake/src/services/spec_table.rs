@@ -26,6 +26,43 @@ pub struct OperationSpec {
     /// The response headers the success answer declares: name and type (`string`, `integer`,
     /// `number`, `boolean`).
     pub response_headers: &'static [(&'static str, &'static str)],
+    /// Its part in a collection the fake remembers (`x-collection`), if any.
+    pub collection: Option<CollectionRole>,
+    /// The header of its idempotency token (`x-idempotency-token`), if any: a create that
+    /// carries a token seen before is answered as the first was, and creates nothing.
+    pub idempotency_token: Option<&'static str>,
+}
+
+/// `x-collection` of an operation.
+#[derive(Debug)]
+pub struct CollectionRole {
+    /// The collection.
+    pub collection: &'static str,
+    /// `create`, `get`, `list`, `update`, `delete`, `batch-delete` or `action`.
+    pub role: &'static str,
+    /// The path parameter with the item's id.
+    pub id: Option<&'static str>,
+    /// The body field with the ids (`batch-delete`).
+    pub ids: Option<&'static str>,
+    /// The collection of the job the answer names by its `job_id`.
+    pub job: Option<&'static str>,
+}
+
+/// A collection the fake remembers (`components.x-collections`).
+#[derive(Debug)]
+pub struct CollectionSpec {
+    /// Its name.
+    pub name: &'static str,
+    /// The item field with the id.
+    pub id: &'static str,
+    /// The item field moved through `states`, if any.
+    pub status: Option<&'static str>,
+    /// The states a new item goes through, one per lifecycle step.
+    pub states: &'static [&'static str],
+    /// The state of an item being deleted, if any.
+    pub deleting: Option<&'static str>,
+    /// A whole item made from the schema (JSON): what a create starts from.
+    pub template: &'static str,
 }
 
 /// What a success answer carries.
@@ -200,6 +237,8 @@ mod tests {
             answer: AnswerKind::Json,
             body: None,
             response_headers: &[],
+            collection: None,
+            idempotency_token: None,
         };
         assert!(spec.matches_path("/v1/p/image-servers/9"));
         assert!(!spec.matches_path("/v1/p/image-servers"));

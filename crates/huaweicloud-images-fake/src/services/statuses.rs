@@ -73,6 +73,11 @@ impl Scripts {
             .insert(id.to_string(), Script { started, steps });
     }
 
+    /// Whether no item has a script (everything is as generated or written).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// Moves the clock on by `by`.
     pub(crate) fn advance(&self, by: Duration) {
         let mut offset = self.offset();
@@ -83,11 +88,6 @@ impl Scripts {
     pub(crate) fn clear(&self) {
         self.lock().clear();
         *self.offset() = Duration::ZERO;
-    }
-
-    /// Whether no server is scripted (the common case, answered without copying anything).
-    pub(crate) fn is_empty(&self) -> bool {
-        self.lock().is_empty()
     }
 
     /// What the script of `id` says now.

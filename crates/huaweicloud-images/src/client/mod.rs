@@ -22,7 +22,7 @@ pub use project::IAM_ENDPOINT_VARIABLE;
 use crate::error::{Error, Result};
 use crate::region::{Endpoint, Region, Service};
 use crate::runtime::request::Input;
-use crate::runtime::{Call, Pace, Prepared, Runtime, Success};
+use crate::runtime::{Call, Delivery, Pace, Prepared, Runtime, Success};
 
 /// A client for the Huawei Cloud image APIs. Cheap to clone (an `Arc` inside); share one per
 /// program.
@@ -167,8 +167,12 @@ impl Client {
             service: operation.service.name(),
             pace: Some(self.pace(operation.service)),
             holds_permit,
-            // A POST or a PATCH may have been applied when its answer is lost: it is sent once.
-            retried: operation.idempotent,
+            delivery: if operation.idempotent {
+                Delivery::Repeatable
+            } else {
+                Delivery::AtMostOnce
+            },
+            token_header: operation.idempotency_token,
             bounded: true,
             success: Success::Documented(I::SUCCESS),
             decode: I::DECODE,

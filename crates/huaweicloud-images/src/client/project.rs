@@ -137,7 +137,8 @@ impl Project {
             pace: None,
             holds_permit: false,
             // One attempt, as the official SDKs make; within the call it is made for.
-            retried: false,
+            delivery: crate::runtime::Delivery::Once,
+            token_header: None,
             bounded: false,
             success: Success::Documented(&[200]),
             decode: answer::Decoder::Whole(answer::json::<Projects>),

@@ -110,6 +110,24 @@ pub enum Error {
     #[error("credentials unavailable: {0}")]
     Credentials(String),
 
+    /// A write (`POST`, `PUT`, `PATCH`, `DELETE`) whose outcome is not known: its request may have
+    /// reached the service, which may have applied it (a time-out or a broken connection after the
+    /// request was sent, a 5xx, a success answer that could not be read). `source` is what went
+    /// wrong. Look before doing it again; or repeat it with the same `idempotency_token`, which the
+    /// service deduplicates by, when the operation has one. A write that fails otherwise (the
+    /// request provably never reached the service, or the service refused it with a 4xx) returns
+    /// the plain error: it was not applied.
+    #[error("{operation} may have been applied: {source}")]
+    Unconfirmed {
+        /// The write.
+        operation: &'static str,
+        /// The idempotency token the request carried, if the operation has one.
+        idempotency_token: Option<String>,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// Pagination stopped because the service did not make progress (it repeated a page or ignored
     /// the offset); continuing would loop forever.
     #[error("pagination of {operation} stopped at offset {offset}: {reason}")]
@@ -151,6 +169,7 @@ impl Error {
     pub fn as_api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
+            Error::Unconfirmed { source, .. } => source.as_api(),
             _ => None,
         }
     }
@@ -160,8 +179,15 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode { status, .. } => Some(*status),
+            Error::Unconfirmed { source, .. } => source.status(),
             _ => None,
         }
+    }
+
+    /// Whether the request may have been applied although the call failed ([`Error::Unconfirmed`]):
+    /// only a write can be. Every other error of a write means it was not applied.
+    pub fn may_have_been_applied(&self) -> bool {
+        matches!(self, Error::Unconfirmed { .. })
     }
 
     /// Whether trying the same call again may succeed: transport errors, time-outs, and HTTP
@@ -169,6 +195,7 @@ impl Error {
     /// is not: a malformed body was retried already, and a body of the wrong shape stays so.
     pub fn is_retryable(&self) -> bool {
         let failure = match self {
+            Error::Unconfirmed { source, .. } => return source.is_retryable(),
             Error::Transport { .. } | Error::Timeout { .. } => Failure::NoAnswer,
             Error::Api(e) => Failure::Status(e.status),
             Error::BodyTooLarge { .. } => Failure::BodyTooLarge,

@@ -12,14 +12,21 @@ pub mod workspaceapp;
 pub use modelarts::DevServerImages;
 pub use workspace::Images;
 pub use workspace::ListImages;
+pub use workspaceapp::CreateImageServer;
+pub use workspaceapp::ImageServerJobs;
 pub use workspaceapp::ImageServers;
 pub use workspaceapp::ListImageServers;
 /// Every operation of every service, in the order of the spec files.
-pub const OPERATIONS: [&crate::operation::Operation; 4] = [
+pub const OPERATIONS: [&crate::operation::Operation; 9] = [
     &modelarts::GET_DEV_SERVER_IMAGE,
     &workspace::LIST_IMAGES,
     &workspaceapp::LIST_IMAGE_SERVERS,
+    &workspaceapp::CREATE_IMAGE_SERVER,
     &workspaceapp::SHOW_IMAGE_SERVER,
+    &workspaceapp::UPDATE_IMAGE_SERVER,
+    &workspaceapp::ATTACH_IMAGE_SERVER_APP,
+    &workspaceapp::BATCH_DELETE_IMAGE_SERVER,
+    &workspaceapp::SHOW_IMAGE_JOB,
 ];
 pub mod models {
     //! The models of every operation, generated from `spec/` into the
@@ -28,25 +35,17 @@ pub mod models {
     //!
     //! Each service's models are in its module; a model whose name no other service uses
     //! is also here at the top.
-    /// Every model of ModelArts (spec/modelarts.yaml), as generated into `huaweicloud_images_api::modelarts::types`.
+    /// Every model of ModelArts (spec/modelarts.yaml), as generated into `huaweicloud_images_api::modelarts::types` (with the types of constrained fields and the `builder` of each model).
     pub mod modelarts {
-        pub use huaweicloud_images_api::modelarts::types::{
-            DevServerImage, DevServerImageArch, DevServerImageStatus, DevServerType, ErrorResponse,
-        };
+        pub use huaweicloud_images_api::modelarts::types::*;
     }
-    /// Every model of Workspace (spec/workspace.yaml), as generated into `huaweicloud_images_api::workspace::types`.
+    /// Every model of Workspace (spec/workspace.yaml), as generated into `huaweicloud_images_api::workspace::types` (with the types of constrained fields and the `builder` of each model).
     pub mod workspace {
-        pub use huaweicloud_images_api::workspace::types::{
-            Architecture, DiskFormat, ErrorResponse, ImageInfo, ListImagesResponse, OsType,
-            ProductImageType, SortField, SortType,
-        };
+        pub use huaweicloud_images_api::workspace::types::*;
     }
-    /// Every model of WorkspaceApp (spec/workspaceapp.yaml), as generated into `huaweicloud_images_api::workspaceapp::types`.
+    /// Every model of WorkspaceApp (spec/workspaceapp.yaml), as generated into `huaweicloud_images_api::workspaceapp::types` (with the types of constrained fields and the `builder` of each model).
     pub mod workspaceapp {
-        pub use huaweicloud_images_api::workspaceapp::types::{
-            AccountType, ErrorResponse, ImageAccountInfo, ImageRef, ImageServer, ImageServerStatus,
-            ImageSourceType, ListImageServersResponse,
-        };
+        pub use huaweicloud_images_api::workspaceapp::types::*;
     }
     pub use modelarts::DevServerImage;
     pub use modelarts::DevServerImageArch;
@@ -61,12 +60,32 @@ pub mod models {
     pub use workspace::SortField;
     pub use workspace::SortType;
     pub use workspaceapp::AccountType;
+    pub use workspaceapp::AttachImageServerAppResponse;
+    pub use workspaceapp::AttachServerAppReq;
+    pub use workspaceapp::BatchDeleteImageServerReq;
+    pub use workspaceapp::BatchDeleteImageServerResponse;
+    pub use workspaceapp::CreateImageServerReq;
+    pub use workspaceapp::CreateImageServerResponse;
+    pub use workspaceapp::ExtraSessionType;
     pub use workspaceapp::ImageAccountInfo;
+    pub use workspaceapp::ImageJobDetailInfo;
+    pub use workspaceapp::ImageJobDetailStatus;
+    pub use workspaceapp::ImageJobExecuteInfo;
+    pub use workspaceapp::ImageJobResourceInfo;
+    pub use workspaceapp::ImageJobStatus;
+    pub use workspaceapp::ImageJobType;
     pub use workspaceapp::ImageRef;
     pub use workspaceapp::ImageServer;
     pub use workspaceapp::ImageServerStatus;
     pub use workspaceapp::ImageSourceType;
     pub use workspaceapp::ListImageServersResponse;
+    pub use workspaceapp::RoutePolicy;
+    pub use workspaceapp::ShowImageJobResponse;
+    pub use workspaceapp::TmsTag;
+    pub use workspaceapp::UpdateImageServerReq;
+    pub use workspaceapp::Volume;
+    pub use workspaceapp::VolumeType;
+    pub use workspaceapp::WdhParam;
 }
 impl crate::client::Client {
     /// Images for ModelArts Lite Servers (ModelArts): `get()` (GetDevServerImage).
@@ -83,9 +102,16 @@ impl crate::client::Client {
             flavour: crate::flavour::Async,
         }
     }
-    /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
+    /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `create()` (CreateImageServer), `get()` (ShowImageServer), `update()` (UpdateImageServer), `attach_app()` (AttachImageServerApp), `batch_delete()` (BatchDeleteImageServer).
     pub fn image_servers(&self) -> workspaceapp::ImageServers<'_> {
         workspaceapp::ImageServers {
+            client: self,
+            flavour: crate::flavour::Async,
+        }
+    }
+    /// The jobs a create or a delete of image servers answers with (WorkspaceApp): `get()` (ShowImageJob).
+    pub fn image_server_jobs(&self) -> workspaceapp::ImageServerJobs<'_> {
+        workspaceapp::ImageServerJobs {
             client: self,
             flavour: crate::flavour::Async,
         }
@@ -106,9 +132,16 @@ impl crate::blocking::Client {
             flavour: self.flavour().clone(),
         }
     }
-    /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
+    /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `create()` (CreateImageServer), `get()` (ShowImageServer), `update()` (UpdateImageServer), `attach_app()` (AttachImageServerApp), `batch_delete()` (BatchDeleteImageServer).
     pub fn image_servers(&self) -> workspaceapp::ImageServers<'_, crate::flavour::Blocking> {
         workspaceapp::ImageServers {
+            client: self.as_async(),
+            flavour: self.flavour().clone(),
+        }
+    }
+    /// The jobs a create or a delete of image servers answers with (WorkspaceApp): `get()` (ShowImageJob).
+    pub fn image_server_jobs(&self) -> workspaceapp::ImageServerJobs<'_, crate::flavour::Blocking> {
+        workspaceapp::ImageServerJobs {
             client: self.as_async(),
             flavour: self.flavour().clone(),
         }

@@ -84,6 +84,7 @@ pub(crate) const GET_DEV_SERVER_IMAGE: crate::operation::Operation = crate::oper
     paginated: false,
     json_answer: true,
     idempotent: true,
+    idempotency_token: None,
     body: None,
 };
 /// The parameters of `GetDevServerImage` a caller sets, as given (checked when sent).

@@ -10,7 +10,7 @@ pub enum Service {
     ModelArts,
     /// Huawei Cloud Workspace — product images (spec/workspace.yaml): `ListImages`.
     Workspace,
-    /// Huawei Cloud WorkspaceApp — image servers (spec/workspaceapp.yaml): `ListImageServers`, `ShowImageServer`.
+    /// Huawei Cloud WorkspaceApp — image servers (spec/workspaceapp.yaml): `ListImageServers`, `CreateImageServer`, `ShowImageServer`, `UpdateImageServer`, `AttachImageServerApp`, `BatchDeleteImageServer`, `ShowImageJob`.
     WorkspaceApp,
 }
 impl Service {

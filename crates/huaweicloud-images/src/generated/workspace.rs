@@ -108,6 +108,7 @@ pub(crate) const LIST_IMAGES: crate::operation::Operation = crate::operation::Op
     paginated: true,
     json_answer: true,
     idempotent: true,
+    idempotency_token: None,
     body: None,
 };
 /// The parameters of `ListImages` a caller sets, as given (checked when sent).

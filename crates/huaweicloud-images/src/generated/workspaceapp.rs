@@ -8,7 +8,7 @@
 )]
 use crate::validate as check;
 use huaweicloud_images_api::workspaceapp as api;
-/// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `get()` (ShowImageServer).
+/// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `create()` (CreateImageServer), `get()` (ShowImageServer), `update()` (UpdateImageServer), `attach_app()` (AttachImageServerApp), `batch_delete()` (BatchDeleteImageServer).
 ///
 /// The `ImageServers` tag of spec/workspaceapp.yaml. From [`Client::image_servers`](crate::Client::image_servers) (or the blocking client's method of the same name).
 #[derive(Debug)]
@@ -32,6 +32,26 @@ impl<F: crate::flavour::Flavour> ImageServers<'_, F> {
                 server_name: None,
                 server_id: None,
                 enterprise_project_id: None,
+            },
+        }
+    }
+    /// `CreateImageServer` (WorkspaceApp `POST /v1/{project_id}/image-servers`): Creating an Image Instance.
+    ///
+    /// Creates an image instance from an image, in a VPC subnet, with a flavor and a system disk; answers the job that creates it (`ShowImageJob`). The instance goes CREATING → ACTIVE → BUILDING → BUILT (`wait_until`). Not retried after it may have reached the service: the API takes no idempotency token.
+    /// - `body`: the request body.
+    ///
+    /// Returns the request: set its parameters, then `send()` it.
+    pub fn create(
+        &self,
+        body: impl Into<api::types::builder::CreateImageServerReq>,
+    ) -> CreateImageServer<F> {
+        CreateImageServer {
+            client: self.client.clone(),
+            flavour: self.flavour.clone(),
+            input: CreateImageServerInput {
+                body: body.into(),
+                service_transaction_id: None,
+                x_linked_id: None,
             },
         }
     }
@@ -103,6 +123,67 @@ impl ImageServers<'_, crate::flavour::Async> {
             })
             .await
     }
+    /// `UpdateImageServer` (WorkspaceApp `PATCH /v1/{project_id}/image-servers/{server_id}`): Modifying an Image Instance.
+    ///
+    /// Changes the name or the description of an image instance.
+    /// - `server_id`: Unique ID of the image instance.
+    /// - `body`: the request body.
+    ///
+    /// Sent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
+    pub async fn update(
+        &self,
+        server_id: &str,
+        body: impl Into<api::types::builder::UpdateImageServerReq>,
+    ) -> crate::error::Result<()> {
+        self.client
+            .send(UpdateImageServerInput {
+                server_id: server_id.to_owned(),
+                body: body.into(),
+            })
+            .await
+    }
+    /// `AttachImageServerApp` (WorkspaceApp `POST /v1/{project_id}/image-servers/{server_id}/actions/attach-app`): Attaching Applications to an Image Instance.
+    ///
+    /// Installs applications of the application warehouse on an image instance; answers the URI of the distribution.
+    /// - `server_id`: Unique ID of the image instance.
+    /// - `body`: the request body.
+    ///
+    /// Sent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
+    pub async fn attach_app(
+        &self,
+        server_id: &str,
+        body: impl Into<api::types::builder::AttachServerAppReq>,
+    ) -> crate::error::Result<api::types::AttachImageServerAppResponse> {
+        self.client
+            .send(AttachImageServerAppInput {
+                server_id: server_id.to_owned(),
+                body: body.into(),
+            })
+            .await
+    }
+    /// `BatchDeleteImageServer` (WorkspaceApp `PATCH /v1/{project_id}/image-servers/actions/batch-delete`): Deleting Image Instances.
+    ///
+    /// Deletes image instances (1 to 20); answers the job that deletes them. Each goes DELETING, then is gone (`wait_until_deleted`).
+    /// - `body`: the request body.
+    ///
+    /// Sent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
+    pub async fn batch_delete(
+        &self,
+        body: impl Into<api::types::builder::BatchDeleteImageServerReq>,
+    ) -> crate::error::Result<api::types::BatchDeleteImageServerResponse> {
+        self.client
+            .send(BatchDeleteImageServerInput { body: body.into() })
+            .await
+    }
 }
 impl ImageServers<'_, crate::flavour::Blocking> {
     /// `ShowImageServer` (WorkspaceApp `GET /v1/{project_id}/image-servers/{server_id}`): Querying Specified Image Instances.
@@ -117,6 +198,143 @@ impl ImageServers<'_, crate::flavour::Blocking> {
     pub fn get(&self, server_id: &str) -> crate::error::Result<api::types::ImageServer> {
         let input = ShowImageServerInput {
             server_id: server_id.to_owned(),
+        };
+        self.flavour.send(self.client, input)
+    }
+    /// `UpdateImageServer` (WorkspaceApp `PATCH /v1/{project_id}/image-servers/{server_id}`): Modifying an Image Instance.
+    ///
+    /// Changes the name or the description of an image instance.
+    /// - `server_id`: Unique ID of the image instance.
+    /// - `body`: the request body.
+    ///
+    /// Sent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed).
+    ///
+    /// Blocking: the same call as the async client's, run on the blocking client's runtime.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
+    pub fn update(
+        &self,
+        server_id: &str,
+        body: impl Into<api::types::builder::UpdateImageServerReq>,
+    ) -> crate::error::Result<()> {
+        let input = UpdateImageServerInput {
+            server_id: server_id.to_owned(),
+            body: body.into(),
+        };
+        self.flavour.send(self.client, input)
+    }
+    /// `AttachImageServerApp` (WorkspaceApp `POST /v1/{project_id}/image-servers/{server_id}/actions/attach-app`): Attaching Applications to an Image Instance.
+    ///
+    /// Installs applications of the application warehouse on an image instance; answers the URI of the distribution.
+    /// - `server_id`: Unique ID of the image instance.
+    /// - `body`: the request body.
+    ///
+    /// Sent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed).
+    ///
+    /// Blocking: the same call as the async client's, run on the blocking client's runtime.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
+    pub fn attach_app(
+        &self,
+        server_id: &str,
+        body: impl Into<api::types::builder::AttachServerAppReq>,
+    ) -> crate::error::Result<api::types::AttachImageServerAppResponse> {
+        let input = AttachImageServerAppInput {
+            server_id: server_id.to_owned(),
+            body: body.into(),
+        };
+        self.flavour.send(self.client, input)
+    }
+    /// `BatchDeleteImageServer` (WorkspaceApp `PATCH /v1/{project_id}/image-servers/actions/batch-delete`): Deleting Image Instances.
+    ///
+    /// Deletes image instances (1 to 20); answers the job that deletes them. Each goes DELETING, then is gone (`wait_until_deleted`).
+    /// - `body`: the request body.
+    ///
+    /// Sent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed).
+    ///
+    /// Blocking: the same call as the async client's, run on the blocking client's runtime.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
+    pub fn batch_delete(
+        &self,
+        body: impl Into<api::types::builder::BatchDeleteImageServerReq>,
+    ) -> crate::error::Result<api::types::BatchDeleteImageServerResponse> {
+        let input = BatchDeleteImageServerInput { body: body.into() };
+        self.flavour.send(self.client, input)
+    }
+}
+/// The jobs a create or a delete of image servers answers with (WorkspaceApp): `get()` (ShowImageJob).
+///
+/// The `ImageServerJobs` tag of spec/workspaceapp.yaml. From [`Client::image_server_jobs`](crate::Client::image_server_jobs) (or the blocking client's method of the same name).
+#[derive(Debug)]
+pub struct ImageServerJobs<'c, F = crate::flavour::Async> {
+    pub(crate) client: &'c crate::client::Client,
+    pub(crate) flavour: F,
+}
+impl<F: crate::flavour::Flavour> ImageServerJobs<'_, F> {
+    /// Waits until `ShowImageJob` shows `status` at `SUCCESS`; fails at `FAILED`.
+    /// - `job_id`: Unique ID of the job.
+    ///
+    /// Waits for the job to end: WAITING → RUNNING → SUCCESS. Ends at SUCCESS (or the states given
+    /// to `until`), fails at FAILED or a 404.
+    ///
+    /// Configure the wait (deadline, interval, observer), then `wait()`: see [`crate::waiter`].
+    pub fn wait_until(
+        &self,
+        job_id: &str,
+    ) -> crate::waiter::Waiter<api::types::ShowImageJobResponse, api::types::ImageJobStatus, F>
+    {
+        crate::waiter::Waiter::new(
+            self.client.clone(),
+            self.flavour.clone(),
+            crate::waiter::poll_with(ShowImageJobInput {
+                job_id: job_id.to_owned(),
+            }),
+            crate::waiter::WaitSpec {
+                operation: &SHOW_IMAGE_JOB,
+                status: |answer| answer.status.clone(),
+                targets: vec![api::types::ImageJobStatus::from("SUCCESS")],
+                failures: vec![api::types::ImageJobStatus::from("FAILED")],
+                gone_codes: Some("WKS."),
+            },
+        )
+    }
+}
+impl ImageServerJobs<'_, crate::flavour::Async> {
+    /// `ShowImageJob` (WorkspaceApp `GET /v1/{project_id}/image-server-jobs/{job_id}`): Querying an Image Job.
+    ///
+    /// Queries a job of image instances (a create or a delete) with its sub-jobs.
+    /// - `job_id`: Unique ID of the job.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
+    pub async fn get(
+        &self,
+        job_id: &str,
+    ) -> crate::error::Result<api::types::ShowImageJobResponse> {
+        self.client
+            .send(ShowImageJobInput {
+                job_id: job_id.to_owned(),
+            })
+            .await
+    }
+}
+impl ImageServerJobs<'_, crate::flavour::Blocking> {
+    /// `ShowImageJob` (WorkspaceApp `GET /v1/{project_id}/image-server-jobs/{job_id}`): Querying an Image Job.
+    ///
+    /// Queries a job of image instances (a create or a delete) with its sub-jobs.
+    /// - `job_id`: Unique ID of the job.
+    ///
+    /// Blocking: the same call as the async client's, run on the blocking client's runtime.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors, e.g. [`Error::Api`](crate::Error::Api) for an error answer.
+    pub fn get(&self, job_id: &str) -> crate::error::Result<api::types::ShowImageJobResponse> {
+        let input = ShowImageJobInput {
+            job_id: job_id.to_owned(),
         };
         self.flavour.send(self.client, input)
     }
@@ -168,6 +386,7 @@ pub(crate) const LIST_IMAGE_SERVERS: crate::operation::Operation = crate::operat
     paginated: true,
     json_answer: true,
     idempotent: true,
+    idempotency_token: None,
     body: None,
 };
 /// The parameters of `ListImageServers` a caller sets, as given (checked when sent).
@@ -328,6 +547,124 @@ impl ListImageServers<crate::flavour::Blocking> {
         )
     }
 }
+/// `CreateImageServer`: WorkspaceApp `POST /v1/{project_id}/image-servers`.
+pub(crate) const CREATE_IMAGE_SERVER: crate::operation::Operation = crate::operation::Operation {
+    name: "CreateImageServer",
+    service: crate::generated::service::Service::WorkspaceApp,
+    operation_id: "create_image_server",
+    method: "POST",
+    path: "/v1/{project_id}/image-servers",
+    parameters: &[
+        crate::operation::Parameter {
+            name: "project_id",
+            location: "path",
+            rust_name: "project_id",
+        },
+        crate::operation::Parameter {
+            name: "Service-Transaction-Id",
+            location: "header",
+            rust_name: "service_transaction_id",
+        },
+        crate::operation::Parameter {
+            name: "X-Linked-Id",
+            location: "header",
+            rust_name: "x_linked_id",
+        },
+    ],
+    paginated: false,
+    json_answer: true,
+    idempotent: false,
+    idempotency_token: None,
+    body: Some("application/json"),
+};
+/// The parameters of `CreateImageServer` a caller sets, as given (checked when sent).
+#[derive(Clone, Debug)]
+pub(crate) struct CreateImageServerInput {
+    pub(crate) service_transaction_id: Option<String>,
+    pub(crate) x_linked_id: Option<String>,
+    pub(crate) body: api::types::builder::CreateImageServerReq,
+}
+impl crate::runtime::request::Input for CreateImageServerInput {
+    type Output = api::types::CreateImageServerResponse;
+    const OPERATION: &'static crate::operation::Operation = &CREATE_IMAGE_SERVER;
+    const SUCCESS: &'static [u16] = &[200u16];
+    const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+        crate::runtime::answer::Decoder::Whole(
+            crate::runtime::answer::json::<api::types::CreateImageServerResponse>,
+        );
+    fn build(
+        self,
+        http: &reqwest::Client,
+        base: &str,
+        project_id: &str,
+    ) -> crate::error::Result<reqwest::Request> {
+        use crate::runtime::request::Maybe as _;
+        let api = api::Client::new_with_client(base, http.clone());
+        let request = api
+            .create_image_server()
+            .project_id(check::text(
+                "project_id",
+                project_id.to_owned(),
+                &check::PATH,
+            )?)
+            .maybe(
+                check::text_opt(
+                    "Service-Transaction-Id",
+                    self.service_transaction_id,
+                    &check::HEADER,
+                )?,
+                |r, v| r.service_transaction_id(v),
+            )
+            .maybe(
+                check::text_opt("X-Linked-Id", self.x_linked_id, &check::HEADER)?,
+                |r, v| r.x_linked_id(v),
+            )
+            .body(self.body);
+        crate::runtime::request::built(&CREATE_IMAGE_SERVER, request.build())
+    }
+}
+/// `CreateImageServer` (WorkspaceApp `POST /v1/{project_id}/image-servers`): Creating an Image Instance.
+///
+/// Creates an image instance from an image, in a VPC subnet, with a flavor and a system disk; answers the job that creates it (`ShowImageJob`). The instance goes CREATING → ACTIVE → BUILDING → BUILT (`wait_until`). Not retried after it may have reached the service: the API takes no idempotency token.
+///
+/// From [`ImageServers::create`]; every setter is optional. The async flavour's `send` returns a future; the blocking one's the answer.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct CreateImageServer<F = crate::flavour::Async> {
+    client: crate::client::Client,
+    flavour: F,
+    input: CreateImageServerInput,
+}
+impl<F: crate::flavour::Flavour> CreateImageServer<F> {
+    /// The business id carried in the request header when CBC (Cloud Business Center) calls back.
+    pub fn service_transaction_id(mut self, value: impl Into<String>) -> Self {
+        self.input.service_transaction_id = Some(value.into());
+        self
+    }
+    /// The associated id issued when a trading component calls.
+    pub fn x_linked_id(mut self, value: impl Into<String>) -> Self {
+        self.input.x_linked_id = Some(value.into());
+        self
+    }
+}
+impl CreateImageServer<crate::flavour::Async> {
+    /// Sends the request and returns the answer. Sent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors.
+    pub async fn send(self) -> crate::error::Result<api::types::CreateImageServerResponse> {
+        self.client.send(self.input).await
+    }
+}
+impl CreateImageServer<crate::flavour::Blocking> {
+    /// Sends the request and blocks until the answer is there. Sent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent when a parameter breaks a constraint of the spec (it names the parameter); otherwise the call's errors.
+    pub fn send(self) -> crate::error::Result<api::types::CreateImageServerResponse> {
+        self.flavour.send(&self.client, self.input)
+    }
+}
 /// `ShowImageServer`: WorkspaceApp `GET /v1/{project_id}/image-servers/{server_id}`.
 pub(crate) const SHOW_IMAGE_SERVER: crate::operation::Operation = crate::operation::Operation {
     name: "ShowImageServer",
@@ -355,6 +692,7 @@ pub(crate) const SHOW_IMAGE_SERVER: crate::operation::Operation = crate::operati
     paginated: false,
     json_answer: true,
     idempotent: true,
+    idempotency_token: None,
     body: None,
 };
 /// The parameters of `ShowImageServer` a caller sets, as given (checked when sent).
@@ -386,5 +724,226 @@ impl crate::runtime::request::Input for ShowImageServerInput {
             )?)
             .server_id(check::text("server_id", self.server_id, &check::PATH)?);
         crate::runtime::request::built(&SHOW_IMAGE_SERVER, request.build())
+    }
+}
+/// `UpdateImageServer`: WorkspaceApp `PATCH /v1/{project_id}/image-servers/{server_id}`.
+pub(crate) const UPDATE_IMAGE_SERVER: crate::operation::Operation = crate::operation::Operation {
+    name: "UpdateImageServer",
+    service: crate::generated::service::Service::WorkspaceApp,
+    operation_id: "update_image_server",
+    method: "PATCH",
+    path: "/v1/{project_id}/image-servers/{server_id}",
+    parameters: &[
+        crate::operation::Parameter {
+            name: "project_id",
+            location: "path",
+            rust_name: "project_id",
+        },
+        crate::operation::Parameter {
+            name: "server_id",
+            location: "path",
+            rust_name: "server_id",
+        },
+    ],
+    paginated: false,
+    json_answer: false,
+    idempotent: false,
+    idempotency_token: None,
+    body: Some("application/json"),
+};
+/// The parameters of `UpdateImageServer` a caller sets, as given (checked when sent).
+#[derive(Clone, Debug)]
+pub(crate) struct UpdateImageServerInput {
+    pub(crate) server_id: String,
+    pub(crate) body: api::types::builder::UpdateImageServerReq,
+}
+impl crate::runtime::request::Input for UpdateImageServerInput {
+    type Output = ();
+    const OPERATION: &'static crate::operation::Operation = &UPDATE_IMAGE_SERVER;
+    const SUCCESS: &'static [u16] = &[200u16];
+    const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+        crate::runtime::answer::Decoder::Whole(crate::runtime::answer::empty);
+    fn build(
+        self,
+        http: &reqwest::Client,
+        base: &str,
+        project_id: &str,
+    ) -> crate::error::Result<reqwest::Request> {
+        let api = api::Client::new_with_client(base, http.clone());
+        let request = api
+            .update_image_server()
+            .project_id(check::text(
+                "project_id",
+                project_id.to_owned(),
+                &check::PATH,
+            )?)
+            .server_id(check::text("server_id", self.server_id, &check::PATH)?)
+            .body(self.body);
+        crate::runtime::request::built(&UPDATE_IMAGE_SERVER, request.build())
+    }
+}
+/// `AttachImageServerApp`: WorkspaceApp `POST /v1/{project_id}/image-servers/{server_id}/actions/attach-app`.
+pub(crate) const ATTACH_IMAGE_SERVER_APP: crate::operation::Operation =
+    crate::operation::Operation {
+        name: "AttachImageServerApp",
+        service: crate::generated::service::Service::WorkspaceApp,
+        operation_id: "attach_image_server_app",
+        method: "POST",
+        path: "/v1/{project_id}/image-servers/{server_id}/actions/attach-app",
+        parameters: &[
+            crate::operation::Parameter {
+                name: "project_id",
+                location: "path",
+                rust_name: "project_id",
+            },
+            crate::operation::Parameter {
+                name: "server_id",
+                location: "path",
+                rust_name: "server_id",
+            },
+        ],
+        paginated: false,
+        json_answer: true,
+        idempotent: false,
+        idempotency_token: None,
+        body: Some("application/json"),
+    };
+/// The parameters of `AttachImageServerApp` a caller sets, as given (checked when sent).
+#[derive(Clone, Debug)]
+pub(crate) struct AttachImageServerAppInput {
+    pub(crate) server_id: String,
+    pub(crate) body: api::types::builder::AttachServerAppReq,
+}
+impl crate::runtime::request::Input for AttachImageServerAppInput {
+    type Output = api::types::AttachImageServerAppResponse;
+    const OPERATION: &'static crate::operation::Operation = &ATTACH_IMAGE_SERVER_APP;
+    const SUCCESS: &'static [u16] = &[200u16];
+    const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+        crate::runtime::answer::Decoder::Whole(
+            crate::runtime::answer::json::<api::types::AttachImageServerAppResponse>,
+        );
+    fn build(
+        self,
+        http: &reqwest::Client,
+        base: &str,
+        project_id: &str,
+    ) -> crate::error::Result<reqwest::Request> {
+        let api = api::Client::new_with_client(base, http.clone());
+        let request = api
+            .attach_image_server_app()
+            .project_id(check::text(
+                "project_id",
+                project_id.to_owned(),
+                &check::PATH,
+            )?)
+            .server_id(check::text("server_id", self.server_id, &check::PATH)?)
+            .body(self.body);
+        crate::runtime::request::built(&ATTACH_IMAGE_SERVER_APP, request.build())
+    }
+}
+/// `BatchDeleteImageServer`: WorkspaceApp `PATCH /v1/{project_id}/image-servers/actions/batch-delete`.
+pub(crate) const BATCH_DELETE_IMAGE_SERVER: crate::operation::Operation =
+    crate::operation::Operation {
+        name: "BatchDeleteImageServer",
+        service: crate::generated::service::Service::WorkspaceApp,
+        operation_id: "batch_delete_image_server",
+        method: "PATCH",
+        path: "/v1/{project_id}/image-servers/actions/batch-delete",
+        parameters: &[crate::operation::Parameter {
+            name: "project_id",
+            location: "path",
+            rust_name: "project_id",
+        }],
+        paginated: false,
+        json_answer: true,
+        idempotent: false,
+        idempotency_token: None,
+        body: Some("application/json"),
+    };
+/// The parameters of `BatchDeleteImageServer` a caller sets, as given (checked when sent).
+#[derive(Clone, Debug)]
+pub(crate) struct BatchDeleteImageServerInput {
+    pub(crate) body: api::types::builder::BatchDeleteImageServerReq,
+}
+impl crate::runtime::request::Input for BatchDeleteImageServerInput {
+    type Output = api::types::BatchDeleteImageServerResponse;
+    const OPERATION: &'static crate::operation::Operation = &BATCH_DELETE_IMAGE_SERVER;
+    const SUCCESS: &'static [u16] = &[200u16];
+    const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+        crate::runtime::answer::Decoder::Whole(
+            crate::runtime::answer::json::<api::types::BatchDeleteImageServerResponse>,
+        );
+    fn build(
+        self,
+        http: &reqwest::Client,
+        base: &str,
+        project_id: &str,
+    ) -> crate::error::Result<reqwest::Request> {
+        let api = api::Client::new_with_client(base, http.clone());
+        let request = api
+            .batch_delete_image_server()
+            .project_id(check::text(
+                "project_id",
+                project_id.to_owned(),
+                &check::PATH,
+            )?)
+            .body(self.body);
+        crate::runtime::request::built(&BATCH_DELETE_IMAGE_SERVER, request.build())
+    }
+}
+/// `ShowImageJob`: WorkspaceApp `GET /v1/{project_id}/image-server-jobs/{job_id}`.
+pub(crate) const SHOW_IMAGE_JOB: crate::operation::Operation = crate::operation::Operation {
+    name: "ShowImageJob",
+    service: crate::generated::service::Service::WorkspaceApp,
+    operation_id: "show_image_job",
+    method: "GET",
+    path: "/v1/{project_id}/image-server-jobs/{job_id}",
+    parameters: &[
+        crate::operation::Parameter {
+            name: "project_id",
+            location: "path",
+            rust_name: "project_id",
+        },
+        crate::operation::Parameter {
+            name: "job_id",
+            location: "path",
+            rust_name: "job_id",
+        },
+    ],
+    paginated: false,
+    json_answer: true,
+    idempotent: true,
+    idempotency_token: None,
+    body: None,
+};
+/// The parameters of `ShowImageJob` a caller sets, as given (checked when sent).
+#[derive(Clone, Debug)]
+pub(crate) struct ShowImageJobInput {
+    pub(crate) job_id: String,
+}
+impl crate::runtime::request::Input for ShowImageJobInput {
+    type Output = api::types::ShowImageJobResponse;
+    const OPERATION: &'static crate::operation::Operation = &SHOW_IMAGE_JOB;
+    const SUCCESS: &'static [u16] = &[200u16];
+    const DECODE: crate::runtime::answer::Decoder<Self::Output> =
+        crate::runtime::answer::Decoder::Whole(
+            crate::runtime::answer::json::<api::types::ShowImageJobResponse>,
+        );
+    fn build(
+        self,
+        http: &reqwest::Client,
+        base: &str,
+        project_id: &str,
+    ) -> crate::error::Result<reqwest::Request> {
+        let api = api::Client::new_with_client(base, http.clone());
+        let request = api
+            .show_image_job()
+            .project_id(check::text(
+                "project_id",
+                project_id.to_owned(),
+                &check::PATH,
+            )?)
+            .job_id(check::text("job_id", self.job_id, &check::PATH)?);
+        crate::runtime::request::built(&SHOW_IMAGE_JOB, request.build())
     }
 }

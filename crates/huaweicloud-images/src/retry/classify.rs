@@ -10,12 +10,17 @@ use http::header::RETRY_AFTER;
 /// failed attempt with it, and [`crate::Error::is_retryable`] each final error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Failure {
-    /// No complete answer: DNS, connect, TLS, time-out, reset, a body that broke off.
+    /// The request never left: DNS, connect or TLS failed (the service cannot have seen it).
+    NotSent,
+    /// No complete answer to a request that was sent: time-out, reset, a body that broke off.
     NoAnswer,
     /// The request could not be built or signed: trying again cannot help.
     Unsendable,
     /// The service answered with this status.
     Status(u16),
+    /// The API gateway refused the request before the service saw it: throttling (429) or
+    /// authentication (401) with one of the gateway's own error codes (`APIGW.…`).
+    GatewayRefused(u16),
     /// A `2xx` whose body is not well-formed JSON (garbled or cut on the way).
     MalformedBody,
     /// A `2xx` whose body is well-formed but not the documented answer: it would be the same again.
@@ -28,9 +33,27 @@ impl Failure {
     /// Whether another attempt may succeed.
     pub(crate) fn is_retryable(self) -> bool {
         match self {
-            Failure::NoAnswer | Failure::MalformedBody => true,
-            Failure::Status(status) => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+            Failure::NotSent | Failure::NoAnswer | Failure::MalformedBody => true,
+            Failure::Status(status) | Failure::GatewayRefused(status) => {
+                matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+            }
             Failure::Unsendable | Failure::BodyTooLarge | Failure::WrongShape => false,
+        }
+    }
+
+    /// Whether the request may have reached the service, so that a write may have been applied.
+    /// Not when it never left, when the gateway refused it with one of its own codes, or when the
+    /// service refused it with a 4xx (a refusal applies nothing); otherwise it may have: no answer
+    /// to a sent request, a 5xx (the gateway's 502 and 504 included: the service may have got it),
+    /// a success that could not be read.
+    pub(crate) fn may_have_reached_the_service(self) -> bool {
+        match self {
+            Failure::NotSent | Failure::Unsendable | Failure::GatewayRefused(_) => false,
+            Failure::Status(status) => status >= 500,
+            Failure::NoAnswer
+            | Failure::MalformedBody
+            | Failure::WrongShape
+            | Failure::BodyTooLarge => true,
         }
     }
 }
@@ -84,9 +107,40 @@ mod tests {
             assert!(!Failure::Status(final_).is_retryable(), "{final_}");
         }
         assert!(Failure::NoAnswer.is_retryable());
+        assert!(Failure::NotSent.is_retryable());
+        assert!(Failure::GatewayRefused(429).is_retryable());
+        assert!(!Failure::GatewayRefused(401).is_retryable());
         assert!(Failure::MalformedBody.is_retryable());
         assert!(!Failure::Unsendable.is_retryable());
         assert!(!Failure::BodyTooLarge.is_retryable());
         assert!(!Failure::WrongShape.is_retryable());
+    }
+
+    #[test]
+    fn what_may_have_reached_the_service() {
+        for not in [
+            Failure::NotSent,
+            Failure::Unsendable,
+            Failure::GatewayRefused(429),
+            Failure::GatewayRefused(401),
+            Failure::Status(400),
+            Failure::Status(404),
+            Failure::Status(409),
+            Failure::Status(429),
+        ] {
+            assert!(!not.may_have_reached_the_service(), "{not:?}");
+        }
+        for maybe in [
+            Failure::NoAnswer,
+            Failure::Status(500),
+            Failure::Status(502),
+            Failure::Status(503),
+            Failure::Status(504),
+            Failure::MalformedBody,
+            Failure::WrongShape,
+            Failure::BodyTooLarge,
+        ] {
+            assert!(maybe.may_have_reached_the_service(), "{maybe:?}");
+        }
     }
 }

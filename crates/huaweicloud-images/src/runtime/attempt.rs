@@ -47,7 +47,10 @@ impl Failed {
     pub(super) fn kind(&self) -> Failure {
         match self {
             Failed::NoAnswer(e) if e.is_builder() => Failure::Unsendable,
+            // DNS, TCP or TLS failed: the request never left.
+            Failed::NoAnswer(e) if e.is_connect() => Failure::NotSent,
             Failed::NoAnswer(_) | Failed::Unanswered => Failure::NoAnswer,
+            Failed::Status(api) if is_gateway_refusal(api) => Failure::GatewayRefused(api.status),
             Failed::Unsendable(_) => Failure::Unsendable,
             Failed::TooLarge => Failure::BodyTooLarge,
             Failed::Status(api) => Failure::Status(api.status),
@@ -117,6 +120,17 @@ impl fmt::Display for Failed {
             Failed::Malformed { .. } => f.write_str("malformed body"),
         }
     }
+}
+
+/// Whether the API gateway refused the request itself, before any service saw it: a throttling
+/// (429) or an authentication failure (401) with one of the gateway's own error codes
+/// (`APIGW.0301`, `APIGW.0308`, …; the service's own codes are `WKS.…`, `ModelArts.…`).
+fn is_gateway_refusal(api: &ApiError) -> bool {
+    matches!(api.status, 401 | 429)
+        && api
+            .error_code
+            .as_deref()
+            .is_some_and(|code| code.starts_with("APIGW.") || code.starts_with("APIG."))
 }
 
 /// The request id the gateway gave an answer.

@@ -93,9 +93,11 @@ pub(crate) struct Call<'a, T> {
     /// A page of a listing that follows the service's adaptive concurrency: it holds a permit
     /// while it is on its way (its retries included), taken before its total time-out starts.
     pub(crate) holds_permit: bool,
-    /// Whether a failure worth another attempt is tried again under the client's retry policy;
-    /// otherwise the call has one attempt (the clock-skew re-sign aside).
-    pub(crate) retried: bool,
+    /// Which failed attempts may be sent again (see [`Delivery`]).
+    pub(crate) delivery: Delivery,
+    /// The header carrying the call's idempotency token, if its operation has one (reported in
+    /// [`Error::Unconfirmed`]).
+    pub(crate) token_header: Option<&'static str>,
     /// Whether the client's total time-out bounds the call (a lookup made as part of another
     /// call is bounded by that call's).
     pub(crate) bounded: bool,
@@ -104,6 +106,36 @@ pub(crate) struct Call<'a, T> {
     pub(crate) decode: Decoder<T>,
     /// The answer holds secrets: a body that does not decode is not quoted in the error.
     pub(crate) secret_answer: bool,
+}
+
+/// Which failed attempts of a call may be sent again under the client's retry policy: the one
+/// place that decides it for every operation (`Operation::idempotent` and the method decide which
+/// a generated call is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Any failure worth another attempt: a read, or a write that applying twice changes nothing
+    /// (`PUT`, `DELETE`, one marked idempotent, one carrying an idempotency token).
+    Repeatable,
+    /// A write that applying twice would repeat (`POST`, `PATCH`): sent again only when the attempt
+    /// provably did not reach the service (it never left, or the gateway refused it with its own
+    /// code); a failure after which it may have been applied ends the call with
+    /// [`Error::Unconfirmed`].
+    AtMostOnce,
+    /// One attempt (the clock-skew re-sign aside): lookups made on the way (IAM, metadata).
+    Once,
+}
+
+impl Delivery {
+    /// Whether an attempt that failed with `failure` may be sent again.
+    pub(crate) fn may_send_again(self, failure: Failure) -> bool {
+        match self {
+            Delivery::Repeatable => failure.is_retryable(),
+            Delivery::AtMostOnce => {
+                failure.is_retryable() && !failure.may_have_reached_the_service()
+            }
+            Delivery::Once => false,
+        }
+    }
 }
 
 /// Which statuses a call's answer may have.
@@ -136,6 +168,9 @@ struct Seen {
     attempts: u32,
     status: Option<u16>,
     request_id: Option<String>,
+    /// Set once an attempt of a write has been sent (with its idempotency token, if any): a call
+    /// cut short after that may have been applied.
+    write_sent: Option<Option<String>>,
 }
 
 impl Runtime {
@@ -196,12 +231,24 @@ impl Runtime {
                 .await
         };
         let outcome = match self.total_timeout.filter(|_| call.bounded) {
-            Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
-                Err(Error::Timeout {
-                    operation: call.operation,
-                    elapsed: started.elapsed(),
-                })
-            }),
+            Some(limit) => match tokio::time::timeout(limit, run).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    let timeout = Error::Timeout {
+                        operation: call.operation,
+                        elapsed: started.elapsed(),
+                    };
+                    // Cut short while a write's attempt was on its way: it may have arrived.
+                    Err(match seen.write_sent.take() {
+                        Some(idempotency_token) => Error::Unconfirmed {
+                            operation: call.operation,
+                            idempotency_token,
+                            source: Box::new(timeout),
+                        },
+                        None => timeout,
+                    })
+                }
+            },
             None => run.await,
         };
         let Some(span) = traced else {
@@ -235,6 +282,12 @@ impl Runtime {
         started: Instant,
     ) -> Result<T> {
         let request = self.with_headers(prepared, call.decode.is_streamed());
+        let write = request.method() != http::Method::GET && call.delivery != Delivery::Once;
+        let token = call
+            .token_header
+            .and_then(|name| request.headers().get(name))
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let learnt = call.pace.map(|pace| pace.flow.learnt_rate(call.operation));
         let budget = call.pace.and_then(|pace| pace.budget.as_ref());
         let mut schedule = backon::BackoffBuilder::build(self.retry.backoff());
@@ -243,6 +296,9 @@ impl Runtime {
         // dropped, lost if it fails again.
         let mut paid = None;
         loop {
+            if write {
+                seen.write_sent = Some(token.clone());
+            }
             let failed = match self.attempt(call, &request, learnt.as_deref(), seen).await {
                 Ok(value) => {
                     if let Some(budget) = budget {
@@ -263,8 +319,11 @@ impl Runtime {
             } else if let Some(spent) = paid.take() {
                 crate::retry::Permit::forfeit(spent);
             }
-            let end = |failed: Failed| failed.into_error(call.operation, self.max_body, started);
-            if !kind.is_retryable() || !call.retried {
+            let end = |failed: Failed| {
+                let error = failed.into_error(call.operation, self.max_body, started);
+                self.unconfirmed_if_applied(call, &request, kind, error)
+            };
+            if !call.delivery.may_send_again(kind) {
                 return Err(end(failed));
             }
             let Some(wait) = self
@@ -274,7 +333,7 @@ impl Runtime {
                 return Err(end(failed));
             };
             if let Some(budget) = budget {
-                match budget.try_spend(kind == Failure::NoAnswer) {
+                match budget.try_spend(matches!(kind, Failure::NoAnswer | Failure::NotSent)) {
                     Some(permit) => paid = Some(permit),
                     None => {
                         tracing::debug!(reason = %failed, "retry budget empty: not retrying");
@@ -286,6 +345,30 @@ impl Runtime {
             let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
             tracing::debug!(wait_ms, reason = %failed, "retrying");
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// `error`, the end of a write whose last attempt failed with `failure`, as
+    /// [`Error::Unconfirmed`] when that attempt may have reached the service.
+    fn unconfirmed_if_applied<T>(
+        &self,
+        call: &Call<'_, T>,
+        request: &reqwest::Request,
+        failure: Failure,
+        error: Error,
+    ) -> Error {
+        let write = request.method() != http::Method::GET && call.delivery != Delivery::Once;
+        if !write || !failure.may_have_reached_the_service() {
+            return error;
+        }
+        Error::Unconfirmed {
+            operation: call.operation,
+            idempotency_token: call
+                .token_header
+                .and_then(|name| request.headers().get(name))
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            source: Box::new(error),
         }
     }
 

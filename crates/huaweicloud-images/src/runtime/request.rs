@@ -98,6 +98,16 @@ pub(crate) fn without_body(mut request: reqwest::Request) -> reqwest::Request {
     request
 }
 
+/// A fresh idempotency token: a random UUID, made once per call (every attempt of the call sends
+/// the same one).
+#[allow(
+    dead_code,
+    reason = "used by the generated code of an operation with an idempotency token"
+)]
+pub(crate) fn fresh_token() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 /// Sets an optional parameter on a generated builder only when it is given (the builders' setters
 /// take values, not options).
 pub(crate) trait Maybe: Sized {

@@ -176,6 +176,10 @@ pub(super) fn operation_items(
     let paginated = op.pagination.is_some();
     let json_answer = matches!(op.answer, Answer::Json { .. });
     let idempotent = op.idempotent();
+    let token = match &op.idempotency_token {
+        Some(header) => quote!(Some(#header)),
+        None => quote!(None),
+    };
     let body_media = match op.body.as_ref().map(|b| &b.kind) {
         None => quote!(None),
         Some(BodyKind::Json { .. }) => quote!(Some("application/json")),
@@ -254,15 +258,14 @@ pub(super) fn operation_items(
                 } else {
                     any_maybe = true;
                     fields.push(quote!(pub(crate) #rust: Option<#ty>));
-                    let checked = check_and_convert(
-                        service,
-                        op,
-                        p,
-                        quote!(self.#rust),
-                        true,
-                        target,
-                        patterns,
-                    )?;
+                    // The idempotency token: the caller's, else a fresh one for this call (made
+                    // once: every attempt sends the request built here).
+                    let value = if op.idempotency_token.as_deref() == Some(p.name.as_str()) {
+                        quote!(Some(self.#rust.unwrap_or_else(crate::runtime::request::fresh_token)))
+                    } else {
+                        quote!(self.#rust)
+                    };
+                    let checked = check_and_convert(service, op, p, value, true, target, patterns)?;
                     chain.push(quote!(.maybe(#checked, |r, v| r.#rust(v))));
                 }
             }
@@ -383,6 +386,7 @@ pub(super) fn operation_items(
             paginated: #paginated,
             json_answer: #json_answer,
             idempotent: #idempotent,
+            idempotency_token: #token,
             body: #body_media,
         };
 
@@ -493,7 +497,7 @@ pub(super) fn operation_items(
     let once = if op.idempotent() {
         ""
     } else {
-        " A failed attempt is not sent again (a `POST` or a `PATCH` may have been applied)."
+        " Sent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed)."
     };
     let send_doc = docs(&format!("Sends the request and returns the answer.{once}"));
     let blocking_send_doc = docs(&format!(

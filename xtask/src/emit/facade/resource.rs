@@ -183,7 +183,7 @@ pub(super) fn resource_methods(
         let once = if op.idempotent() {
             ""
         } else {
-            "\n\nA failed attempt is not sent again: a `POST` or a `PATCH` may have been applied."
+            "\n\nSent again only when an attempt cannot have reached the service; a failure after which it may have been applied is [`Error::Unconfirmed`](crate::Error::Unconfirmed)."
         };
         let a_doc = docs(&format!("{intro}{arg_docs}{once}{errors}"));
         let b_doc = docs(&format!(

@@ -107,7 +107,7 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
             .map(|s| ident(&s.rust_name))
             .collect();
         let doc = docs(&format!(
-            "Every model of {} ({}), as generated into `huaweicloud_images_api::{}::types`{}.",
+            "Every model of {} ({}), as generated into `huaweicloud_images_api::{}::types` (with the types of constrained fields and the `builder` of each model){}.",
             service.name,
             service.file,
             service.stem,
@@ -119,9 +119,10 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
         ));
         let forms =
             (!forms.is_empty()).then(|| quote!(pub use crate::generated::#module::{#(#forms),*};));
-        // A service without models has no `pub use` (an empty one trips rustfmt).
-        let models = (!names.is_empty())
-            .then(|| quote!(pub use huaweicloud_images_api::#module::types::{#(#names),*};));
+        // Every type the API crate made of the spec: the named models, the constrained strings
+        // typify makes of their fields (`CreateImageServerReqName`), and the models' builders.
+        let _ = &names;
+        let models = quote!(pub use huaweicloud_images_api::#module::types::*;);
         model_modules.push(quote! {
             #doc
             pub mod #module {
