@@ -199,6 +199,10 @@ pub struct Body {
     pub required: bool,
     pub description: String,
     pub kind: BodyKind,
+    /// For a JSON body: its schema as a JSON Schema document (the body's schema at the root, the
+    /// named schemas it reaches under `components.schemas`, OpenAPI's `nullable` as a `null`
+    /// type), which the fake validates bodies against.
+    pub json_schema: Option<String>,
 }
 
 /// What a request body holds.

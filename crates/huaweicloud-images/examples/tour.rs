@@ -1,4 +1,5 @@
-//! A tour of the SDK: the four operations, pagination, an open enum, an error and a retry.
+//! A tour of the SDK: the four operations, pagination, an open enum, an error and a retry; then an
+//! image server's life: created, built, renamed, deleted, and a create whose answer was lost.
 //!
 //! ```text
 //! cargo run --example tour
@@ -13,13 +14,21 @@
 //! ```
 //! lists image servers and product images, shows the image server `SERVER_ID` (or the first one
 //! listed), and shows the ModelArts image `MODELARTS_IMAGE_ID` when one is given.
+//!
+//! It writes to the real services only when `HUAWEICLOUD_TOUR_WRITES=1` and
+//! `HUAWEICLOUD_TOUR_CREATE_BODY` names a JSON file holding a `CreateImageServerReq` (the flavor,
+//! network and image of your account): then it creates that image server, waits for it to be
+//! built, renames it and deletes it (billed by the minute while it exists).
 
 use std::error::Error as StdError;
 use std::fmt::Display;
 
 use futures::TryStreamExt;
+use std::time::Duration;
+
 use huaweicloud_images::models::{
-    DevServerImage, ImageInfo, ImageServer, OsType, SortField, SortType,
+    BatchDeleteImageServerReq, CreateImageServerReq, DevServerImage, ImageInfo, ImageJobStatus,
+    ImageServer, OsType, SortField, SortType, UpdateImageServerReq,
 };
 use huaweicloud_images::{Client, Credentials, Error};
 use huaweicloud_images_fake::{
@@ -48,6 +57,8 @@ async fn main() -> TourResult {
 async fn offline() -> TourResult {
     let config = FakeConfig {
         include_unknown_enum_values: true,
+        // A created image server moves on every 200 ms here (minutes on the real service).
+        lifecycle_step: Duration::from_millis(200),
         ..FakeConfig::default()
     };
     let fake = FakeServer::start(config).await?;
@@ -71,7 +82,48 @@ async fn offline() -> TourResult {
     show_dev_server_image(&client, &dev_image_id).await?;
     unknown_id_error(&client).await;
     retried_503(&client, &fake).await?;
+    let body = CreateImageServerReq::builder()
+        .name(Some("tour-server".parse()?))
+        .flavor_id(Some("workspace.appstream.general.xlarge.2".to_owned()))
+        .vpc_id(Some("vpc-tour".to_owned()))
+        .subnet_id(Some("subnet-tour".to_owned()));
+    lifecycle(&client, body.try_into()?, Duration::from_millis(100)).await?;
+    lost_answer(&client, &fake).await?;
     fake.shutdown().await;
+    Ok(())
+}
+
+/// A create the fake applies, then answers 500: not sent again, and the error says so.
+async fn lost_answer(client: &Client, fake: &FakeServer) -> TourResult {
+    section("A write whose answer was lost: CreateImageServer applied, then answered 500");
+    fake.clear_requests();
+    fake.inject(
+        Fault::InternalServerErrorAfterApply,
+        FaultScope::Next(1),
+        Some(Operation::CreateImageServer),
+    );
+    let body = CreateImageServerReq::builder().name(Some("tour-lost".parse()?));
+    match client.image_servers().create(body).send().await {
+        Ok(job) => println!("  unexpectedly answered: job {}", show(job.job_id.as_ref())),
+        Err(error) => {
+            println!("  error: {error}");
+            println!("  may have been applied: {}", error.may_have_been_applied());
+        }
+    }
+    println!(
+        "  requests sent: {} (a POST is not sent again once it may have arrived)",
+        fake.requests().len()
+    );
+    let found = client
+        .image_servers()
+        .list()
+        .server_name("tour-lost")
+        .send()
+        .await?;
+    println!(
+        "  image servers named tour-lost: {} (look before creating again)",
+        show(found.count)
+    );
     Ok(())
 }
 
@@ -135,6 +187,23 @@ async fn real_services(server_id: Option<String>, dev_image_id: Option<String>) 
     match dev_image_id {
         Some(id) => show_dev_server_image(&client, &id).await?,
         None => println!("No ModelArts image to show (pass an id as the second argument)."),
+    }
+    let writes = std::env::var("HUAWEICLOUD_TOUR_WRITES").is_ok_and(|v| v == "1");
+    match std::env::var_os("HUAWEICLOUD_TOUR_CREATE_BODY") {
+        Some(path) if writes => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{}: {e}", path.to_string_lossy()))?;
+            let body: CreateImageServerReq = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{}: not a CreateImageServerReq: {e}",
+                    path.to_string_lossy()
+                )
+            })?;
+            lifecycle(&client, body, Duration::from_secs(10)).await?;
+        }
+        _ => println!(
+            "Nothing created (HUAWEICLOUD_TOUR_WRITES=1 and HUAWEICLOUD_TOUR_CREATE_BODY=<file> create, build, rename and delete an image server)."
+        ),
     }
     Ok(())
 }
@@ -241,6 +310,86 @@ async fn show_dev_server_image(client: &Client, id: &str) -> TourResult {
         ("server_type", show(image.server_type.as_ref())),
         ("status", show(image.status.as_ref())),
     ]);
+    Ok(())
+}
+
+/// An image server's life: created (a job), built, renamed, deleted.
+async fn lifecycle(client: &Client, body: CreateImageServerReq, interval: Duration) -> TourResult {
+    let name = body
+        .name
+        .as_ref()
+        .map(|n| n.to_string())
+        .ok_or("the create body needs a name")?;
+    section(&format!("CreateImageServer {name}, then its job"));
+    let job = client.image_servers().create(body).send().await?;
+    let job_id = job.job_id.ok_or("the create answered no job_id")?;
+    println!("  job {job_id}");
+    let done = client
+        .image_server_jobs()
+        .wait_until(&job_id)
+        .interval(interval)
+        .on_poll(|poll| println!("  job {} after {:?}", show(poll.status), poll.elapsed))
+        .wait()
+        .await?;
+    if done.status != Some(ImageJobStatus::Success) {
+        return Err(format!("the job ended {}", show(done.status.as_ref())).into());
+    }
+    let listed = client
+        .image_servers()
+        .list()
+        .server_name(name.as_str())
+        .send()
+        .await?;
+    let id = listed
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .find(|s| s.name.as_deref() == Some(name.as_str()))
+        .and_then(|s| s.id)
+        .ok_or("the created image server is not listed")?;
+
+    section(&format!("Waiting for {id} to be built"));
+    let built = client
+        .image_servers()
+        .wait_until(&id)
+        .interval(interval)
+        .on_poll(|poll| println!("  {} after {:?}", show(poll.status), poll.elapsed))
+        .wait()
+        .await?;
+    println!("  built: {}", show(built.status.as_ref()));
+
+    section("UpdateImageServer: a new name");
+    let renamed = format!("{name}-renamed");
+    client
+        .image_servers()
+        .update(
+            &id,
+            UpdateImageServerReq::builder().name(Some(renamed.parse()?)),
+        )
+        .await?;
+    let server = client.image_servers().get(&id).await?;
+    println!("  now called {}", show(server.name.as_ref()));
+
+    section("BatchDeleteImageServer, then waiting until it is gone");
+    client
+        .image_servers()
+        .batch_delete(BatchDeleteImageServerReq::builder().items(vec![id.clone()]))
+        .await?;
+    client
+        .image_servers()
+        .wait_until_deleted(&id)
+        .interval(interval)
+        .on_poll(|poll| {
+            let state = if poll.gone {
+                "gone".to_owned()
+            } else {
+                show(poll.status)
+            };
+            println!("  {state} after {:?}", poll.elapsed);
+        })
+        .wait()
+        .await?;
+    println!("  deleted");
     Ok(())
 }
 

@@ -117,7 +117,11 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
                         ),
                         BodyKind::Binary { .. } => (quote!(BodyKind::Binary), Vec::new()),
                     };
-                    quote!(Some(BodySpec { kind: #kind, required: #required, fields: &[#(#fields),*] }))
+                    let schema = match &body.json_schema {
+                        Some(schema) => quote!(Some(#schema)),
+                        None => quote!(None),
+                    };
+                    quote!(Some(BodySpec { kind: #kind, required: #required, fields: &[#(#fields),*], schema: #schema }))
                 }
             };
             let headers = op.response_headers.iter().map(|h| {

@@ -894,6 +894,10 @@ fn request_body(raw: &Value, b: &Value, at: &str) -> Result<Body, String> {
             "{at}: the facade sends JSON (application/json), multipart/form-data and raw bytes (application/octet-stream, or `format: binary`)"
         ));
     };
+    let json_schema = match kind {
+        BodyKind::Json { .. } => Some(json_schema_document(raw, schema)?.to_string()),
+        _ => None,
+    };
     Ok(Body {
         required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
         description: text(b, "description")
@@ -901,7 +905,90 @@ fn request_body(raw: &Value, b: &Value, at: &str) -> Result<Body, String> {
             .trim()
             .to_string(),
         kind,
+        json_schema,
     })
+}
+
+/// `schema` as a JSON Schema document that a validator reads on its own: `schema` at the root,
+/// every named schema it reaches (through `$ref`s) under `components.schemas`, where its `$ref`s
+/// point. OpenAPI 3.0's `nullable: true` becomes a `null` among the types; the other OpenAPI
+/// keywords are JSON Schema's, and `x-…` notes are ignored by validators.
+fn json_schema_document(raw: &Value, schema: &Value) -> Result<Value, String> {
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_string());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    fn nullable(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut out: serde_json::Map<String, Value> = map
+                    .iter()
+                    .filter(|(k, _)| *k != "nullable")
+                    .map(|(k, v)| (k.clone(), nullable(v)))
+                    .collect();
+                if map.get("nullable") == Some(&Value::Bool(true)) {
+                    match out.get("type").cloned() {
+                        Some(Value::String(t)) => {
+                            out.insert("type".into(), Value::from(vec![t, "null".to_string()]));
+                        }
+                        None if out.contains_key("enum") => {
+                            if let Some(Value::Array(values)) = out.get_mut("enum") {
+                                values.push(Value::Null);
+                            }
+                        }
+                        _ => {}
+                    }
+                    // A `$ref` with siblings (`allOf`) stays as it is: null passes `anyOf`.
+                    if !out.contains_key("type") && !out.contains_key("enum") {
+                        let inner = Value::Object(std::mem::take(&mut out));
+                        out.insert(
+                            "anyOf".into(),
+                            Value::from(vec![inner, serde_json::json!({"type": "null"})]),
+                        );
+                    }
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(nullable).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut pending = Vec::new();
+    refs(schema, &mut pending);
+    let mut named = serde_json::Map::new();
+    while let Some(name) = pending.pop() {
+        if named.contains_key(&name) {
+            continue;
+        }
+        let target = raw
+            .pointer(&format!("/components/schemas/{name}"))
+            .ok_or_else(|| format!("`{name}` does not resolve"))?;
+        refs(target, &mut pending);
+        named.insert(name, nullable(target));
+    }
+    let mut document = match nullable(schema) {
+        Value::Object(map) => map,
+        _ => return Err("a body schema must be an object".to_string()),
+    };
+    if !named.is_empty() {
+        document.insert(
+            "components".into(),
+            serde_json::json!({ "schemas": Value::Object(named) }),
+        );
+    }
+    Ok(Value::Object(document))
 }
 
 /// Which way [`reachable`] follows the operations.

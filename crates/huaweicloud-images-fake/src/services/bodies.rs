@@ -1,7 +1,12 @@
 //! Request bodies checked against what the spec says of them (`spec_table::BodySpec`): a JSON
-//! object must parse and hold its required properties (not `null`); a multipart form must parse
-//! and hold its required parts; bytes are taken as they come. A body the spec does not require
-//! may be absent. What is wrong is a 400 naming it.
+//! body must parse, hold its required properties (not `null`) and validate against its schema
+//! (types, lengths, patterns, ranges, item counts, enum values, nested objects: the JSON Schema
+//! the xtask generates from the spec, checked by the `jsonschema` crate); a multipart form must
+//! parse and hold its required parts; bytes are taken as they come. A body the spec does not
+//! require may be absent. What is wrong is a 400 naming it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use axum::extract::{FromRequest, Request};
 use http::header;
@@ -51,7 +56,10 @@ pub(super) async fn check_body(spec: &OperationSpec, request: Request) -> Result
                     return Err(format!("{field} is required in the request body"));
                 }
             }
-            Ok(())
+            match body.schema {
+                Some(schema) => validate(schema, &value),
+                None => Ok(()),
+            }
         }
         BodyKind::Multipart => {
             if !content_type.starts_with("multipart/form-data") {
@@ -76,6 +84,51 @@ pub(super) async fn check_body(spec: &OperationSpec, request: Request) -> Result
 }
 
 /// Reads a multipart body (the spec's form) part by part.
+/// `value` against the JSON Schema document `schema`: the first violation, naming the field
+/// (`root_volume.size: 0 is less than the minimum of 1`).
+fn validate(schema: &'static str, value: &Value) -> Result<(), String> {
+    let validator = validator(schema)?;
+    match validator.iter_errors(value).next() {
+        None => Ok(()),
+        Some(error) => {
+            let path = error.instance_path.to_string();
+            let field = path.trim_start_matches('/').replace('/', ".");
+            let field = if field.is_empty() {
+                "the request body".to_owned()
+            } else {
+                field
+            };
+            Err(format!("{field}: {error}"))
+        }
+    }
+}
+
+/// The validator of `schema`, compiled once (the schemas are the generated table's statics).
+fn validator(schema: &'static str) -> Result<Arc<jsonschema::Validator>, String> {
+    static COMPILED: OnceLock<Mutex<HashMap<usize, Arc<jsonschema::Validator>>>> = OnceLock::new();
+    let key = schema.as_ptr() as usize;
+    let compiled = COMPILED.get_or_init(Mutex::default);
+    if let Some(validator) = compiled
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Ok(validator.clone());
+    }
+    let document: Value = serde_json::from_str(schema)
+        .map_err(|e| format!("the fake's schema of this body is not JSON: {e}"))?;
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&document)
+        .map(Arc::new)
+        .map_err(|e| format!("the fake's schema of this body does not compile: {e}"))?;
+    compiled
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, validator.clone());
+    Ok(validator)
+}
+
 async fn multipart_parts(request: Request) -> Result<Vec<(String, Option<String>, usize)>, String> {
     let mut form = axum::extract::Multipart::from_request(request, &())
         .await
@@ -117,6 +170,7 @@ mod tests {
                 kind,
                 required,
                 fields,
+                schema: None,
             }),
             response_headers: &[],
             collection: None,
@@ -133,6 +187,49 @@ mod tests {
             .header(header::CONTENT_LENGTH, body.len())
             .body(Body::from(body))
             .unwrap()
+    }
+
+    #[tokio::test]
+    async fn json_bodies_validate_against_their_schema_naming_the_field() {
+        const SCHEMA: &str = r##"{"$ref": "#/components/schemas/Req", "components": {"schemas": {
+            "Req": {"type": "object", "properties": {
+                "name": {"type": "string", "pattern": "^[\\u4e00-\\u9fa5A-Za-z0-9_-]{1,64}$"},
+                "items": {"type": "array", "minItems": 1, "maxItems": 2, "items": {"type": "string"}},
+                "volume": {"allOf": [{"$ref": "#/components/schemas/Volume"}]}}},
+            "Volume": {"type": "object", "properties": {
+                "size": {"type": "integer", "minimum": 1},
+                "type": {"type": ["string", "null"], "enum": ["SSD", "SAS", null]}}}}}}"##;
+        let mut with_schema = spec(BodyKind::Json, true, &[]);
+        if let Some(body) = &mut with_schema.body {
+            body.schema = Some(SCHEMA);
+        }
+        let check = |body: &'static [u8]| {
+            let spec = &with_schema;
+            async move { check_body(spec, request(Some("application/json"), body)).await }
+        };
+        assert_eq!(check(br#"{"name": "ok_1", "items": ["a"]}"#).await, Ok(()));
+        assert_eq!(check(br#"{"name": "\u597d"}"#).await, Ok(()));
+        assert_eq!(
+            check(br#"{"volume": {"size": 3, "type": null}}"#).await,
+            Ok(())
+        );
+        for (body, field) in [
+            (&br#"{"name": "has spaces"}"#[..], "name: "),
+            (br#"{"name": 7}"#, "name: "),
+            (br#"{"items": []}"#, "items: "),
+            (br#"{"items": ["a", "b", "c"]}"#, "items: "),
+            (br#"{"items": [1]}"#, "items.0: "),
+            (br#"{"volume": {"size": 0}}"#, "volume.size: "),
+            (br#"{"volume": {"type": "TAPE"}}"#, "volume.type: "),
+            (br#"[1]"#, "the request body: "),
+        ] {
+            let refused = check(body).await.unwrap_err();
+            assert!(
+                refused.starts_with(field),
+                "{}: {refused}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 
     #[tokio::test]

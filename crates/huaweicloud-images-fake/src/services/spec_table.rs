@@ -87,6 +87,9 @@ pub struct BodySpec {
     pub required: bool,
     /// What it must hold: the required properties of a JSON object, the required parts of a form.
     pub fields: &'static [&'static str],
+    /// A JSON body's schema as a JSON Schema document (generated from the spec), which every body
+    /// is validated against.
+    pub schema: Option<&'static str>,
 }
 
 /// How a request body is encoded.

@@ -8,6 +8,7 @@ fake's binary; the Rust tests verify the official signer's vectors offline as we
 
 import json
 import sys
+import time
 import urllib.request
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -15,19 +16,91 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException, Ser
 from huaweicloudsdkmodelarts.v1 import GetDevServerImageRequest, ModelArtsClient
 from huaweicloudsdkworkspace.v2 import ListImagesRequest, WorkspaceClient
 from huaweicloudsdkworkspaceapp.v1 import (
+    AttachImageServerAppRequest,
+    AttachServerAppReq,
+    BatchDeleteImageServerReq,
+    BatchDeleteImageServerRequest,
+    CreateImageServerReq,
+    CreateImageServerRequest,
     ListImageServersRequest,
+    ShowImageJobRequest,
     ShowImageServerRequest,
+    UpdateImageServerReq,
+    UpdateImageServerRequest,
     WorkspaceAppClient,
 )
 
 
 def control(base_url, method, path, body=None):
     """The fake's control API (no authentication; JSON in and out)."""
+    return control_json(base_url, method, path, body)[0]
+
+
+def control_json(base_url, method, path, body=None):
+    """The fake's control API: (status, decoded JSON body or None)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(f"{base_url}/__fake{path}", data=data, method=method,
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request) as response:
-        return response.status
+        text = response.read()
+        return response.status, (json.loads(text) if text else None)
+
+
+def until(label, probe, seconds=30):
+    """Polls probe() until it is truthy (the fake's lifecycle runs on its clock)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.05)
+    check(label, False, f"not within {seconds} s")
+
+
+def lifecycle(apps, base_url):
+    """An image server's life through the official SDK, remembered by the fake."""
+    created = apps.create_image_server(CreateImageServerRequest(body=CreateImageServerReq(
+        name="official-sdk-1", flavor_id="workspace.appstream.general.xlarge.2",
+        vpc_id="vpc-1", subnet_id="subnet-1")))
+    check("CreateImageServer answers a job", bool(created.job_id), created.job_id)
+    job = until("the create's job succeeds", lambda: (
+        lambda j: j if j.status == "SUCCESS" else None)(
+            apps.show_image_job(ShowImageJobRequest(job_id=created.job_id))))
+    check("ShowImageJob follows the create's job", job.id == created.job_id, job.status)
+    listed = apps.list_image_servers(ListImageServersRequest(server_name="official-sdk-1"))
+    check("the created image server is listed", len(listed.items) == 1, listed.count)
+    server_id = listed.items[0].id
+    built = until("the image server is built", lambda: (
+        lambda s: s if s.status == "BUILT" else None)(
+            apps.show_image_server(ShowImageServerRequest(server_id=server_id))))
+    check("the image server went CREATING to BUILT", built.status == "BUILT", server_id)
+    apps.update_image_server(UpdateImageServerRequest(
+        server_id=server_id, body=UpdateImageServerReq(name="official-sdk-renamed")))
+    renamed = apps.show_image_server(ShowImageServerRequest(server_id=server_id))
+    check("UpdateImageServer renames it", renamed.name == "official-sdk-renamed", renamed.name)
+    attached = apps.attach_image_server_app(AttachImageServerAppRequest(
+        server_id=server_id, body=AttachServerAppReq(items=["app-1"])))
+    check("AttachImageServerApp is answered", bool(attached.uri), attached.uri)
+    try:
+        apps.create_image_server(CreateImageServerRequest(body=CreateImageServerReq(name="has spaces")))
+        check("a create whose name breaks the pattern is refused", False)
+    except ClientRequestException as e:
+        check("a create whose name breaks the pattern is refused with 400 naming the field",
+              e.status_code == 400 and "name" in e.error_msg, e.error_msg)
+    deleting = apps.batch_delete_image_server(BatchDeleteImageServerRequest(
+        body=BatchDeleteImageServerReq(items=[server_id])))
+    check("BatchDeleteImageServer answers a job", bool(deleting.job_id), deleting.job_id)
+
+    def gone():
+        try:
+            apps.show_image_server(ShowImageServerRequest(server_id=server_id))
+            return None
+        except ClientRequestException as e:
+            return e if e.status_code == 404 else None
+    check("the deleted image server is 404", until("the image server is deleted", gone) is not None)
+    status, items = control_json(base_url, "GET", "/collections/image_servers")
+    check("the control API lists the collection without it",
+          status == 200 and all(item["id"] != server_id for item in items), len(items))
 
 
 def build(client_class, base_url, credentials):
@@ -100,6 +173,8 @@ def main():
     except ServerResponseException as e:
         check("the injected 503 reaches the official SDK", e.status_code == 503, e.error_code)
     check("the next call is answered again", len(workspace.list_images(ListImagesRequest(limit=1)).images) == 1)
+
+    lifecycle(apps, base_url)
 
     wrong = BasicCredentials(ak, sk + "x", project_id)
     try:
