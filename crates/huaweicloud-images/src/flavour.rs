@@ -70,10 +70,25 @@ impl Blocking {
     /// Sends `input` through `client` on this flavour's runtime and blocks until the answer.
     ///
     /// # Errors
-    /// The call's errors, or [`Error::Interrupted`] when the runtime is gone.
+    /// The call's errors, or [`Error::Interrupted`] when the runtime is gone (nothing was sent) or
+    /// the call's task failed — for a write, inside [`Error::Unconfirmed`], since its request may
+    /// have left by then.
     pub(crate) fn send<I: Input>(&self, client: &Client, input: I) -> Result<I::Output> {
+        if self.runtime.0.is_none() {
+            return Err(Error::interrupted("the blocking runtime has shut down"));
+        }
         let client = client.clone();
-        self.run(async move { client.send(input).await })?
+        let operation = I::OPERATION;
+        match self.run(async move { client.send(input).await }) {
+            Ok(outcome) => outcome,
+            Err(interrupted) if operation.method != "GET" => Err(Error::Unconfirmed {
+                operation: operation.name,
+                idempotency_token: None,
+                repeatable: operation.idempotent && operation.idempotency_token.is_none(),
+                source: Box::new(interrupted),
+            }),
+            Err(interrupted) => Err(interrupted),
+        }
     }
 
     /// Runs `future` on this flavour's worker thread and blocks the calling thread until it is

@@ -110,19 +110,27 @@ pub enum Error {
     #[error("credentials unavailable: {0}")]
     Credentials(String),
 
-    /// A write (`POST`, `PUT`, `PATCH`, `DELETE`) whose outcome is not known: its request may have
-    /// reached the service, which may have applied it (a time-out or a broken connection after the
-    /// request was sent, a 5xx, a success answer that could not be read). `source` is what went
-    /// wrong. Look before doing it again; or repeat it with the same `idempotency_token`, which the
-    /// service deduplicates by, when the operation has one. A write that fails otherwise (the
-    /// request provably never reached the service, or the service refused it with a 4xx) returns
-    /// the plain error: it was not applied.
-    #[error("{operation} may have been applied: {source}")]
+    /// A write (`POST`, `PUT`, `PATCH`, `DELETE`) whose outcome is not known: one of its attempts
+    /// may have reached the service, which may have applied it (a time-out or a broken connection
+    /// after the request was sent, a 5xx, a success answer that could not be read, the call cut
+    /// short while an attempt was on its way) — whatever its last attempt met. `source` is the
+    /// last attempt's error ([`Error::as_api`] and [`Error::status`] look through to it). Look
+    /// before doing it again; or repeat it with the same `idempotency_token` (the operation's
+    /// token setter), which the service deduplicates by. A write whose every attempt provably did
+    /// not reach the service (it never left, or was refused with a 4xx) fails with the plain error:
+    /// it was not applied.
+    #[error("{operation} may have been applied{}: {source}", token_note(idempotency_token.as_deref()))]
     Unconfirmed {
         /// The write.
         operation: &'static str,
-        /// The idempotency token the request carried, if the operation has one.
+        /// The idempotency token the request carried, if the operation has one: repeat the call
+        /// with it to have the service apply it at most once.
         idempotency_token: Option<String>,
+        /// Whether sending the same call again cannot apply it twice: a `PUT`, a `DELETE`, an
+        /// operation the spec marks idempotent. Not for a `POST` or a `PATCH`, nor for a write
+        /// whose repeat is safe only with the same `idempotency_token` (a new call makes a new
+        /// one unless it is given).
+        repeatable: bool,
         /// What went wrong.
         #[source]
         source: Box<Error>,
@@ -139,6 +147,11 @@ pub enum Error {
         /// What was detected.
         reason: String,
     },
+}
+
+/// ` (idempotency token …)` when a write carried one, for [`Error::Unconfirmed`]'s message.
+fn token_note(token: Option<&str>) -> String {
+    token.map_or_else(String::new, |token| format!(" (idempotency token {token})"))
 }
 
 impl Error {
@@ -190,12 +203,17 @@ impl Error {
         matches!(self, Error::Unconfirmed { .. })
     }
 
-    /// Whether trying the same call again may succeed: transport errors, time-outs, and HTTP
-    /// 408, 429, 500, 502, 503 and 504 (the classification of [`crate::retry`]). A `Decode` error
-    /// is not: a malformed body was retried already, and a body of the wrong shape stays so.
+    /// Whether trying the same call again may succeed, and is safe: transport errors, time-outs,
+    /// and HTTP 408, 429, 500, 502, 503 and 504 (the classification of [`crate::retry`]). A
+    /// `Decode` error is not: a malformed body was retried already, and a body of the wrong shape
+    /// stays so. An [`Error::Unconfirmed`] write is only when repeating it cannot apply it twice
+    /// (`repeatable`): a `POST` or a `PATCH` that may have been applied is not (look first, or
+    /// repeat it with its `idempotency_token`).
     pub fn is_retryable(&self) -> bool {
         let failure = match self {
-            Error::Unconfirmed { source, .. } => return source.is_retryable(),
+            Error::Unconfirmed {
+                source, repeatable, ..
+            } => return *repeatable && source.is_retryable(),
             Error::Transport { .. } | Error::Timeout { .. } => Failure::NoAnswer,
             Error::Api(e) => Failure::Status(e.status),
             Error::BodyTooLarge { .. } => Failure::BodyTooLarge,

@@ -18,9 +18,6 @@ pub(crate) enum Failure {
     Unsendable,
     /// The service answered with this status.
     Status(u16),
-    /// The API gateway refused the request before the service saw it: throttling (429) or
-    /// authentication (401) with one of the gateway's own error codes (`APIGW.…`).
-    GatewayRefused(u16),
     /// A `2xx` whose body is not well-formed JSON (garbled or cut on the way).
     MalformedBody,
     /// A `2xx` whose body is well-formed but not the documented answer: it would be the same again.
@@ -34,7 +31,7 @@ impl Failure {
     pub(crate) fn is_retryable(self) -> bool {
         match self {
             Failure::NotSent | Failure::NoAnswer | Failure::MalformedBody => true,
-            Failure::Status(status) | Failure::GatewayRefused(status) => {
+            Failure::Status(status) => {
                 matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
             }
             Failure::Unsendable | Failure::BodyTooLarge | Failure::WrongShape => false,
@@ -42,13 +39,14 @@ impl Failure {
     }
 
     /// Whether the request may have reached the service, so that a write may have been applied.
-    /// Not when it never left, when the gateway refused it with one of its own codes, or when the
-    /// service refused it with a 4xx (a refusal applies nothing); otherwise it may have: no answer
-    /// to a sent request, a 5xx (the gateway's 502 and 504 included: the service may have got it),
-    /// a success that could not be read.
+    /// Not when it never left, nor when it was refused with a 4xx — the gateway's own refusals
+    /// (`429 APIGW.0308` throttling, `401 APIGW.03xx` authentication) come before the service sees
+    /// the request, and a service's 4xx applies nothing; otherwise it may have: no answer to a sent
+    /// request, a 5xx (the gateway's 502 and 504 included: the service may have got it), a success
+    /// that could not be read.
     pub(crate) fn may_have_reached_the_service(self) -> bool {
         match self {
-            Failure::NotSent | Failure::Unsendable | Failure::GatewayRefused(_) => false,
+            Failure::NotSent | Failure::Unsendable => false,
             Failure::Status(status) => status >= 500,
             Failure::NoAnswer
             | Failure::MalformedBody
@@ -108,8 +106,6 @@ mod tests {
         }
         assert!(Failure::NoAnswer.is_retryable());
         assert!(Failure::NotSent.is_retryable());
-        assert!(Failure::GatewayRefused(429).is_retryable());
-        assert!(!Failure::GatewayRefused(401).is_retryable());
         assert!(Failure::MalformedBody.is_retryable());
         assert!(!Failure::Unsendable.is_retryable());
         assert!(!Failure::BodyTooLarge.is_retryable());
@@ -121,8 +117,8 @@ mod tests {
         for not in [
             Failure::NotSent,
             Failure::Unsendable,
-            Failure::GatewayRefused(429),
-            Failure::GatewayRefused(401),
+            Failure::Status(401),
+            Failure::Status(408),
             Failure::Status(400),
             Failure::Status(404),
             Failure::Status(409),

@@ -50,7 +50,6 @@ impl Failed {
             // DNS, TCP or TLS failed: the request never left.
             Failed::NoAnswer(e) if e.is_connect() => Failure::NotSent,
             Failed::NoAnswer(_) | Failed::Unanswered => Failure::NoAnswer,
-            Failed::Status(api) if is_gateway_refusal(api) => Failure::GatewayRefused(api.status),
             Failed::Unsendable(_) => Failure::Unsendable,
             Failed::TooLarge => Failure::BodyTooLarge,
             Failed::Status(api) => Failure::Status(api.status),
@@ -120,17 +119,6 @@ impl fmt::Display for Failed {
             Failed::Malformed { .. } => f.write_str("malformed body"),
         }
     }
-}
-
-/// Whether the API gateway refused the request itself, before any service saw it: a throttling
-/// (429) or an authentication failure (401) with one of the gateway's own error codes
-/// (`APIGW.0301`, `APIGW.0308`, …; the service's own codes are `WKS.…`, `ModelArts.…`).
-fn is_gateway_refusal(api: &ApiError) -> bool {
-    matches!(api.status, 401 | 429)
-        && api
-            .error_code
-            .as_deref()
-            .is_some_and(|code| code.starts_with("APIGW.") || code.starts_with("APIG."))
 }
 
 /// The request id the gateway gave an answer.
@@ -212,6 +200,9 @@ impl Runtime {
                 authenticate(&mut sending, credentials, at_offset(signed_with))
                     .map_err(Failed::Unsendable)?;
             }
+            // From here the request may reach the service (a write cut short now may have
+            // been applied).
+            seen.write.in_flight = true;
             let sent = self.http.execute(sending);
             // A streamed answer's body outlives the attempt: reqwest's time-out (which covers
             // the body) is not set on its request; the wait for its headers is bounded here.

@@ -24,6 +24,8 @@ mod body;
 pub(crate) mod request;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod write_tests;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -117,8 +119,9 @@ pub(crate) enum Delivery {
     /// (`PUT`, `DELETE`, one marked idempotent, one carrying an idempotency token).
     Repeatable,
     /// A write that applying twice would repeat (`POST`, `PATCH`): sent again only when the attempt
-    /// provably did not reach the service (it never left, or the gateway refused it with its own
-    /// code); a failure after which it may have been applied ends the call with
+    /// provably was not applied — it never left (DNS, connect, TLS), or it was refused with a
+    /// retryable 4xx (`408`, `429`: the gateway's throttling and the service's own alike, a 4xx
+    /// applies nothing); a failure after which it may have been applied ends the call with
     /// [`Error::Unconfirmed`].
     AtMostOnce,
     /// One attempt (the clock-skew re-sign aside): lookups made on the way (IAM, metadata).
@@ -168,9 +171,41 @@ struct Seen {
     attempts: u32,
     status: Option<u16>,
     request_id: Option<String>,
-    /// Set once an attempt of a write has been sent (with its idempotency token, if any): a call
-    /// cut short after that may have been applied.
-    write_sent: Option<Option<String>>,
+    /// Whether an attempt of a write may have reached the service.
+    write: WriteTrace,
+}
+
+/// A write across its attempts: whether any of them may have reached the service, so that the
+/// call's error, whatever its last attempt met, says the write may have been applied.
+#[derive(Default)]
+struct WriteTrace {
+    /// Anything but a `GET` (lookups made on the way aside).
+    is_write: bool,
+    /// The idempotency token the request carries, if its operation has one.
+    token: Option<String>,
+    /// Whether sending it again cannot apply it twice (a `PUT`, a `DELETE`, one marked
+    /// idempotent; not a write whose repeat depends on its token).
+    repeatable: bool,
+    /// An attempt that ended may have reached the service.
+    reached: bool,
+    /// An attempt's request has been handed to the connection and has not ended yet.
+    in_flight: bool,
+}
+
+impl WriteTrace {
+    /// `error`, as [`Error::Unconfirmed`] when an attempt of this write may have reached the
+    /// service (one that ended so, or one cut short on its way).
+    fn error(&self, operation: &'static str, error: Error) -> Error {
+        if !self.is_write || !(self.reached || self.in_flight) {
+            return error;
+        }
+        Error::Unconfirmed {
+            operation,
+            idempotency_token: self.token.clone(),
+            repeatable: self.repeatable,
+            source: Box::new(error),
+        }
+    }
 }
 
 impl Runtime {
@@ -238,15 +273,9 @@ impl Runtime {
                         operation: call.operation,
                         elapsed: started.elapsed(),
                     };
-                    // Cut short while a write's attempt was on its way: it may have arrived.
-                    Err(match seen.write_sent.take() {
-                        Some(idempotency_token) => Error::Unconfirmed {
-                            operation: call.operation,
-                            idempotency_token,
-                            source: Box::new(timeout),
-                        },
-                        None => timeout,
-                    })
+                    // Cut short while a write's attempt was on its way, or after one that may
+                    // have arrived: it may have been applied.
+                    Err(seen.write.error(call.operation, timeout))
                 }
             },
             None => run.await,
@@ -282,12 +311,16 @@ impl Runtime {
         started: Instant,
     ) -> Result<T> {
         let request = self.with_headers(prepared, call.decode.is_streamed());
-        let write = request.method() != http::Method::GET && call.delivery != Delivery::Once;
-        let token = call
-            .token_header
-            .and_then(|name| request.headers().get(name))
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
+        seen.write = WriteTrace {
+            is_write: request.method() != http::Method::GET && call.delivery != Delivery::Once,
+            token: call
+                .token_header
+                .and_then(|name| request.headers().get(name))
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            repeatable: call.delivery == Delivery::Repeatable && call.token_header.is_none(),
+            ..WriteTrace::default()
+        };
         let learnt = call.pace.map(|pace| pace.flow.learnt_rate(call.operation));
         let budget = call.pace.and_then(|pace| pace.budget.as_ref());
         let mut schedule = backon::BackoffBuilder::build(self.retry.backoff());
@@ -296,10 +329,9 @@ impl Runtime {
         // dropped, lost if it fails again.
         let mut paid = None;
         loop {
-            if write {
-                seen.write_sent = Some(token.clone());
-            }
-            let failed = match self.attempt(call, &request, learnt.as_deref(), seen).await {
+            let attempt = self.attempt(call, &request, learnt.as_deref(), seen).await;
+            seen.write.in_flight = false;
+            let failed = match attempt {
                 Ok(value) => {
                     if let Some(budget) = budget {
                         budget.succeeded(paid.take());
@@ -309,6 +341,7 @@ impl Runtime {
                 Err(failed) => failed,
             };
             let kind = failed.kind();
+            seen.write.reached |= kind.may_have_reached_the_service();
             if let Some(budget) = budget
                 && failed.answered_by_the_service()
                 && !kind.is_retryable()
@@ -321,7 +354,7 @@ impl Runtime {
             }
             let end = |failed: Failed| {
                 let error = failed.into_error(call.operation, self.max_body, started);
-                self.unconfirmed_if_applied(call, &request, kind, error)
+                seen.write.error(call.operation, error)
             };
             if !call.delivery.may_send_again(kind) {
                 return Err(end(failed));
@@ -345,30 +378,6 @@ impl Runtime {
             let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
             tracing::debug!(wait_ms, reason = %failed, "retrying");
             tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// `error`, the end of a write whose last attempt failed with `failure`, as
-    /// [`Error::Unconfirmed`] when that attempt may have reached the service.
-    fn unconfirmed_if_applied<T>(
-        &self,
-        call: &Call<'_, T>,
-        request: &reqwest::Request,
-        failure: Failure,
-        error: Error,
-    ) -> Error {
-        let write = request.method() != http::Method::GET && call.delivery != Delivery::Once;
-        if !write || !failure.may_have_reached_the_service() {
-            return error;
-        }
-        Error::Unconfirmed {
-            operation: call.operation,
-            idempotency_token: call
-                .token_header
-                .and_then(|name| request.headers().get(name))
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned),
-            source: Box::new(error),
         }
     }
 
