@@ -61,6 +61,7 @@ async fn main() {
     paging(&fake, &client).await;
     names(&fake, &client).await;
     retries(&fake).await;
+    tokens_under_faults(&fake).await;
     blocking(fake, client).await;
     println!("corpus consumer: every operation shape called through the facade");
 }
@@ -468,6 +469,82 @@ async fn retries(fake: &FakeServer) {
     assert_eq!(fake.requests().len(), 2);
     fake.clear_requests();
     println!("retries: PATCH sent once (unconfirmed) or again after a gateway refusal, POST with a token retried, PUT retried");
+}
+
+/// 60 creates of an operation with an idempotency token, 8 at a time, under 20 % of faults that
+/// strike before and after the fake applied them: every create succeeds (sent again with its
+/// token) and makes exactly one gadget. Then two creates with one caller-set token at once make
+/// one gadget, and the token reused with another body is refused, not applied.
+async fn tokens_under_faults(fake: &FakeServer) {
+    use futures::StreamExt as _;
+    use huaweicloud_images::models::CreateGadgetReq;
+    let client = client(
+        fake,
+        RetryPolicy::default()
+            .with_max_attempts(8)
+            .with_initial_backoff(std::time::Duration::from_millis(1))
+            .with_max_backoff(std::time::Duration::from_millis(5))
+            .without_retry_budget(),
+    );
+    for fault in [
+        Fault::InternalServerErrorAfterApply,
+        Fault::ConnectionResetAfterApply,
+        Fault::ServiceUnavailable,
+        Fault::ConnectionReset,
+    ] {
+        fake.inject(fault, FaultScope::Rate(0.05), Some(Operation::CreateGadget));
+    }
+    let outcomes: Vec<(String, Result<String, Error>)> = futures::stream::iter(0..60)
+        .map(|n| {
+            let client = client.clone();
+            async move {
+                let name = format!("gadget-{n}");
+                let made = client
+                    .gadgets()
+                    .create(CreateGadgetReq::builder().name(name.clone()))
+                    .send()
+                    .await
+                    .map(|gadget| gadget.id.unwrap_or_default());
+                (name, made)
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    fake.clear_faults();
+    let gadgets = fake.collection("gadgets");
+    for (name, made) in &outcomes {
+        let id = made.as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let same: Vec<_> = gadgets.iter().filter(|g| g["name"] == name.as_str()).collect();
+        assert_eq!(same.len(), 1, "{name}: {same:?}");
+        assert_eq!(same[0]["id"], id.as_str(), "{name}: the answer names the one gadget");
+    }
+    let requests = fake.requests().len();
+    assert!(requests > 60, "the faults made retries: {requests}");
+    fake.clear_requests();
+
+    let twice = |name: &'static str| {
+        client
+            .gadgets()
+            .create(CreateGadgetReq::builder().name(name))
+            .x_client_token("caller-token-1")
+            .send()
+    };
+    let (a, b) = tokio::join!(twice("same"), twice("same"));
+    assert_eq!(a.unwrap().id, b.unwrap().id);
+    let reused = twice("other").await.unwrap_err();
+    assert_eq!(reused.status(), Some(409), "{reused:?}");
+    assert!(!reused.may_have_been_applied(), "a refusal applies nothing");
+    let named = |name: &str| {
+        fake.collection("gadgets")
+            .iter()
+            .filter(|g| g["name"] == name)
+            .count()
+    };
+    assert_eq!((named("same"), named("other")), (1, 0));
+    println!(
+        "tokens: 60 creates under 20 % faults → 60 gadgets, {requests} requests; one token twice at once → one gadget; reused with another body → 409"
+    );
 }
 
 /// The blocking flavour of the new shapes.

@@ -135,4 +135,8 @@ serde_json = "1"
         out.contains("corpus consumer: every operation shape called through the facade"),
         "{out}"
     );
+    assert!(
+        out.contains("tokens: 60 creates under 20 % faults → 60 gadgets"),
+        "{out}"
+    );
 }

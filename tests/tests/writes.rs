@@ -33,7 +33,7 @@ fn create_body(
         .subnet_id(Some("subnet-1".to_owned()))
 }
 
-/// 200 creates under 10 % of mixed faults, before and after the fake applies them: no server is
+/// 200 creates under 12 % of mixed faults, before and after the fake applies them: no server is
 /// created twice; every call that returned `Ok` has its server; every server without an `Ok`
 /// belongs to a call whose error says it may have been applied; every error that says it was not
 /// applied has no server.
@@ -55,6 +55,11 @@ async fn creates_under_mixed_faults_are_never_doubled_and_say_when_they_may_have
         Fault::ConnectionReset,
         Fault::InternalServerErrorAfterApply,
         Fault::ConnectionResetAfterApply,
+        // A refusal before anything is applied: the error must say "not applied".
+        Fault::Respond {
+            status: 400,
+            body: br#"{"error_code":"WKS.00010400","error_msg":"refused"}"#.to_vec(),
+        },
     ] {
         fake.inject(fault, FaultScope::Rate(0.02), create);
     }
@@ -110,6 +115,7 @@ async fn creates_under_mixed_faults_are_never_doubled_and_say_when_they_may_have
     assert_eq!(ok + unconfirmed + refused, 200);
     assert!(ok >= 150, "{ok}");
     assert!(unconfirmed > 0, "the faults after applying must show");
+    assert!(refused > 0, "the refusals must show");
 }
 
 /// Create → wait for the job and for BUILT → rename → delete → wait until gone, on the async and

@@ -357,10 +357,10 @@ async fn seed_item(
         Err(error) => return bad(format!("the body must be a JSON object (an item): {error}")),
     };
     match crate::services::memory::check_seed_item(&name, &item) {
-        Ok(spec) => {
-            state.memory.add_seed(spec.name, item);
-            StatusCode::CREATED.into_response()
-        }
+        Ok(spec) => match state.memory.add_seed(spec, item) {
+            Ok(()) => StatusCode::CREATED.into_response(),
+            Err(reason) => bad(reason),
+        },
         Err(reason) => bad(reason),
     }
 }

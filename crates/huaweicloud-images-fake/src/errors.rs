@@ -75,6 +75,11 @@ impl ApiError {
         ApiError::service(service, StatusCode::NOT_FOUND, message)
     }
 
+    /// 409 from `service`: the request conflicts with the state of what it names.
+    pub fn conflict(service: Service, message: &str) -> Self {
+        ApiError::service(service, StatusCode::CONFLICT, message)
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status

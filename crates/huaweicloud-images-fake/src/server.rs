@@ -105,7 +105,12 @@ impl FakeServer {
         let addr = listener.local_addr()?;
         let state = Arc::new(AppState::new(&config));
         for (name, item) in &config.seed_items {
-            state.memory.add_seed(name, item.clone());
+            let spec = crate::services::memory::check_seed_item(name, item)
+                .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
+            state
+                .memory
+                .add_seed(spec, item.clone())
+                .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
         }
         state.reset();
         let router = router::router(state.clone());

@@ -84,6 +84,27 @@ pub(super) async fn check_body(spec: &OperationSpec, request: Request) -> Result
 }
 
 /// Reads a multipart body (the spec's form) part by part.
+/// The top-level properties a JSON body's schema names (of its named schema at the root), if the
+/// operation has such a body: what a remembered write may take from it.
+pub(super) fn body_properties(spec: &OperationSpec) -> Option<Vec<String>> {
+    let document: Value = serde_json::from_str(spec.body.as_ref()?.schema?).ok()?;
+    let root = match document
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
+        Some(pointer) => document.pointer(pointer)?,
+        None => &document,
+    };
+    Some(
+        root.get("properties")?
+            .as_object()?
+            .keys()
+            .cloned()
+            .collect(),
+    )
+}
+
 /// `value` against the JSON Schema document `schema`: the first violation, naming the field
 /// (`root_volume.size: 0 is less than the minimum of 1`).
 fn validate(schema: &'static str, value: &Value) -> Result<(), String> {

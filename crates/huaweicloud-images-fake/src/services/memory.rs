@@ -19,13 +19,16 @@ pub(crate) struct Memory {
     inner: Mutex<Inner>,
     /// What a reset goes back to.
     seeds: Mutex<HashMap<String, Vec<Value>>>,
+    /// Held by a write with an idempotency token from its lookup of the token to its remembering
+    /// the answer, so that two writes with one token apply once.
+    tokened: Mutex<()>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     items: HashMap<String, Vec<Value>>,
-    /// (collection, token) → the answer given.
-    tokens: HashMap<(String, String), Value>,
+    /// (collection, token) → the body and the answer of the create.
+    tokens: HashMap<(String, String), (Value, Value)>,
 }
 
 /// The collection called `name`.
@@ -53,9 +56,13 @@ pub fn check_seed_item(name: &str, item: &Value) -> Result<&'static CollectionSp
     if !item.is_object() {
         return Err(format!("an item of {name} must be a JSON object"));
     }
-    if id_of(spec, item).is_none() {
+    if item
+        .get(spec.id)
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
         return Err(format!(
-            "an item of {name} needs its id field `{}`",
+            "an item of {name} needs its id field `{}`, a non-empty string",
             spec.id
         ));
     }
@@ -91,8 +98,17 @@ impl Memory {
     }
 
     /// Adds `item` to `collection` as a seed, first (the newest), as a write would; a reset keeps
-    /// it there.
-    pub(crate) fn add_seed(&self, collection: &str, item: Value) {
+    /// it there. Refused when the collection holds an item with its id already.
+    pub(crate) fn add_seed(&self, spec: &CollectionSpec, item: Value) -> Result<(), String> {
+        if let Some(id) = id_of(spec, &item)
+            && self.get(spec, &id).is_some()
+        {
+            return Err(format!(
+                "{} already holds an item with id {id:?}",
+                spec.name
+            ));
+        }
+        let collection = spec.name;
         self.seeds
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -100,6 +116,7 @@ impl Memory {
             .or_default()
             .insert(0, item.clone());
         self.insert(collection, item);
+        Ok(())
     }
 
     /// Back to the seeds: every write forgotten.
@@ -149,7 +166,13 @@ impl Memory {
             .insert(0, item);
     }
 
-    /// Sets the top-level fields of `patch` on the item whose id is `id`; the item as it is now.
+    /// Held while a write with an idempotency token looks it up, applies and remembers it.
+    pub(crate) fn tokened_write(&self) -> MutexGuard<'_, ()> {
+        self.tokened.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sets the top-level fields of `patch` on the item whose id is `id` (never its id); the item
+    /// as it is now.
     pub(crate) fn update(&self, spec: &CollectionSpec, id: &str, patch: &Value) -> Option<Value> {
         let mut inner = self.lock();
         let item = inner
@@ -178,19 +201,19 @@ impl Memory {
         items.len() < before
     }
 
-    /// The answer a create with `token` was given, if one was.
-    pub(crate) fn answered(&self, collection: &str, token: &str) -> Option<Value> {
+    /// The body and the answer of the create with `token`, if there was one.
+    pub(crate) fn answered(&self, collection: &str, token: &str) -> Option<(Value, Value)> {
         self.lock()
             .tokens
             .get(&(collection.to_owned(), token.to_owned()))
             .cloned()
     }
 
-    /// Remembers the answer a create with `token` was given.
-    pub(crate) fn remember(&self, collection: &str, token: &str, answer: Value) {
+    /// Remembers the body and the answer of a create with `token`.
+    pub(crate) fn remember(&self, collection: &str, token: &str, body: Value, answer: Value) {
         self.lock()
             .tokens
-            .insert((collection.to_owned(), token.to_owned()), answer);
+            .insert((collection.to_owned(), token.to_owned()), (body, answer));
     }
 }
 
@@ -228,10 +251,10 @@ mod tests {
         assert!(memory.remove(&THINGS, "a"));
         assert!(!memory.remove(&THINGS, "a"));
         assert_eq!(memory.items("things").len(), 1);
-        memory.remember("things", "t-1", json!({"job_id": "j"}));
+        memory.remember("things", "t-1", json!({"name": "n"}), json!({"job_id": "j"}));
         assert_eq!(
             memory.answered("things", "t-1"),
-            Some(json!({"job_id": "j"}))
+            Some((json!({"name": "n"}), json!({"job_id": "j"})))
         );
         memory.reset();
         assert_eq!(

@@ -26,7 +26,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use http::{HeaderValue, StatusCode};
 use serde_json::{Value, json};
 
-use super::bodies::check_body;
+use super::bodies::{body_properties, check_body};
 use super::memory::{collection, id_of};
 use super::paging::{bad_query, page_listing, with_fired};
 use super::query::Query;
@@ -147,6 +147,42 @@ fn answer_with(operation: Operation, job: Option<&str>, item: Option<&Value>) ->
     }
 }
 
+/// Whether `item` is in its collection's `deleting` state.
+fn is_deleting(items: &CollectionSpec, item: &Value) -> bool {
+    match (items.status, items.deleting) {
+        (Some(field), Some(deleting)) => item.get(field).and_then(Value::as_str) == Some(deleting),
+        _ => false,
+    }
+}
+
+/// What an update may set: the body's fields its schema names (never the item's id or status,
+/// which the service keeps), and the time of the change.
+fn writable(
+    operation: Operation,
+    items: &CollectionSpec,
+    body: &Value,
+    state: &SharedState,
+) -> Value {
+    let named = body_properties(operation.spec()).unwrap_or_default();
+    let mut patch: serde_json::Map<String, Value> = body
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(field, _)| named.contains(field))
+        .filter(|(field, _)| *field != items.id && Some(field.as_str()) != items.status)
+        .map(|(field, value)| (field.clone(), value.clone()))
+        .collect();
+    let now = state
+        .clock
+        .now()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    for time_field in ["update_time", "updated_at"] {
+        patch.insert(time_field.to_owned(), Value::String(now.clone()));
+    }
+    Value::Object(patch)
+}
+
 fn respond(operation: Operation, body: Value) -> Response {
     let spec = operation.spec();
     let status = StatusCode::from_u16(spec.success).unwrap_or(StatusCode::OK);
@@ -214,8 +250,13 @@ async fn remembered(
             .get(items, &id)
             .and_then(|item| current(&state, items, item))
         {
+            Some(item) if is_deleting(items, &item) => {
+                ApiError::conflict(operation.service(), &format!("{id} is being deleted"))
+                    .into_response()
+            }
             Some(_) => {
-                let updated = state.memory.update(items, &id, &body);
+                let patch = writable(operation, items, &body, &state);
+                let updated = state.memory.update(items, &id, &patch);
                 respond(operation, answer_with(operation, None, updated.as_ref()))
             }
             None => not_found(operation, &id),
@@ -284,9 +325,19 @@ fn create(
     body: &Value,
     token: Option<&str>,
 ) -> Response {
+    // From the token's lookup to its remembering, one tokened write at a time: two creates
+    // with one token apply once.
+    let _tokened = token.map(|_| state.memory.tokened_write());
     if let Some(token) = token
-        && let Some(first) = state.memory.answered(items.name, token)
+        && let Some((first_body, first)) = state.memory.answered(items.name, token)
     {
+        if first_body != *body {
+            return ApiError::conflict(
+                operation.service(),
+                "the idempotency token was used with another request",
+            )
+            .into_response();
+        }
         return respond(operation, first);
     }
     let mut item: Value = serde_json::from_str(items.template).unwrap_or_else(|_| json!({}));
@@ -297,10 +348,17 @@ fn create(
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     if let Some(object) = item.as_object_mut() {
-        // The body's fields the item has (a create takes what the item shows).
+        // The body's fields its schema names that the item has (a create takes what the item
+        // shows; never its id or status).
+        let named = body_properties(operation.spec());
         if let Some(fields) = body.as_object() {
             for (field, value) in fields {
-                if object.contains_key(field) && !value.is_null() {
+                if object.contains_key(field)
+                    && !value.is_null()
+                    && named.as_ref().is_none_or(|named| named.contains(field))
+                    && field != items.id
+                    && Some(field.as_str()) != items.status
+                {
                     object.insert(field.clone(), value.clone());
                 }
             }
@@ -325,7 +383,9 @@ fn create(
         .map(|jobs| new_job(state, jobs));
     let answer = answer_with(operation, job.as_deref(), Some(&item));
     if let Some(token) = token {
-        state.memory.remember(items.name, token, answer.clone());
+        state
+            .memory
+            .remember(items.name, token, body.clone(), answer.clone());
     }
     respond(operation, answer)
 }
