@@ -251,7 +251,12 @@ mod tests {
         assert!(memory.remove(&THINGS, "a"));
         assert!(!memory.remove(&THINGS, "a"));
         assert_eq!(memory.items("things").len(), 1);
-        memory.remember("things", "t-1", json!({"name": "n"}), json!({"job_id": "j"}));
+        memory.remember(
+            "things",
+            "t-1",
+            json!({"name": "n"}),
+            json!({"job_id": "j"}),
+        );
         assert_eq!(
             memory.answered("things", "t-1"),
             Some((json!({"name": "n"}), json!({"job_id": "j"})))
