@@ -142,6 +142,14 @@ impl NetworkOptions {
         for proxy in self.proxies(env)? {
             builder = builder.proxy(proxy);
         }
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        if !self.extra_roots.is_empty() || self.accept_invalid_certs {
+            return Err(Error::config(
+                "CA certificates and certificate checks need TLS: enable the `rustls` or the \
+                 `native-tls` feature of huaweicloud-images",
+            ));
+        }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
         for (index, pem) in self.extra_roots.iter().enumerate() {
             let certificates = reqwest::Certificate::from_pem_bundle(pem)
                 .ok()
@@ -157,6 +165,7 @@ impl NetworkOptions {
                 builder = builder.add_root_certificate(certificate);
             }
         }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
         if self.accept_invalid_certs {
             tracing::warn!(
                 "TLS certificate checks are OFF (danger_accept_invalid_certs): anyone on the \
@@ -239,6 +248,31 @@ mod tests {
         assert_eq!(NetworkOptions::default().proxies(&plain).unwrap().len(), 1);
     }
 
+    /// Built without TLS (`--no-default-features`): CA options are refused with the feature to
+    /// enable, not silently ignored; plain clients build. `.ci/run` runs this.
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    #[test]
+    fn without_tls_the_ca_options_are_refused_and_plain_clients_build() {
+        assert!(NetworkOptions::default().build(&|_| None).is_ok());
+        for options in [
+            NetworkOptions {
+                extra_roots: vec![b"-----BEGIN CERTIFICATE-----".to_vec()],
+                ..NetworkOptions::default()
+            },
+            NetworkOptions {
+                accept_invalid_certs: true,
+                ..NetworkOptions::default()
+            },
+        ] {
+            let error = options.build(&|_| None).unwrap_err().to_string();
+            assert!(
+                error.contains("`rustls` or the `native-tls` feature"),
+                "{error}"
+            );
+        }
+    }
+
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     #[test]
     fn a_ca_bundle_without_certificates_is_refused() {
         let options = NetworkOptions {
