@@ -3,6 +3,7 @@
 //! headed ([`mod@format`]), then written, or compared with what is checked in (`--check`, and a plain
 //! `cargo test`, as rust-analyzer's codegen does).
 
+pub mod features;
 pub mod format;
 
 use std::collections::BTreeMap;
@@ -32,11 +33,19 @@ pub fn project_root() -> PathBuf {
 type Outputs = BTreeMap<&'static str, Vec<(String, String)>>;
 
 /// Generates everything from `root/spec`.
-fn generate_all(root: &Path) -> Result<(Outputs, String), String> {
+fn generate_all(root: &Path) -> Result<(Outputs, String, Vec<changes::Change>), String> {
     let specs = spec::load_all(&root.join("spec"))?;
     let manifest_path = root.join(facade::OUTPUT_DIR).join(manifest::MANIFEST);
     let before = std::fs::read_to_string(manifest_path).unwrap_or_default();
-    generate_from(&specs, &before)
+    let (outputs, _) = generate_from(&specs, &before)?;
+    // The changes again, structured, for the changelog (the report is made of the same).
+    let after = outputs
+        .get(facade::OUTPUT_DIR)
+        .and_then(|files| files.iter().find(|(name, _)| name == manifest::MANIFEST))
+        .map(|(_, text)| text.clone())
+        .unwrap_or_default();
+    let changed = changes::diff(&changes::parse(&before), &changes::parse(&after));
+    Ok((outputs, changes::report(&changed), changed))
 }
 
 /// Generates everything from loaded `specs`; the report compares with the manifest `before`.
@@ -81,14 +90,25 @@ pub fn generate_from(specs: &[spec::Spec], before: &str) -> Result<(Outputs, Str
     Ok((outputs, report))
 }
 
-/// Regenerates (or, with `check`, compares); returns what to print.
-pub fn run(root: &Path, check: bool) -> Result<String, String> {
+/// Regenerates (or, with `check`, compares); returns what to print and the changes users will
+/// notice.
+pub fn run(root: &Path, check: bool) -> Result<(String, Vec<changes::Change>), String> {
     let started = Instant::now();
-    let (outputs, report) = generate_all(root)?;
+    let (outputs, report, changed) = generate_all(root)?;
+    let stems: Vec<String> = spec::load_all(&root.join("spec"))?
+        .into_iter()
+        .map(|spec| spec.stem)
+        .collect();
+    let features = features::sync(root, &stems, check)?;
     let elapsed = started.elapsed().as_secs_f64();
     let files: usize = outputs.values().map(Vec::len).sum();
     if check {
         let mut stale = String::new();
+        for file in &features {
+            stale.push_str(&format!(
+                "{file}: the features per service differ from spec/\n"
+            ));
+        }
         for (dir, files) in &outputs {
             if let Err(diff) = compare(&root.join(dir), dir, files) {
                 stale.push_str(&diff);
@@ -99,16 +119,22 @@ pub fn run(root: &Path, check: bool) -> Result<String, String> {
                 "generated code is stale or was edited by hand; run `cargo xtask gen` and review the diff:\n{stale}\nwhat the spec changes for users of the facade:\n{report}"
             ));
         }
-        Ok(format!(
-            "generated code is fresh: {files} files match spec/ (generated in {elapsed:.2} s)\n"
+        Ok((
+            format!(
+                "generated code is fresh: {files} files match spec/ (generated in {elapsed:.2} s)\n"
+            ),
+            changed,
         ))
     } else {
-        let mut changed = 0;
+        let mut written = features.len();
         for (dir, files) in &outputs {
-            changed += write(&root.join(dir), files)?;
+            written += write(&root.join(dir), files)?;
         }
-        Ok(format!(
-            "generated {files} files from spec/ in {elapsed:.2} s ({changed} changed)\n{report}"
+        Ok((
+            format!(
+                "generated {files} files from spec/ in {elapsed:.2} s ({written} changed)\n{report}"
+            ),
+            changed,
         ))
     }
 }
@@ -232,6 +258,10 @@ mod tests {
                     std::fs::copy(&path, root.join(dir).join(path.file_name().unwrap())).unwrap();
                 }
             }
+        }
+        // The manifests whose features per service `gen` writes.
+        for (manifest, _) in features::blocks(&[]) {
+            std::fs::copy(project_root().join(manifest), root.join(manifest)).unwrap();
         }
         root
     }

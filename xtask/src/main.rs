@@ -9,6 +9,7 @@
 //! before). `cargo xtask gen --check` proves the checked-in files are what the spec generates (CI
 //! runs it, and so does a plain `cargo test`).
 
+mod changelog;
 mod changes;
 mod codegen;
 mod emit;
@@ -23,11 +24,15 @@ mod trial;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask gen [--check] | cargo xtask try [--each] <spec files>
+const USAGE: &str =
+    "usage: cargo xtask gen [--check | --changelog] | cargo xtask try [--each] <spec files>
 
   gen           regenerate the API crate, the facade's per-operation layer and the fake's
                 operation table from spec/*.yaml, and print what users will notice
   gen --check   exit 1 with a diff when the checked-in generated code is not what spec/ generates
+  gen --changelog
+                regenerate, and add what users will notice to CHANGELOG.md (## Unreleased,
+                breaking changes first)
   try FILES     would the generator take these spec files (outside spec/)? writes nothing
   try --each    the same for every operation on its own: how many are taken, why the others not";
 
@@ -56,9 +61,10 @@ fn main() -> ExitCode {
             }
         };
     }
-    let check = match args.as_slice() {
-        ["gen"] => false,
-        ["gen", "--check"] => true,
+    let (check, changelog) = match args.as_slice() {
+        ["gen"] => (false, false),
+        ["gen", "--check"] => (true, false),
+        ["gen", "--changelog"] => (false, true),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -68,9 +74,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match codegen::run(&codegen::project_root(), check) {
-        Ok(report) => {
+    let root = codegen::project_root();
+    match codegen::run(&root, check) {
+        Ok((report, changes)) => {
             print!("{report}");
+            if changelog {
+                let path = root.join(changelog::FILE);
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                if let Err(e) = std::fs::write(&path, changelog::update(&text, &changes)) {
+                    eprintln!("error: {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+                println!("{} change(s) added to {}", changes.len(), changelog::FILE);
+            }
             ExitCode::SUCCESS
         }
         Err(message) => {

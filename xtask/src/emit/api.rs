@@ -52,11 +52,18 @@ pub fn api_module(specs: &[Spec]) -> proc_macro2::TokenStream {
         .collect();
     let docs: Vec<String> = specs
         .iter()
-        .map(|s| format!(" The client generated from {}.", s.display_path))
+        .map(|s| {
+            format!(
+                " The client generated from {} (feature `{}`).",
+                s.display_path, s.stem
+            )
+        })
         .collect();
+    let features: Vec<&str> = specs.iter().map(|s| s.stem.as_str()).collect();
     quote! {
-        //! The generated clients, one module per spec file.
-        #( #[doc = #docs] pub mod #modules; )*
+        //! The generated clients, one module per spec file, each behind the cargo feature named
+        //! after it.
+        #( #[doc = #docs] #[cfg(feature = #features)] pub mod #modules; )*
     }
 }
 

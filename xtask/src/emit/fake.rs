@@ -20,9 +20,25 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
     let mut op_services = Vec::new();
     let mut specs = Vec::new();
     let mut lists = Vec::new();
+    // Each service behind the cargo feature named after its spec file: an operation's position
+    // in the table counts the operations of the services compiled in before it.
+    let mut op_features = Vec::new();
+    let mut indices = Vec::new();
+    let mut earlier: Vec<(&str, usize)> = Vec::new();
     for service in services {
         let service_variant = format_ident!("{}", service.name);
-        for op in &service.operations {
+        let feature = service.stem.as_str();
+        for (position, op) in service.operations.iter().enumerate() {
+            op_features.push(feature);
+            let before_features: Vec<&str> = earlier.iter().map(|(f, _)| *f).collect();
+            let before_counts: Vec<Literal> = earlier
+                .iter()
+                .map(|(_, n)| Literal::usize_unsuffixed(*n))
+                .collect();
+            let position = Literal::usize_unsuffixed(position);
+            indices.push(
+                quote!(#position #(+ #before_counts * cfg!(feature = #before_features) as usize)*),
+            );
             let variant = format_ident!("{}", op.type_name);
             variant_docs.push(format!(
                 " {} `{} {}` ({}).",
@@ -162,10 +178,13 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
             });
             variants.push(variant);
         }
+        earlier.push((feature, service.operations.len()));
     }
     let mut collections = Vec::new();
+    let mut collection_features = Vec::new();
     for service in services {
         for c in &service.collections {
+            collection_features.push(service.stem.as_str());
             let (name, id) = (&c.name, &c.id);
             let status = match &c.status {
                 Some(s) => quote!(Some(#s)),
@@ -190,9 +209,6 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
             });
         }
     }
-    let collection_count = Literal::usize_unsuffixed(collections.len());
-    let count = Literal::usize_unsuffixed(variants.len());
-    let indices: Vec<Literal> = (0..variants.len()).map(Literal::usize_unsuffixed).collect();
     let service_variants: Vec<syn::Ident> = services
         .iter()
         .map(|s| format_ident!("{}", s.name))
@@ -202,9 +218,10 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
         .iter()
         .map(|s| format!(" {} ({}).", s.title, s.file))
         .collect();
-    let service_count = Literal::usize_unsuffixed(services.len());
+    let service_features: Vec<&str> = services.iter().map(|s| s.stem.as_str()).collect();
     let tokens = quote! {
         //! The operations the fake serves, generated from `spec/` by `cargo xtask gen`.
+        #![allow(clippy::identity_op, reason = "counts and positions add each service's part, compiled in or not")]
 
         #[allow(unused_imports, reason = "a spec may use none of some kinds")]
         use crate::services::spec_table::{
@@ -215,27 +232,31 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
         /// One of the operations the fake serves, named as the official SDKs name them.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Operation {
-            #( #[doc = #variant_docs] #variants, )*
+            #( #[doc = #variant_docs] #[cfg(feature = #op_features)] #variants, )*
         }
 
+        /// How many operations this build serves (of the services compiled in).
+        const COUNT: usize = 0 #(+ cfg!(feature = #op_features) as usize)*;
+
         impl Operation {
-            /// Every operation, in the order of the spec files.
-            pub const ALL: [Operation; #count] = [#(Operation::#variants),*];
+            /// Every operation of the services compiled in (a cargo feature per spec file), in
+            /// the order of the spec files.
+            pub const ALL: [Operation; COUNT] = [#(#[cfg(feature = #op_features)] Operation::#variants),*];
 
             /// The official operation name, e.g. `"ListImageServers"`.
             pub fn name(self) -> &'static str {
-                match self { #(Operation::#variants => #names,)* }
+                match self { #(#[cfg(feature = #op_features)] Operation::#variants => #names,)* }
             }
 
             /// The service that answers this operation (decides the error body's shape and codes).
             pub fn service(self) -> Service {
-                match self { #(Operation::#variants => #op_services,)* }
+                match self { #(#[cfg(feature = #op_features)] Operation::#variants => #op_services,)* }
             }
 
             /// Whether the operation returns a page of a list (`x-pagination`; the pagination
             /// faults apply to these only).
             pub fn is_list(self) -> bool {
-                match self { #(Operation::#variants => #lists,)* }
+                match self { #(#[cfg(feature = #op_features)] Operation::#variants => #lists,)* }
             }
 
             /// What the spec says of the operation: route, query parameters, pagination, example.
@@ -244,7 +265,7 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
             }
 
             fn index(self) -> usize {
-                match self { #(Operation::#variants => #indices,)* }
+                match self { #(#[cfg(feature = #op_features)] Operation::#variants => #indices,)* }
             }
         }
 
@@ -254,24 +275,32 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
             }
         }
 
-        static SPECS: [OperationSpec; #count] = [#(#specs),*];
+        static SPECS: [OperationSpec; COUNT] = [#(#[cfg(feature = #op_features)] #specs),*];
+
+        /// How many collections this build remembers.
+        const COLLECTION_COUNT: usize = 0 #(+ cfg!(feature = #collection_features) as usize)*;
 
         /// The collections the fake remembers (`components.x-collections`).
-        pub static COLLECTIONS: [CollectionSpec; #collection_count] = [#(#collections),*];
+        pub static COLLECTIONS: [CollectionSpec; COLLECTION_COUNT] =
+            [#(#[cfg(feature = #collection_features)] #collections),*];
 
         /// The cloud service behind a path: one spec file each.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Service {
-            #( #[doc = #service_docs] #service_variants, )*
+            #( #[doc = #service_docs] #[cfg(feature = #service_features)] #service_variants, )*
         }
 
+        /// How many services this build serves.
+        const SERVICE_COUNT: usize = 0 #(+ cfg!(feature = #service_features) as usize)*;
+
         impl Service {
-            /// Every service, in the order of the spec files.
-            pub const ALL: [Service; #service_count] = [#(Service::#service_variants),*];
+            /// Every service compiled in, in the order of the spec files.
+            pub const ALL: [Service; SERVICE_COUNT] =
+                [#(#[cfg(feature = #service_features)] Service::#service_variants),*];
 
             /// The official service name, e.g. `WorkspaceApp`.
             pub fn name(self) -> &'static str {
-                match self { #(Service::#service_variants => #service_names,)* }
+                match self { #(#[cfg(feature = #service_features)] Service::#service_variants => #service_names,)* }
             }
         }
 

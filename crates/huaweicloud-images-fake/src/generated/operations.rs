@@ -2,6 +2,10 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! The operations the fake serves, generated from `spec/` by `cargo xtask gen`.
+#![allow(
+    clippy::identity_op,
+    reason = "counts and positions add each service's part, compiled in or not"
+)]
 #[allow(unused_imports, reason = "a spec may use none of some kinds")]
 use crate::services::spec_table::{
     AnswerKind, BodyKind, BodySpec, CollectionRole, CollectionSpec, OperationSpec, PaginationSpec,
@@ -11,62 +15,110 @@ use crate::services::spec_table::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     /// ModelArts `GET /v1/{project_id}/dev-servers/images/{id}` (spec/modelarts.yaml).
+    #[cfg(feature = "modelarts")]
     GetDevServerImage,
     /// Workspace `GET /v2/{project_id}/images` (spec/workspace.yaml).
+    #[cfg(feature = "workspace")]
     ListImages,
     /// WorkspaceApp `GET /v1/{project_id}/image-servers` (spec/workspaceapp.yaml).
+    #[cfg(feature = "workspaceapp")]
     ListImageServers,
     /// WorkspaceApp `POST /v1/{project_id}/image-servers` (spec/workspaceapp.yaml).
+    #[cfg(feature = "workspaceapp")]
     CreateImageServer,
     /// WorkspaceApp `GET /v1/{project_id}/image-servers/{server_id}` (spec/workspaceapp.yaml).
+    #[cfg(feature = "workspaceapp")]
     ShowImageServer,
     /// WorkspaceApp `PATCH /v1/{project_id}/image-servers/{server_id}` (spec/workspaceapp.yaml).
+    #[cfg(feature = "workspaceapp")]
     UpdateImageServer,
     /// WorkspaceApp `POST /v1/{project_id}/image-servers/{server_id}/actions/attach-app` (spec/workspaceapp.yaml).
+    #[cfg(feature = "workspaceapp")]
     AttachImageServerApp,
     /// WorkspaceApp `PATCH /v1/{project_id}/image-servers/actions/batch-delete` (spec/workspaceapp.yaml).
+    #[cfg(feature = "workspaceapp")]
     BatchDeleteImageServer,
     /// WorkspaceApp `GET /v1/{project_id}/image-server-jobs/{job_id}` (spec/workspaceapp.yaml).
+    #[cfg(feature = "workspaceapp")]
     ShowImageJob,
 }
+/// How many operations this build serves (of the services compiled in).
+const COUNT: usize = 0
+    + cfg!(feature = "modelarts") as usize
+    + cfg!(feature = "workspace") as usize
+    + cfg!(feature = "workspaceapp") as usize
+    + cfg!(feature = "workspaceapp") as usize
+    + cfg!(feature = "workspaceapp") as usize
+    + cfg!(feature = "workspaceapp") as usize
+    + cfg!(feature = "workspaceapp") as usize
+    + cfg!(feature = "workspaceapp") as usize
+    + cfg!(feature = "workspaceapp") as usize;
 impl Operation {
-    /// Every operation, in the order of the spec files.
-    pub const ALL: [Operation; 9] = [
+    /// Every operation of the services compiled in (a cargo feature per spec file), in
+    /// the order of the spec files.
+    pub const ALL: [Operation; COUNT] = [
+        #[cfg(feature = "modelarts")]
         Operation::GetDevServerImage,
+        #[cfg(feature = "workspace")]
         Operation::ListImages,
+        #[cfg(feature = "workspaceapp")]
         Operation::ListImageServers,
+        #[cfg(feature = "workspaceapp")]
         Operation::CreateImageServer,
+        #[cfg(feature = "workspaceapp")]
         Operation::ShowImageServer,
+        #[cfg(feature = "workspaceapp")]
         Operation::UpdateImageServer,
+        #[cfg(feature = "workspaceapp")]
         Operation::AttachImageServerApp,
+        #[cfg(feature = "workspaceapp")]
         Operation::BatchDeleteImageServer,
+        #[cfg(feature = "workspaceapp")]
         Operation::ShowImageJob,
     ];
     /// The official operation name, e.g. `"ListImageServers"`.
     pub fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "modelarts")]
             Operation::GetDevServerImage => "GetDevServerImage",
+            #[cfg(feature = "workspace")]
             Operation::ListImages => "ListImages",
+            #[cfg(feature = "workspaceapp")]
             Operation::ListImageServers => "ListImageServers",
+            #[cfg(feature = "workspaceapp")]
             Operation::CreateImageServer => "CreateImageServer",
+            #[cfg(feature = "workspaceapp")]
             Operation::ShowImageServer => "ShowImageServer",
+            #[cfg(feature = "workspaceapp")]
             Operation::UpdateImageServer => "UpdateImageServer",
+            #[cfg(feature = "workspaceapp")]
             Operation::AttachImageServerApp => "AttachImageServerApp",
+            #[cfg(feature = "workspaceapp")]
             Operation::BatchDeleteImageServer => "BatchDeleteImageServer",
+            #[cfg(feature = "workspaceapp")]
             Operation::ShowImageJob => "ShowImageJob",
         }
     }
     /// The service that answers this operation (decides the error body's shape and codes).
     pub fn service(self) -> Service {
         match self {
+            #[cfg(feature = "modelarts")]
             Operation::GetDevServerImage => Service::ModelArts,
+            #[cfg(feature = "workspace")]
             Operation::ListImages => Service::Workspace,
+            #[cfg(feature = "workspaceapp")]
             Operation::ListImageServers => Service::WorkspaceApp,
+            #[cfg(feature = "workspaceapp")]
             Operation::CreateImageServer => Service::WorkspaceApp,
+            #[cfg(feature = "workspaceapp")]
             Operation::ShowImageServer => Service::WorkspaceApp,
+            #[cfg(feature = "workspaceapp")]
             Operation::UpdateImageServer => Service::WorkspaceApp,
+            #[cfg(feature = "workspaceapp")]
             Operation::AttachImageServerApp => Service::WorkspaceApp,
+            #[cfg(feature = "workspaceapp")]
             Operation::BatchDeleteImageServer => Service::WorkspaceApp,
+            #[cfg(feature = "workspaceapp")]
             Operation::ShowImageJob => Service::WorkspaceApp,
         }
     }
@@ -74,14 +126,23 @@ impl Operation {
     /// faults apply to these only).
     pub fn is_list(self) -> bool {
         match self {
+            #[cfg(feature = "modelarts")]
             Operation::GetDevServerImage => false,
+            #[cfg(feature = "workspace")]
             Operation::ListImages => true,
+            #[cfg(feature = "workspaceapp")]
             Operation::ListImageServers => true,
+            #[cfg(feature = "workspaceapp")]
             Operation::CreateImageServer => false,
+            #[cfg(feature = "workspaceapp")]
             Operation::ShowImageServer => false,
+            #[cfg(feature = "workspaceapp")]
             Operation::UpdateImageServer => false,
+            #[cfg(feature = "workspaceapp")]
             Operation::AttachImageServerApp => false,
+            #[cfg(feature = "workspaceapp")]
             Operation::BatchDeleteImageServer => false,
+            #[cfg(feature = "workspaceapp")]
             Operation::ShowImageJob => false,
         }
     }
@@ -91,15 +152,45 @@ impl Operation {
     }
     fn index(self) -> usize {
         match self {
+            #[cfg(feature = "modelarts")]
             Operation::GetDevServerImage => 0,
-            Operation::ListImages => 1,
-            Operation::ListImageServers => 2,
-            Operation::CreateImageServer => 3,
-            Operation::ShowImageServer => 4,
-            Operation::UpdateImageServer => 5,
-            Operation::AttachImageServerApp => 6,
-            Operation::BatchDeleteImageServer => 7,
-            Operation::ShowImageJob => 8,
+            #[cfg(feature = "workspace")]
+            Operation::ListImages => 0 + 1 * cfg!(feature = "modelarts") as usize,
+            #[cfg(feature = "workspaceapp")]
+            Operation::ListImageServers => {
+                0 + 1 * cfg!(feature = "modelarts") as usize
+                    + 1 * cfg!(feature = "workspace") as usize
+            }
+            #[cfg(feature = "workspaceapp")]
+            Operation::CreateImageServer => {
+                1 + 1 * cfg!(feature = "modelarts") as usize
+                    + 1 * cfg!(feature = "workspace") as usize
+            }
+            #[cfg(feature = "workspaceapp")]
+            Operation::ShowImageServer => {
+                2 + 1 * cfg!(feature = "modelarts") as usize
+                    + 1 * cfg!(feature = "workspace") as usize
+            }
+            #[cfg(feature = "workspaceapp")]
+            Operation::UpdateImageServer => {
+                3 + 1 * cfg!(feature = "modelarts") as usize
+                    + 1 * cfg!(feature = "workspace") as usize
+            }
+            #[cfg(feature = "workspaceapp")]
+            Operation::AttachImageServerApp => {
+                4 + 1 * cfg!(feature = "modelarts") as usize
+                    + 1 * cfg!(feature = "workspace") as usize
+            }
+            #[cfg(feature = "workspaceapp")]
+            Operation::BatchDeleteImageServer => {
+                5 + 1 * cfg!(feature = "modelarts") as usize
+                    + 1 * cfg!(feature = "workspace") as usize
+            }
+            #[cfg(feature = "workspaceapp")]
+            Operation::ShowImageJob => {
+                6 + 1 * cfg!(feature = "modelarts") as usize
+                    + 1 * cfg!(feature = "workspace") as usize
+            }
         }
     }
 }
@@ -108,7 +199,8 @@ impl ::std::fmt::Display for Operation {
         f.write_str(self.name())
     }
 }
-static SPECS: [OperationSpec; 9] = [
+static SPECS: [OperationSpec; COUNT] = [
+    #[cfg(feature = "modelarts")]
     OperationSpec {
         method: "GET",
         path: "/v1/{project_id}/dev-servers/images/{id}",
@@ -124,6 +216,7 @@ static SPECS: [OperationSpec; 9] = [
         collection: None,
         idempotency_token: None,
     },
+    #[cfg(feature = "workspace")]
     OperationSpec {
         method: "GET",
         path: "/v2/{project_id}/images",
@@ -231,6 +324,7 @@ static SPECS: [OperationSpec; 9] = [
         collection: None,
         idempotency_token: None,
     },
+    #[cfg(feature = "workspaceapp")]
     OperationSpec {
         method: "GET",
         path: "/v1/{project_id}/image-servers",
@@ -304,6 +398,7 @@ static SPECS: [OperationSpec; 9] = [
         }),
         idempotency_token: None,
     },
+    #[cfg(feature = "workspaceapp")]
     OperationSpec {
         method: "POST",
         path: "/v1/{project_id}/image-servers",
@@ -330,6 +425,7 @@ static SPECS: [OperationSpec; 9] = [
         }),
         idempotency_token: None,
     },
+    #[cfg(feature = "workspaceapp")]
     OperationSpec {
         method: "GET",
         path: "/v1/{project_id}/image-servers/{server_id}",
@@ -351,6 +447,7 @@ static SPECS: [OperationSpec; 9] = [
         }),
         idempotency_token: None,
     },
+    #[cfg(feature = "workspaceapp")]
     OperationSpec {
         method: "PATCH",
         path: "/v1/{project_id}/image-servers/{server_id}",
@@ -377,6 +474,7 @@ static SPECS: [OperationSpec; 9] = [
         }),
         idempotency_token: None,
     },
+    #[cfg(feature = "workspaceapp")]
     OperationSpec {
         method: "POST",
         path: "/v1/{project_id}/image-servers/{server_id}/actions/attach-app",
@@ -403,6 +501,7 @@ static SPECS: [OperationSpec; 9] = [
         }),
         idempotency_token: None,
     },
+    #[cfg(feature = "workspaceapp")]
     OperationSpec {
         method: "PATCH",
         path: "/v1/{project_id}/image-servers/actions/batch-delete",
@@ -429,6 +528,7 @@ static SPECS: [OperationSpec; 9] = [
         }),
         idempotency_token: None,
     },
+    #[cfg(feature = "workspaceapp")]
     OperationSpec {
         method: "GET",
         path: "/v1/{project_id}/image-server-jobs/{job_id}",
@@ -451,8 +551,12 @@ static SPECS: [OperationSpec; 9] = [
         idempotency_token: None,
     },
 ];
+/// How many collections this build remembers.
+const COLLECTION_COUNT: usize =
+    0 + cfg!(feature = "workspaceapp") as usize + cfg!(feature = "workspaceapp") as usize;
 /// The collections the fake remembers (`components.x-collections`).
-pub static COLLECTIONS: [CollectionSpec; 2] = [
+pub static COLLECTIONS: [CollectionSpec; COLLECTION_COUNT] = [
+    #[cfg(feature = "workspaceapp")]
     CollectionSpec {
         name: "image_servers",
         id: "id",
@@ -461,6 +565,7 @@ pub static COLLECTIONS: [CollectionSpec; 2] = [
         deleting: Some("DELETING"),
         template: "{\"id\":\"example\",\"name\":\"example\",\"description\":\"example\",\"image_ref\":{\"id\":\"example\",\"image_type\":\"gold\",\"spce_code\":\"example\",\"product_id\":\"example\"},\"server_group_id\":\"example\",\"app_group_id\":\"example\",\"server_id\":\"example\",\"instance_id\":\"example\",\"image_id\":\"example\",\"status\":\"CREATING\",\"authorize_accounts\":[{\"account\":\"example\",\"account_type\":\"USER\",\"domain\":\"example\"}],\"create_time\":\"example\",\"update_time\":\"example\",\"enterprise_project_id\":\"example\"}",
     },
+    #[cfg(feature = "workspaceapp")]
     CollectionSpec {
         name: "image_server_jobs",
         id: "id",
@@ -474,24 +579,38 @@ pub static COLLECTIONS: [CollectionSpec; 2] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
     /// Huawei Cloud ModelArts — Lite Server images (spec/modelarts.yaml).
+    #[cfg(feature = "modelarts")]
     ModelArts,
     /// Huawei Cloud Workspace — product images (spec/workspace.yaml).
+    #[cfg(feature = "workspace")]
     Workspace,
     /// Huawei Cloud WorkspaceApp — image servers (spec/workspaceapp.yaml).
+    #[cfg(feature = "workspaceapp")]
     WorkspaceApp,
 }
+/// How many services this build serves.
+const SERVICE_COUNT: usize = 0
+    + cfg!(feature = "modelarts") as usize
+    + cfg!(feature = "workspace") as usize
+    + cfg!(feature = "workspaceapp") as usize;
 impl Service {
-    /// Every service, in the order of the spec files.
-    pub const ALL: [Service; 3] = [
+    /// Every service compiled in, in the order of the spec files.
+    pub const ALL: [Service; SERVICE_COUNT] = [
+        #[cfg(feature = "modelarts")]
         Service::ModelArts,
+        #[cfg(feature = "workspace")]
         Service::Workspace,
+        #[cfg(feature = "workspaceapp")]
         Service::WorkspaceApp,
     ];
     /// The official service name, e.g. `WorkspaceApp`.
     pub fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "modelarts")]
             Service::ModelArts => "ModelArts",
+            #[cfg(feature = "workspace")]
             Service::Workspace => "Workspace",
+            #[cfg(feature = "workspaceapp")]
             Service::WorkspaceApp => "WorkspaceApp",
         }
     }

@@ -19,16 +19,18 @@ use super::memory::collection;
 use super::remembered::{current, current_items};
 use super::shapes::{ImageInfo, ImagePage};
 use crate::errors::ApiError;
-use crate::generated::operations::{Operation, Service};
+use crate::generated::operations::Operation;
 use crate::state::SharedState;
 
-/// The handler of `operation` when it has hand-written semantics.
+/// The handler of `operation` when it has hand-written semantics. Each handler is given its
+/// operation rather than naming it, so that this module builds whichever services are compiled
+/// in (a cargo feature each).
 pub(super) fn handler(operation: Operation) -> Option<MethodRouter<SharedState>> {
     Some(match operation.name() {
-        "ListImageServers" => get(list_image_servers),
-        "ShowImageServer" => get(show_image_server),
-        "ListImages" => get(list_images),
-        "GetDevServerImage" => get(get_dev_server_image),
+        "ListImageServers" => get(move |state, raw| list_image_servers(operation, state, raw)),
+        "ShowImageServer" => get(move |state, path| show_image_server(operation, state, path)),
+        "ListImages" => get(move |state, raw| list_images(operation, state, raw)),
+        "GetDevServerImage" => get(move |state, path| get_dev_server_image(operation, state, path)),
         _ => return None,
     })
 }
@@ -62,8 +64,11 @@ fn server_matches(query: &Query, server: &Value) -> bool {
         })
 }
 
-async fn list_image_servers(State(state): State<SharedState>, RawQuery(raw): RawQuery) -> Response {
-    let operation = Operation::ListImageServers;
+async fn list_image_servers(
+    operation: Operation,
+    State(state): State<SharedState>,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let query = match Query::parse(raw.as_deref().unwrap_or(""), operation.spec()) {
         Ok(query) => query,
         Err(error) => return bad_query(operation.service(), error),
@@ -101,10 +106,11 @@ async fn list_image_servers(State(state): State<SharedState>, RawQuery(raw): Raw
 }
 
 async fn show_image_server(
+    operation: Operation,
     State(state): State<SharedState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
-    let service = Service::WorkspaceApp;
+    let service = operation.service();
     let Ok(Path((_, server_id))) = path else {
         return ApiError::bad_request(service, "invalid path parameters").into_response();
     };
@@ -139,8 +145,11 @@ fn image_matches(query: &Query, image: &ImageInfo) -> bool {
             .is_none_or(|wanted| platform.is_some_and(|word| word.eq_ignore_ascii_case(&wanted)))
 }
 
-async fn list_images(State(state): State<SharedState>, RawQuery(raw): RawQuery) -> Response {
-    let operation = Operation::ListImages;
+async fn list_images(
+    operation: Operation,
+    State(state): State<SharedState>,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let query = match Query::parse(raw.as_deref().unwrap_or(""), operation.spec()) {
         Ok(query) => query,
         Err(error) => return bad_query(operation.service(), error),
@@ -203,10 +212,11 @@ pub(crate) fn is_image_id(value: &str) -> bool {
 }
 
 async fn get_dev_server_image(
+    operation: Operation,
     State(state): State<SharedState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
-    let service = Service::ModelArts;
+    let service = operation.service();
     let Ok(Path((project_id, id))) = path else {
         return ApiError::bad_request(service, "invalid path parameters").into_response();
     };

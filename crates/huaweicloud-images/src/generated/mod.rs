@@ -5,27 +5,56 @@
 //! service with its resources, request builders, parameter checks and pagination wiring, plus the
 //! operation table, the models and the client accessors. `service` (the service enum) imports
 //! nothing, so the hand-written engines can use it without depending on the rest.
+#![allow(
+    clippy::identity_op,
+    reason = "the count adds each service's part, compiled in or not"
+)]
+#[cfg(feature = "modelarts")]
 pub mod modelarts;
 pub(crate) mod service;
+#[cfg(feature = "workspace")]
 pub mod workspace;
+#[cfg(feature = "workspaceapp")]
 pub mod workspaceapp;
+#[cfg(feature = "modelarts")]
 pub use modelarts::DevServerImages;
+#[cfg(feature = "workspace")]
 pub use workspace::Images;
+#[cfg(feature = "workspace")]
 pub use workspace::ListImages;
+#[cfg(feature = "workspaceapp")]
 pub use workspaceapp::CreateImageServer;
+#[cfg(feature = "workspaceapp")]
 pub use workspaceapp::ImageServerJobs;
+#[cfg(feature = "workspaceapp")]
 pub use workspaceapp::ImageServers;
+#[cfg(feature = "workspaceapp")]
 pub use workspaceapp::ListImageServers;
-/// Every operation of every service, in the order of the spec files.
-pub const OPERATIONS: [&crate::operation::Operation; 9] = [
+/// How many operations this build has (of the services compiled in).
+const OPERATION_COUNT: usize = 0
+    + 1 * cfg!(feature = "modelarts") as usize
+    + 1 * cfg!(feature = "workspace") as usize
+    + 7 * cfg!(feature = "workspaceapp") as usize;
+/// Every operation of every service compiled in (a cargo feature per spec file), in the
+/// order of the spec files.
+pub const OPERATIONS: [&crate::operation::Operation; OPERATION_COUNT] = [
+    #[cfg(feature = "modelarts")]
     &modelarts::GET_DEV_SERVER_IMAGE,
+    #[cfg(feature = "workspace")]
     &workspace::LIST_IMAGES,
+    #[cfg(feature = "workspaceapp")]
     &workspaceapp::LIST_IMAGE_SERVERS,
+    #[cfg(feature = "workspaceapp")]
     &workspaceapp::CREATE_IMAGE_SERVER,
+    #[cfg(feature = "workspaceapp")]
     &workspaceapp::SHOW_IMAGE_SERVER,
+    #[cfg(feature = "workspaceapp")]
     &workspaceapp::UPDATE_IMAGE_SERVER,
+    #[cfg(feature = "workspaceapp")]
     &workspaceapp::ATTACH_IMAGE_SERVER_APP,
+    #[cfg(feature = "workspaceapp")]
     &workspaceapp::BATCH_DELETE_IMAGE_SERVER,
+    #[cfg(feature = "workspaceapp")]
     &workspaceapp::SHOW_IMAGE_JOB,
 ];
 pub mod models {
@@ -36,59 +65,102 @@ pub mod models {
     //! Each service's models are in its module; a model whose name no other service uses
     //! is also here at the top.
     /// Every model of ModelArts (spec/modelarts.yaml), as generated into `huaweicloud_images_api::modelarts::types` (with the types of constrained fields and the `builder` of each model).
+    #[cfg(feature = "modelarts")]
     pub mod modelarts {
         pub use huaweicloud_images_api::modelarts::types::*;
     }
     /// Every model of Workspace (spec/workspace.yaml), as generated into `huaweicloud_images_api::workspace::types` (with the types of constrained fields and the `builder` of each model).
+    #[cfg(feature = "workspace")]
     pub mod workspace {
         pub use huaweicloud_images_api::workspace::types::*;
     }
     /// Every model of WorkspaceApp (spec/workspaceapp.yaml), as generated into `huaweicloud_images_api::workspaceapp::types` (with the types of constrained fields and the `builder` of each model).
+    #[cfg(feature = "workspaceapp")]
     pub mod workspaceapp {
         pub use huaweicloud_images_api::workspaceapp::types::*;
     }
+    #[cfg(feature = "modelarts")]
     pub use modelarts::DevServerImage;
+    #[cfg(feature = "modelarts")]
     pub use modelarts::DevServerImageArch;
+    #[cfg(feature = "modelarts")]
     pub use modelarts::DevServerImageStatus;
+    #[cfg(feature = "modelarts")]
     pub use modelarts::DevServerType;
+    #[cfg(feature = "workspace")]
     pub use workspace::Architecture;
+    #[cfg(feature = "workspace")]
     pub use workspace::DiskFormat;
+    #[cfg(feature = "workspace")]
     pub use workspace::ImageInfo;
+    #[cfg(feature = "workspace")]
     pub use workspace::ListImagesResponse;
+    #[cfg(feature = "workspace")]
     pub use workspace::OsType;
+    #[cfg(feature = "workspace")]
     pub use workspace::ProductImageType;
+    #[cfg(feature = "workspace")]
     pub use workspace::SortField;
+    #[cfg(feature = "workspace")]
     pub use workspace::SortType;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::AccountType;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::AttachImageServerAppResponse;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::AttachServerAppReq;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::BatchDeleteImageServerReq;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::BatchDeleteImageServerResponse;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::CreateImageServerReq;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::CreateImageServerResponse;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ExtraSessionType;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageAccountInfo;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageJobDetailInfo;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageJobDetailStatus;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageJobExecuteInfo;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageJobResourceInfo;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageJobStatus;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageJobType;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageRef;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageServer;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageServerStatus;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ImageSourceType;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ListImageServersResponse;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::RoutePolicy;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::ShowImageJobResponse;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::TmsTag;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::UpdateImageServerReq;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::Volume;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::VolumeType;
+    #[cfg(feature = "workspaceapp")]
     pub use workspaceapp::WdhParam;
 }
 impl crate::client::Client {
     /// Images for ModelArts Lite Servers (ModelArts): `get()` (GetDevServerImage).
+    #[cfg(feature = "modelarts")]
     pub fn dev_server_images(&self) -> modelarts::DevServerImages<'_> {
         modelarts::DevServerImages {
             client: self,
@@ -96,6 +168,7 @@ impl crate::client::Client {
         }
     }
     /// Product images of Workspace (Workspace): `list()` (ListImages).
+    #[cfg(feature = "workspace")]
     pub fn images(&self) -> workspace::Images<'_> {
         workspace::Images {
             client: self,
@@ -103,6 +176,7 @@ impl crate::client::Client {
         }
     }
     /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `create()` (CreateImageServer), `get()` (ShowImageServer), `update()` (UpdateImageServer), `attach_app()` (AttachImageServerApp), `batch_delete()` (BatchDeleteImageServer).
+    #[cfg(feature = "workspaceapp")]
     pub fn image_servers(&self) -> workspaceapp::ImageServers<'_> {
         workspaceapp::ImageServers {
             client: self,
@@ -110,6 +184,7 @@ impl crate::client::Client {
         }
     }
     /// The jobs a create or a delete of image servers answers with (WorkspaceApp): `get()` (ShowImageJob).
+    #[cfg(feature = "workspaceapp")]
     pub fn image_server_jobs(&self) -> workspaceapp::ImageServerJobs<'_> {
         workspaceapp::ImageServerJobs {
             client: self,
@@ -119,6 +194,7 @@ impl crate::client::Client {
 }
 impl crate::blocking::Client {
     /// Images for ModelArts Lite Servers (ModelArts): `get()` (GetDevServerImage).
+    #[cfg(feature = "modelarts")]
     pub fn dev_server_images(&self) -> modelarts::DevServerImages<'_, crate::flavour::Blocking> {
         modelarts::DevServerImages {
             client: self.as_async(),
@@ -126,6 +202,7 @@ impl crate::blocking::Client {
         }
     }
     /// Product images of Workspace (Workspace): `list()` (ListImages).
+    #[cfg(feature = "workspace")]
     pub fn images(&self) -> workspace::Images<'_, crate::flavour::Blocking> {
         workspace::Images {
             client: self.as_async(),
@@ -133,6 +210,7 @@ impl crate::blocking::Client {
         }
     }
     /// Image instances used to build WorkspaceApp images (WorkspaceApp): `list()` (ListImageServers), `create()` (CreateImageServer), `get()` (ShowImageServer), `update()` (UpdateImageServer), `attach_app()` (AttachImageServerApp), `batch_delete()` (BatchDeleteImageServer).
+    #[cfg(feature = "workspaceapp")]
     pub fn image_servers(&self) -> workspaceapp::ImageServers<'_, crate::flavour::Blocking> {
         workspaceapp::ImageServers {
             client: self.as_async(),
@@ -140,6 +218,7 @@ impl crate::blocking::Client {
         }
     }
     /// The jobs a create or a delete of image servers answers with (WorkspaceApp): `get()` (ShowImageJob).
+    #[cfg(feature = "workspaceapp")]
     pub fn image_server_jobs(&self) -> workspaceapp::ImageServerJobs<'_, crate::flavour::Blocking> {
         workspaceapp::ImageServerJobs {
             client: self.as_async(),

@@ -2,29 +2,47 @@
 // Change the spec and run `cargo xtask gen`; CI runs `cargo xtask gen --check`.
 
 //! The services, one per spec file (`info.x-service`).
+#![allow(
+    clippy::identity_op,
+    reason = "positions add each service's part, compiled in or not"
+)]
 /// A Huawei Cloud service behind some of the image APIs: one spec file each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Service {
     /// Huawei Cloud ModelArts — Lite Server images (spec/modelarts.yaml): `GetDevServerImage`.
+    #[cfg(feature = "modelarts")]
     ModelArts,
     /// Huawei Cloud Workspace — product images (spec/workspace.yaml): `ListImages`.
+    #[cfg(feature = "workspace")]
     Workspace,
     /// Huawei Cloud WorkspaceApp — image servers (spec/workspaceapp.yaml): `ListImageServers`, `CreateImageServer`, `ShowImageServer`, `UpdateImageServer`, `AttachImageServerApp`, `BatchDeleteImageServer`, `ShowImageJob`.
+    #[cfg(feature = "workspaceapp")]
     WorkspaceApp,
 }
 impl Service {
-    /// Every service, in the order of the spec files.
-    pub const ALL: [Service; 3] = [
+    /// How many services this build has (one cargo feature per spec file).
+    const COUNT: usize = 0
+        + cfg!(feature = "modelarts") as usize
+        + cfg!(feature = "workspace") as usize
+        + cfg!(feature = "workspaceapp") as usize;
+    /// Every service compiled in (a cargo feature each), in the order of the spec files.
+    pub const ALL: [Service; Self::COUNT] = [
+        #[cfg(feature = "modelarts")]
         Service::ModelArts,
+        #[cfg(feature = "workspace")]
         Service::Workspace,
+        #[cfg(feature = "workspaceapp")]
         Service::WorkspaceApp,
     ];
     /// The official service name, e.g. `WorkspaceApp`.
     pub const fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "modelarts")]
             Service::ModelArts => "ModelArts",
+            #[cfg(feature = "workspace")]
             Service::Workspace => "Workspace",
+            #[cfg(feature = "workspaceapp")]
             Service::WorkspaceApp => "WorkspaceApp",
         }
     }
@@ -32,8 +50,11 @@ impl Service {
     /// `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`, e.g. `WORKSPACEAPP`.
     pub const fn env_name(self) -> &'static str {
         match self {
+            #[cfg(feature = "modelarts")]
             Service::ModelArts => "MODELARTS",
+            #[cfg(feature = "workspace")]
             Service::Workspace => "WORKSPACE",
+            #[cfg(feature = "workspaceapp")]
             Service::WorkspaceApp => "WORKSPACEAPP",
         }
     }
@@ -41,17 +62,25 @@ impl Service {
     /// place of the region id (`info.x-service.endpoint` of the spec).
     pub const fn endpoint_pattern(self) -> &'static str {
         match self {
+            #[cfg(feature = "modelarts")]
             Service::ModelArts => "https://modelarts.{region}.myhuaweicloud.com",
+            #[cfg(feature = "workspace")]
             Service::Workspace => "https://workspace.{region}.myhuaweicloud.com",
+            #[cfg(feature = "workspaceapp")]
             Service::WorkspaceApp => "https://workspace.{region}.myhuaweicloud.com",
         }
     }
     /// The position of this service in [`Service::ALL`].
     pub(crate) const fn index(self) -> usize {
         match self {
+            #[cfg(feature = "modelarts")]
             Service::ModelArts => 0,
-            Service::Workspace => 1,
-            Service::WorkspaceApp => 2,
+            #[cfg(feature = "workspace")]
+            Service::Workspace => 0 + cfg!(feature = "modelarts") as usize,
+            #[cfg(feature = "workspaceapp")]
+            Service::WorkspaceApp => {
+                0 + cfg!(feature = "modelarts") as usize + cfg!(feature = "workspace") as usize
+            }
         }
     }
 }

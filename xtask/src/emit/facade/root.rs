@@ -13,6 +13,8 @@ use crate::model::Service;
 /// accessors.
 pub(super) fn root(services: &[Service]) -> TokenStream {
     let modules: Vec<syn::Ident> = services.iter().map(|s| ident(&s.stem)).collect();
+    // Each service's code is behind the cargo feature named after its spec file.
+    let features: Vec<&str> = services.iter().map(|s| s.stem.as_str()).collect();
 
     // Every public type of a service module, re-exported at the crate root when no other service
     // has one of that name (the others are reached through their service's module).
@@ -22,6 +24,7 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
     let mut all_ops = Vec::new();
     for service in services {
         let module = ident(&service.stem);
+        let feature = service.stem.as_str();
         for resource in &service.resources {
             let ty = ident(&resource.tag);
             let accessor = ident(&resource.accessor);
@@ -43,12 +46,14 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
             ));
             accessors.push(quote! {
                 #doc
+                #[cfg(feature = #feature)]
                 pub fn #accessor(&self) -> #module::#ty<'_> {
                     #module::#ty { client: self, flavour: crate::flavour::Async }
                 }
             });
             blocking_accessors.push(quote! {
                 #doc
+                #[cfg(feature = #feature)]
                 pub fn #accessor(&self) -> #module::#ty<'_, crate::flavour::Blocking> {
                     #module::#ty { client: self.as_async(), flavour: self.flavour().clone() }
                 }
@@ -68,7 +73,7 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
                     .push(&service.stem);
             }
             let name = ident(&op.const_name());
-            all_ops.push(quote!(&#module::#name));
+            all_ops.push(quote!(#[cfg(feature = #feature)] &#module::#name));
         }
     }
     let resource_exports: Vec<TokenStream> = public
@@ -76,11 +81,15 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
         .filter(|(_, stems)| stems.len() == 1)
         .map(|(name, stems)| {
             let module = ident(stems[0]);
+            let feature = stems[0];
             let name = ident(name);
-            quote!(pub use #module::#name;)
+            quote!(#[cfg(feature = #feature)] pub use #module::#name;)
         })
         .collect();
-    let op_count = Literal::usize_unsuffixed(all_ops.len());
+    let op_counts: Vec<Literal> = services
+        .iter()
+        .map(|s| Literal::usize_unsuffixed(s.operations.len()))
+        .collect();
 
     let mut model_modules = Vec::new();
     let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -123,8 +132,10 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
         // typify makes of their fields (`CreateImageServerReqName`), and the models' builders.
         let _ = &names;
         let models = quote!(pub use huaweicloud_images_api::#module::types::*;);
+        let feature = service.stem.as_str();
         model_modules.push(quote! {
             #doc
+            #[cfg(feature = #feature)]
             pub mod #module {
                 #models
                 #forms
@@ -136,8 +147,9 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
         .filter(|(_, stems)| stems.len() == 1)
         .map(|(name, stems)| {
             let module = ident(stems[0]);
+            let feature = stems[0];
             let name = ident(name);
-            quote!(pub use #module::#name;)
+            quote!(#[cfg(feature = #feature)] pub use #module::#name;)
         })
         .collect();
 
@@ -146,13 +158,18 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
     );
     quote! {
         #header
+        #![allow(clippy::identity_op, reason = "the count adds each service's part, compiled in or not")]
         pub(crate) mod service;
-        #(pub mod #modules;)*
+        #(#[cfg(feature = #features)] pub mod #modules;)*
 
         #(#resource_exports)*
 
-        /// Every operation of every service, in the order of the spec files.
-        pub const OPERATIONS: [&crate::operation::Operation; #op_count] = [#(#all_ops),*];
+        /// How many operations this build has (of the services compiled in).
+        const OPERATION_COUNT: usize = 0 #(+ #op_counts * cfg!(feature = #features) as usize)*;
+
+        /// Every operation of every service compiled in (a cargo feature per spec file), in the
+        /// order of the spec files.
+        pub const OPERATIONS: [&crate::operation::Operation; OPERATION_COUNT] = [#(#all_ops),*];
 
         pub mod models {
             //! The models of every operation, generated from `spec/` into the

@@ -1,6 +1,6 @@
 //! The generated `service.rs`: the `Service` enum, its names and endpoint patterns.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{docs, inner_docs, service_variant};
@@ -9,8 +9,15 @@ use crate::model::Service;
 /// `service.rs`: the service enum, from each spec's `info.x-service`. It imports nothing.
 pub(super) fn service_enum(services: &[Service]) -> TokenStream {
     let variants: Vec<syn::Ident> = services.iter().map(service_variant).collect();
-    let count = Literal::usize_unsuffixed(services.len());
-    let indices: Vec<Literal> = (0..services.len()).map(Literal::usize_unsuffixed).collect();
+    // Each service behind the feature named after its spec file; the count and each position
+    // count the services compiled in.
+    let features: Vec<&str> = services.iter().map(|s| s.stem.as_str()).collect();
+    let indices: Vec<TokenStream> = (0..services.len())
+        .map(|i| {
+            let before = &features[..i];
+            quote!(0 #(+ cfg!(feature = #before) as usize)*)
+        })
+        .collect();
     let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
     let env_names: Vec<&str> = services.iter().map(|s| s.env_name.as_str()).collect();
     let patterns: Vec<&str> = services.iter().map(|s| s.endpoint.as_str()).collect();
@@ -28,37 +35,41 @@ pub(super) fn service_enum(services: &[Service]) -> TokenStream {
     let header = inner_docs("The services, one per spec file (`info.x-service`).");
     quote! {
         #header
+        #![allow(clippy::identity_op, reason = "positions add each service's part, compiled in or not")]
         /// A Huawei Cloud service behind some of the image APIs: one spec file each.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Service {
-            #( #variant_docs #variants, )*
+            #( #variant_docs #[cfg(feature = #features)] #variants, )*
         }
 
         impl Service {
-            /// Every service, in the order of the spec files.
-            pub const ALL: [Service; #count] = [#(Service::#variants),*];
+            /// How many services this build has (one cargo feature per spec file).
+            const COUNT: usize = 0 #(+ cfg!(feature = #features) as usize)*;
+
+            /// Every service compiled in (a cargo feature each), in the order of the spec files.
+            pub const ALL: [Service; Self::COUNT] = [#(#[cfg(feature = #features)] Service::#variants),*];
 
             /// The official service name, e.g. `WorkspaceApp`.
             pub const fn name(self) -> &'static str {
-                match self { #(Service::#variants => #names,)* }
+                match self { #(#[cfg(feature = #features)] Service::#variants => #names,)* }
             }
 
             /// The service part of the official override variable
             /// `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`, e.g. `WORKSPACEAPP`.
             pub const fn env_name(self) -> &'static str {
-                match self { #(Service::#variants => #env_names,)* }
+                match self { #(#[cfg(feature = #features)] Service::#variants => #env_names,)* }
             }
 
             /// The endpoint of a region missing from the official tables, with `{region}` in
             /// place of the region id (`info.x-service.endpoint` of the spec).
             pub const fn endpoint_pattern(self) -> &'static str {
-                match self { #(Service::#variants => #patterns,)* }
+                match self { #(#[cfg(feature = #features)] Service::#variants => #patterns,)* }
             }
 
             /// The position of this service in [`Service::ALL`].
             pub(crate) const fn index(self) -> usize {
-                match self { #(Service::#variants => #indices,)* }
+                match self { #(#[cfg(feature = #features)] Service::#variants => #indices,)* }
             }
         }
 
