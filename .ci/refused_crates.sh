@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 refused=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' .ci/refused-crates.txt | grep -v '^$')
 status=0
 for package in huaweicloud-images huaweicloud-images-api huaweicloud-images-fake; do
-  tree=$(cargo tree -p "$package" -e normal --prefix none --format '{p}' "$@" | awk '{print $1}' | sort -u)
+  # What users compile: normal and build dependencies, for every target platform.
+  tree=$(cargo tree -p "$package" -e normal,build --target all --prefix none --format '{p}' "$@" | awk '{print $1}' | sort -u)
   # A listing that lost its content would pass vacuously: it must hold what the crates need.
   if ! grep -qx 'serde' <<<"$tree"; then
     echo "cannot read the dependency tree of $package" >&2
@@ -17,7 +18,7 @@ for package in huaweicloud-images huaweicloud-images-api huaweicloud-images-fake
   for name in $refused; do
     if grep -qx "$name" <<<"$tree"; then
       echo "refused crate $name in the dependency tree of $package:" >&2
-      cargo tree -p "$package" -e normal -i "$name" "$@" >&2 || true
+      cargo tree -p "$package" -e normal,build --target all -i "$name" "$@" >&2 || true
       found=1
     fi
   done

@@ -628,7 +628,7 @@ async fn the_client_reports_its_configuration() {
     let client = client(&fake);
     assert_eq!(client.project_id(), Some(PROJECT));
     assert_eq!(client.region().as_str(), "cn-north-4");
-    for service in Service::ALL {
+    for &service in Service::ALL {
         let endpoint = client.endpoint(service);
         assert_eq!(endpoint.url(), fake.base_url());
         assert_eq!(endpoint.source(), &EndpointSource::Override);

@@ -1,14 +1,16 @@
-//! `cargo xtask gen --changelog`: the change summary of a regeneration, written into
-//! `CHANGELOG.md` under `## Unreleased`, breaking changes first, so that a release says what users
-//! will notice. Lines already there are kept (a second run adds only what is new).
+//! `cargo xtask gen --changelog`: what users of the facade will notice since the last commit
+//! (the surface manifest at git `HEAD` against the regenerated one), written into `CHANGELOG.md`
+//! under `## Unreleased` (or `## [Unreleased]`), breaking changes first. Everything already in the
+//! file is kept as it is — prose, other subsections, wrapped lines — and an entry already there is
+//! not added again.
 
 use crate::changes::Change;
 
 /// The file, at the workspace root.
 pub const FILE: &str = "CHANGELOG.md";
 
-const UNRELEASED: &str = "## Unreleased";
-/// The subsections, in the order they are written, and which changes go in each.
+const HEADINGS: [&str; 2] = ["## Unreleased", "## [Unreleased]"];
+/// The subsections the entries go in: breaking changes, then what was added, changed, removed.
 const SECTIONS: [&str; 4] = ["### Breaking", "### Added", "### Changed", "### Removed"];
 
 fn section_of(change: &Change) -> usize {
@@ -23,58 +25,96 @@ fn section_of(change: &Change) -> usize {
     }
 }
 
-/// `text` (a changelog, possibly empty) with `changes` added under `## Unreleased`.
-pub fn update(text: &str, changes: &[Change]) -> String {
+/// An entry as a list item: the summary's line as code (its leading `+`, `-` or `~` would
+/// otherwise read as a nested list).
+fn entry(change: &Change) -> String {
+    let line = change
+        .line
+        .trim_end_matches("  [BREAKING]")
+        .replace('`', "'");
+    format!("- `{line}`")
+}
+
+/// `text` (a changelog, possibly empty) with `changes` added under its Unreleased heading, and how
+/// many entries were new.
+pub fn update(text: &str, changes: &[Change]) -> (String, usize) {
     let text = if text.trim().is_empty() {
         "# Changelog\n\nWhat users of the facade will notice, from `cargo xtask gen --changelog`.\n"
+            .to_string()
     } else {
-        text
+        text.to_string()
     };
-    // The Unreleased section: from its heading to the next `## ` heading.
-    let (before, section, after) = match text.find(UNRELEASED) {
-        Some(start) => {
-            let body = start + UNRELEASED.len();
-            let end = text[body..]
-                .find("\n## ")
-                .map_or(text.len(), |at| body + at + 1);
-            (&text[..start], &text[body..end], &text[end..])
-        }
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // The Unreleased heading, or a new one before the first release heading (or at the end).
+    let start = match lines.iter().position(|l| HEADINGS.contains(&l.trim())) {
+        Some(at) => at,
         None => {
-            // New, before the first release heading (or at the end).
-            let at = text.find("\n## ").map_or(text.len(), |at| at + 1);
-            (&text[..at], "", &text[at..])
+            let at = lines
+                .iter()
+                .position(|l| l.starts_with("## "))
+                .unwrap_or(lines.len());
+            let mut heading = Vec::new();
+            if at > 0 && !lines[at - 1].trim().is_empty() {
+                heading.push(String::new());
+            }
+            let heading_at = at + heading.len();
+            heading.push(HEADINGS[0].to_string());
+            if at < lines.len() {
+                heading.push(String::new());
+            }
+            lines.splice(at..at, heading);
+            heading_at
         }
     };
-    let mut lines: [Vec<String>; 4] = Default::default();
-    let mut current = 2;
-    for line in section.lines() {
-        if let Some(index) = SECTIONS.iter().position(|s| line.trim() == *s) {
-            current = index;
-        } else if line.starts_with("- ") {
-            lines[current].push(line.to_string());
-        }
-    }
+    let mut added = 0;
     for change in changes {
-        let line = format!("- {}", change.line.trim_end_matches("  [BREAKING]"));
-        let list = &mut lines[section_of(change)];
-        if !list.contains(&line) {
-            list.push(line);
+        let item = entry(change);
+        let end = section_end(&lines, start);
+        if lines[start..end].iter().any(|l| l.trim() == item) {
+            continue;
         }
-    }
-    let mut out = format!(
-        "{}{UNRELEASED}\n",
-        before.trim_end_matches('\n').to_string() + "\n\n"
-    );
-    for (heading, list) in SECTIONS.iter().zip(&lines) {
-        if !list.is_empty() {
-            out.push_str(&format!("\n{heading}\n{}\n", list.join("\n")));
+        let heading = SECTIONS[section_of(change)];
+        match lines[start..end].iter().position(|l| l.trim() == heading) {
+            Some(offset) => {
+                // After the subsection's last non-blank line.
+                let from = start + offset + 1;
+                let next = lines[from..end]
+                    .iter()
+                    .position(|l| l.starts_with("### "))
+                    .map_or(end, |at| from + at);
+                let mut at = next;
+                while at > from && lines[at - 1].trim().is_empty() {
+                    at -= 1;
+                }
+                lines.insert(at, item);
+            }
+            None => {
+                // A new subsection: Breaking right under the heading, the others at the end.
+                let at = if section_of(change) == 0 {
+                    start + 1
+                } else {
+                    let mut at = end;
+                    while at > start + 1 && lines[at - 1].trim().is_empty() {
+                        at -= 1;
+                    }
+                    at
+                };
+                lines.splice(at..at, [String::new(), heading.to_string(), item]);
+            }
         }
+        added += 1;
     }
-    if !after.is_empty() {
-        out.push('\n');
-        out.push_str(after);
-    }
-    out
+    let mut out = lines.join("\n");
+    out.push('\n');
+    (out, added)
+}
+
+/// Where the section that starts at `start` ends: the next `## ` heading, or the end.
+fn section_end(lines: &[String], start: usize) -> usize {
+    lines[start + 1..]
+        .iter()
+        .position(|l| l.starts_with("## "))
+        .map_or(lines.len(), |at| start + 1 + at)
 }
 
 #[cfg(test)]
@@ -99,20 +139,30 @@ mod tests {
             change("- export Old  [BREAKING]", true),
             change("~ operation S.Get: description a -> b", false),
         ];
-        let first = update("", &changes);
-        let breaking = first.find("### Breaking").unwrap();
-        let added = first.find("### Added").unwrap();
+        let (first, added) = update("", &changes);
+        assert_eq!(added, 4);
         assert!(first.starts_with("# Changelog\n"), "{first}");
-        assert!(breaking < added, "{first}");
-        assert!(first.contains(
-            "### Breaking\n- ~ parameter S.List.limit: maximum 200 -> 100\n- - export Old\n"
-        ));
-        assert!(first.contains("### Changed\n- ~ operation S.Get: description a -> b\n"));
+        let breaking = first.find("### Breaking").unwrap();
+        let added_at = first.find("### Added").unwrap();
+        assert!(breaking < added_at, "{first}");
+        assert!(
+            first.contains(
+                "### Breaking\n- `- export Old`\n- `~ parameter S.List.limit: maximum 200 -> 100`\n"
+            ) || first.contains(
+                "### Breaking\n- `~ parameter S.List.limit: maximum 200 -> 100`\n- `- export Old`\n"
+            ),
+            "{first}"
+        );
+        assert!(
+            first.contains("### Changed\n- `~ operation S.Get: description a -> b`\n"),
+            "{first}"
+        );
         assert!(!first.contains("### Removed"), "{first}");
-        assert_eq!(update(&first, &changes), first, "nothing new: unchanged");
+        assert_eq!(update(&first, &changes), (first.clone(), 0), "nothing new");
 
         let released = first.replace("## Unreleased", "## 0.1.0");
-        let next = update(&released, &[change("+ operation S.Later", false)]);
+        let (next, added) = update(&released, &[change("+ operation S.Later", false)]);
+        assert_eq!(added, 1);
         let unreleased = next.find("## Unreleased").unwrap();
         let old = next.find("## 0.1.0").unwrap();
         assert!(unreleased < old, "{next}");
@@ -122,8 +172,33 @@ mod tests {
             "the release keeps its lines"
         );
         assert!(
-            next[unreleased..old].contains("### Added\n- + operation S.Later\n"),
+            next[unreleased..old].contains("### Added\n- `+ operation S.Later`\n"),
             "{next}"
         );
+    }
+
+    #[test]
+    fn what_is_there_is_kept_as_it_is() {
+        let text = "# Changelog\n\n## [Unreleased]\n\nSome prose.\n\n### Fixed\n- A retry\n  on 408 answers.\n\n### Added\n- `+ operation S.Old`\n\n## [0.1.0] - 2026-01-01\n- first\n";
+        let (out, added) = update(
+            text,
+            &[
+                change("+ operation S.New", false),
+                change("+ operation S.Old", false),
+            ],
+        );
+        assert_eq!(added, 1);
+        for kept in [
+            "Some prose.",
+            "### Fixed\n- A retry\n  on 408 answers.\n",
+            "## [0.1.0] - 2026-01-01\n- first\n",
+        ] {
+            assert!(out.contains(kept), "{kept:?} lost:\n{out}");
+        }
+        assert!(
+            out.contains("### Added\n- `+ operation S.Old`\n- `+ operation S.New`\n"),
+            "{out}"
+        );
+        assert_eq!(out.matches("Unreleased").count(), 1, "{out}");
     }
 }

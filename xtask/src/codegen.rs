@@ -90,6 +90,32 @@ pub fn generate_from(specs: &[spec::Spec], before: &str) -> Result<(Outputs, Str
     Ok((outputs, report))
 }
 
+/// The surface manifest as committed at git `HEAD`, if git can say.
+pub fn committed_manifest(root: &Path) -> Option<String> {
+    let path = format!("{}/{}", facade::OUTPUT_DIR, manifest::MANIFEST);
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["show", &format!("HEAD:{path}")])
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// What users will notice between the manifest `before` and what `root/spec` generates now.
+pub fn changes_since(root: &Path, before: &str) -> Result<Vec<changes::Change>, String> {
+    let specs = spec::load_all(&root.join("spec"))?;
+    let services = model::build(&specs)?;
+    let after = manifest::manifest(&services);
+    Ok(changes::diff(
+        &changes::parse(before),
+        &changes::parse(&after),
+    ))
+}
+
 /// Regenerates (or, with `check`, compares); returns what to print and the changes users will
 /// notice.
 pub fn run(root: &Path, check: bool) -> Result<(String, Vec<changes::Change>), String> {

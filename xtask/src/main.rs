@@ -79,13 +79,31 @@ fn main() -> ExitCode {
         Ok((report, changes)) => {
             print!("{report}");
             if changelog {
+                // Since the last commit (a `cargo xtask gen` before this one has updated the
+                // manifest on disk already); without git, since the manifest that was on disk.
+                let changes = match codegen::committed_manifest(&root) {
+                    Some(before) => match codegen::changes_since(&root, &before) {
+                        Ok(changes) => changes,
+                        Err(message) => {
+                            eprintln!("error: {message}");
+                            return ExitCode::FAILURE;
+                        }
+                    },
+                    None => changes,
+                };
                 let path = root.join(changelog::FILE);
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
-                if let Err(e) = std::fs::write(&path, changelog::update(&text, &changes)) {
+                let (updated, added) = changelog::update(&text, &changes);
+                if let Err(e) = std::fs::write(&path, updated) {
                     eprintln!("error: {}: {e}", path.display());
                     return ExitCode::FAILURE;
                 }
-                println!("{} change(s) added to {}", changes.len(), changelog::FILE);
+                println!(
+                    "{added} new entr{} in {} ({} change(s) since the last commit)",
+                    if added == 1 { "y" } else { "ies" },
+                    changelog::FILE,
+                    changes.len()
+                );
             }
             ExitCode::SUCCESS
         }

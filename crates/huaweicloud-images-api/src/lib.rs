@@ -3,9 +3,9 @@
 //! Most users want the `huaweicloud-images` facade instead: it signs requests, retries, maps errors
 //! and paginates. This crate is what the facade is built on.
 //!
-//! * [`workspaceapp`] — WorkspaceApp image servers (`ListImageServers`, `ShowImageServer`).
-//! * [`workspace`] — Workspace product images (`ListImages`).
-//! * [`modelarts`] — ModelArts Lite Server images (`GetDevServerImage`).
+//! One module per spec file (`workspaceapp`: WorkspaceApp image servers and their jobs;
+//! `workspace`: Workspace product images; `modelarts`: ModelArts Lite Server images), each behind
+//! the cargo feature of the same name; `all-services`, the default, enables them all.
 //!
 //! Everything under `src/generated/` (the module list included) is written by `cargo xtask gen`
 //! and must not be edited by hand; this file is the only hand-written part:
@@ -27,6 +27,8 @@
 // A build with some of the services (a cargo feature each; `all-services` is the default) may
 // leave the shared helpers unused.
 #![cfg_attr(not(feature = "all-services"), allow(dead_code, unused_imports))]
+// docs.rs (its nightly, `--cfg docsrs`) shows which feature each item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod generated;
 pub use generated::*;

@@ -54,6 +54,8 @@
 //! ```
 
 #![warn(missing_docs)]
+// docs.rs (its nightly, `--cfg docsrs`) shows which feature each item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // A build with some of the services (a cargo feature each; `all-services` is the default) leaves
 // parts of the generic engines unused: that is expected, not dead code to remove.
 #![cfg_attr(

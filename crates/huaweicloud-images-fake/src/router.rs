@@ -35,7 +35,7 @@ pub(crate) fn router(state: SharedState) -> Router {
             .join("/")
     };
     let mut paths: Vec<(String, &'static str)> = Vec::new();
-    for operation in Operation::ALL {
+    for &operation in Operation::ALL {
         let path = operation.spec().path;
         if !paths.iter().any(|(known, _)| *known == shape(path)) {
             paths.push((shape(path), path));
@@ -45,7 +45,8 @@ pub(crate) fn router(state: SharedState) -> Router {
         let mut route: Option<MethodRouter<SharedState>> = None;
         let mut methods = Vec::new();
         for operation in Operation::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|op| shape(op.spec().path) == path_shape)
         {
             // Two services with the same route (they have hosts of their own): one fake serves
@@ -99,7 +100,8 @@ fn operation_route(state: &SharedState, operation: Operation) -> MethodRouter<Sh
 /// The service a path belongs to, from the operations' routes (used for 405 bodies).
 pub(crate) fn service_for_path(path: &str) -> Option<Service> {
     Operation::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|op| op.spec().matches_path(path))
         .map(Operation::service)
 }

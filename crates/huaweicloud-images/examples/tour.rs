@@ -171,7 +171,7 @@ async fn real_services(server_id: Option<String>, dev_image_id: Option<String>) 
         client.region(),
         client.project_id().unwrap_or("from IAM at the first call")
     );
-    for service in huaweicloud_images::Service::ALL {
+    for &service in huaweicloud_images::Service::ALL {
         println!("  {service}: {}", client.endpoint(service));
     }
     let servers = list_all_servers(&client).await?;

@@ -129,6 +129,22 @@ fn no_proxy_list(list: Option<&str>) -> Option<reqwest::NoProxy> {
     list.and_then(reqwest::NoProxy::from_string)
 }
 
+/// Whether this build can call `url`: an `https://` one needs a TLS feature (`rustls`, the
+/// default, or `native-tls`); without one it is refused when the client is built, rather than
+/// failing every call as a connection error.
+pub(crate) fn check_tls_for(url: &str) -> Result<()> {
+    let https = url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    if https && !cfg!(any(feature = "rustls", feature = "native-tls")) {
+        return Err(Error::config(format!(
+            "the endpoint {url} is https://, and this build of huaweicloud-images has no TLS: \
+             enable its `rustls` or its `native-tls` feature"
+        )));
+    }
+    Ok(())
+}
+
 impl NetworkOptions {
     /// The HTTP client, with proxies from the options or else from `env`.
     pub(crate) fn build(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<reqwest::Client> {
@@ -248,12 +264,23 @@ mod tests {
         assert_eq!(NetworkOptions::default().proxies(&plain).unwrap().len(), 1);
     }
 
-    /// Built without TLS (`--no-default-features`): CA options are refused with the feature to
-    /// enable, not silently ignored; plain clients build. `.ci/run` runs this.
+    /// Built without TLS (`--no-default-features`): CA options and https:// endpoints are refused
+    /// with the feature to enable, not silently ignored; plain clients build. `.ci/run` runs this.
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
     #[test]
     fn without_tls_the_ca_options_are_refused_and_plain_clients_build() {
         assert!(NetworkOptions::default().build(&|_| None).is_ok());
+        assert!(check_tls_for("http://127.0.0.1:8080").is_ok());
+        for url in [
+            "https://iam.cn-north-4.myhuaweicloud.com",
+            "HTTPS://a.example",
+        ] {
+            let error = check_tls_for(url).unwrap_err().to_string();
+            assert!(
+                error.contains("`rustls` or its `native-tls` feature"),
+                "{error}"
+            );
+        }
         for options in [
             NetworkOptions {
                 extra_roots: vec![b"-----BEGIN CERTIFICATE-----".to_vec()],
@@ -270,6 +297,13 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[test]
+    fn with_tls_https_endpoints_are_callable() {
+        assert!(check_tls_for("https://iam.cn-north-4.myhuaweicloud.com").is_ok());
+        assert!(check_tls_for("http://127.0.0.1:8080").is_ok());
     }
 
     #[cfg(any(feature = "rustls", feature = "native-tls"))]

@@ -55,9 +55,33 @@ pub fn replace(text: &str, block: &str, file: &str) -> Result<String, String> {
     Ok(format!("{}{block}{}", &text[..begin], &text[end..]))
 }
 
+/// The features the crates have besides one per spec file: a spec file cannot be named so.
+const RESERVED: [&str; 4] = ["default", "all-services", "rustls", "native-tls"];
+
+/// Whether every stem can be a feature of its own: a Rust module name (as the generated modules
+/// are) that is none of the [`RESERVED`] ones.
+pub fn check_stems(stems: &[String]) -> Result<(), String> {
+    for stem in stems {
+        let identifier = stem.starts_with(|c: char| c.is_ascii_lowercase())
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !identifier || RESERVED.contains(&stem.as_str()) {
+            return Err(format!(
+                "spec/{stem}.yaml: a spec file is a service, a module and a cargo feature named \
+                 after it: lower-case letters, digits and `_`, starting with a letter, and none of \
+                 {}",
+                RESERVED.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Writes the blocks into `root`'s crates (or, with `check`, lists the files that differ); returns
 /// the files changed or stale.
 pub fn sync(root: &Path, stems: &[String], check: bool) -> Result<Vec<String>, String> {
+    check_stems(stems)?;
     let mut differ = Vec::new();
     for (path, block) in blocks(stems) {
         let file = root.join(path);
@@ -101,5 +125,22 @@ mod tests {
         assert!(replaced.starts_with("[features]\ndefault = [\"all-services\"]\n"));
         assert!(replaced.ends_with(&format!("{END}\n\n[deps]\n")));
         assert!(replace("[features]\n", facade, "Cargo.toml").is_err());
+    }
+
+    #[test]
+    fn a_spec_file_named_like_another_feature_or_not_like_a_module_is_refused() {
+        let ok = ["modelarts".to_string(), "ims_v2".to_string()];
+        assert!(check_stems(&ok).is_ok());
+        for bad in [
+            "default",
+            "rustls",
+            "native-tls",
+            "Ims",
+            "2ims",
+            "ims-v2",
+            "",
+        ] {
+            assert!(check_stems(&[bad.to_string()]).is_err(), "{bad}");
+        }
     }
 }

@@ -229,8 +229,10 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
             PaginationSpec, PagingStyle, ParamKind, QueryParam,
         };
 
-        /// One of the operations the fake serves, named as the official SDKs name them.
+        /// One of the operations the fake serves, named as the official SDKs name them (those of
+        /// the services compiled in: a cargo feature per spec file).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum Operation {
             #( #[doc = #variant_docs] #[cfg(feature = #op_features)] #variants, )*
         }
@@ -240,8 +242,8 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
 
         impl Operation {
             /// Every operation of the services compiled in (a cargo feature per spec file), in
-            /// the order of the spec files.
-            pub const ALL: [Operation; COUNT] = [#(#[cfg(feature = #op_features)] Operation::#variants),*];
+            /// the order of the spec files (a slice: features add).
+            pub const ALL: &'static [Operation] = &[#(#[cfg(feature = #op_features)] Operation::#variants),*];
 
             /// The official operation name, e.g. `"ListImageServers"`.
             pub fn name(self) -> &'static str {
@@ -277,26 +279,21 @@ pub fn generate(services: &[Service]) -> Result<Vec<(String, TokenStream)>, Stri
 
         static SPECS: [OperationSpec; COUNT] = [#(#[cfg(feature = #op_features)] #specs),*];
 
-        /// How many collections this build remembers.
-        const COLLECTION_COUNT: usize = 0 #(+ cfg!(feature = #collection_features) as usize)*;
-
         /// The collections the fake remembers (`components.x-collections`).
-        pub static COLLECTIONS: [CollectionSpec; COLLECTION_COUNT] =
-            [#(#[cfg(feature = #collection_features)] #collections),*];
+        pub static COLLECTIONS: &[CollectionSpec] =
+            &[#(#[cfg(feature = #collection_features)] #collections),*];
 
-        /// The cloud service behind a path: one spec file each.
+        /// The cloud service behind a path: one spec file each (those compiled in).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum Service {
             #( #[doc = #service_docs] #[cfg(feature = #service_features)] #service_variants, )*
         }
 
-        /// How many services this build serves.
-        const SERVICE_COUNT: usize = 0 #(+ cfg!(feature = #service_features) as usize)*;
-
         impl Service {
-            /// Every service compiled in, in the order of the spec files.
-            pub const ALL: [Service; SERVICE_COUNT] =
-                [#(#[cfg(feature = #service_features)] Service::#service_variants),*];
+            /// Every service compiled in, in the order of the spec files (a slice: features add).
+            pub const ALL: &'static [Service] =
+                &[#(#[cfg(feature = #service_features)] Service::#service_variants),*];
 
             /// The official service name, e.g. `WorkspaceApp`.
             pub fn name(self) -> &'static str {

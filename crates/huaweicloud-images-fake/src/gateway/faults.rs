@@ -181,12 +181,17 @@ impl std::str::FromStr for FaultSpec {
                 "op" => {
                     operation = Some(
                         Operation::ALL
-                            .into_iter()
+                            .iter()
+                            .copied()
                             .find(|op| op.name() == value)
                             .ok_or_else(|| {
                                 format!(
                                     "{spec}: op={value} is not an operation ({})",
-                                    Operation::ALL.map(Operation::name).join(", ")
+                                    Operation::ALL
+                                        .iter()
+                                        .map(|op| op.name())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
                                 )
                             })?,
                     )

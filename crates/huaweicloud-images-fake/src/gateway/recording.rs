@@ -100,7 +100,7 @@ pub(crate) async fn record(
 /// The methods the operations of a path take, for the `Allow` header of a 405.
 fn methods_of(path: &str) -> String {
     let mut methods: Vec<&str> = Operation::ALL
-        .into_iter()
+        .iter()
         .filter(|op| op.spec().matches_path(path))
         .map(|op| op.spec().method)
         .collect();

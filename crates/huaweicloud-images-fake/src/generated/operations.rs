@@ -11,8 +11,10 @@ use crate::services::spec_table::{
     AnswerKind, BodyKind, BodySpec, CollectionRole, CollectionSpec, OperationSpec, PaginationSpec,
     PagingStyle, ParamKind, QueryParam,
 };
-/// One of the operations the fake serves, named as the official SDKs name them.
+/// One of the operations the fake serves, named as the official SDKs name them (those of
+/// the services compiled in: a cargo feature per spec file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Operation {
     /// ModelArts `GET /v1/{project_id}/dev-servers/images/{id}` (spec/modelarts.yaml).
     #[cfg(feature = "modelarts")]
@@ -55,8 +57,8 @@ const COUNT: usize = 0
     + cfg!(feature = "workspaceapp") as usize;
 impl Operation {
     /// Every operation of the services compiled in (a cargo feature per spec file), in
-    /// the order of the spec files.
-    pub const ALL: [Operation; COUNT] = [
+    /// the order of the spec files (a slice: features add).
+    pub const ALL: &'static [Operation] = &[
         #[cfg(feature = "modelarts")]
         Operation::GetDevServerImage,
         #[cfg(feature = "workspace")]
@@ -551,11 +553,8 @@ static SPECS: [OperationSpec; COUNT] = [
         idempotency_token: None,
     },
 ];
-/// How many collections this build remembers.
-const COLLECTION_COUNT: usize =
-    0 + cfg!(feature = "workspaceapp") as usize + cfg!(feature = "workspaceapp") as usize;
 /// The collections the fake remembers (`components.x-collections`).
-pub static COLLECTIONS: [CollectionSpec; COLLECTION_COUNT] = [
+pub static COLLECTIONS: &[CollectionSpec] = &[
     #[cfg(feature = "workspaceapp")]
     CollectionSpec {
         name: "image_servers",
@@ -575,8 +574,9 @@ pub static COLLECTIONS: [CollectionSpec; COLLECTION_COUNT] = [
         template: "{\"id\":\"example\",\"job_type\":\"CREATE_SERVER\",\"begin_time\":\"2026-01-01T00:00:00Z\",\"end_time\":\"2026-01-01T00:00:00Z\",\"status\":\"WAITING\",\"sub_jobs_total\":1,\"sub_jobs\":[{\"id\":\"example\",\"job_type\":\"CREATE_SERVER\",\"job_resource_info\":{\"resource_id\":\"example\",\"resource_name\":\"example\"},\"begin_time\":\"2026-01-01T00:00:00Z\",\"end_time\":\"2026-01-01T00:00:00Z\",\"status\":\"WAITING\",\"job_execute_info\":{\"error_code\":\"example\",\"error_message\":\"example\"},\"project_id\":\"example\",\"job_id\":\"example\"}]}",
     },
 ];
-/// The cloud service behind a path: one spec file each.
+/// The cloud service behind a path: one spec file each (those compiled in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Service {
     /// Huawei Cloud ModelArts — Lite Server images (spec/modelarts.yaml).
     #[cfg(feature = "modelarts")]
@@ -588,14 +588,9 @@ pub enum Service {
     #[cfg(feature = "workspaceapp")]
     WorkspaceApp,
 }
-/// How many services this build serves.
-const SERVICE_COUNT: usize = 0
-    + cfg!(feature = "modelarts") as usize
-    + cfg!(feature = "workspace") as usize
-    + cfg!(feature = "workspaceapp") as usize;
 impl Service {
-    /// Every service compiled in, in the order of the spec files.
-    pub const ALL: [Service; SERVICE_COUNT] = [
+    /// Every service compiled in, in the order of the spec files (a slice: features add).
+    pub const ALL: &'static [Service] = &[
         #[cfg(feature = "modelarts")]
         Service::ModelArts,
         #[cfg(feature = "workspace")]

@@ -211,7 +211,7 @@ impl ClientBuilder {
     pub fn endpoint_for_all(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
         self.all_endpoints = Some(url.clone());
-        for service in Service::ALL {
+        for &service in Service::ALL {
             self = self.endpoint(service, url.clone());
         }
         self
@@ -342,7 +342,7 @@ impl ClientBuilder {
         };
         let regions_file = region::RegionsFile::discover(&*self.env)?;
         let mut endpoints = Vec::with_capacity(Service::ALL.len());
-        for service in Service::ALL {
+        for &service in Service::ALL {
             let explicit = self
                 .endpoints
                 .iter()
@@ -371,10 +371,12 @@ impl ClientBuilder {
         let carries_token = credentials.may_carry_token();
         for endpoint in &endpoints {
             check_cleartext(endpoint, carries_token, self.allow_tokens_over_http)?;
+            crate::network::check_tls_for(endpoint.url())?;
         }
         if project.needs_lookup() {
             let iam = Endpoint::new(iam_endpoint.clone(), region::EndpointSource::Override);
             check_cleartext(&iam, carries_token, self.allow_tokens_over_http)?;
+            crate::network::check_tls_for(iam.url())?;
         }
         let user_agent = self
             .user_agent

@@ -21,13 +21,10 @@ pub enum Service {
     WorkspaceApp,
 }
 impl Service {
-    /// How many services this build has (one cargo feature per spec file).
-    const COUNT: usize = 0
-        + cfg!(feature = "modelarts") as usize
-        + cfg!(feature = "workspace") as usize
-        + cfg!(feature = "workspaceapp") as usize;
-    /// Every service compiled in (a cargo feature each), in the order of the spec files.
-    pub const ALL: [Service; Self::COUNT] = [
+    /// Every service compiled in (a cargo feature each), in the order of the spec files. A
+    /// slice, so that code written for some services keeps compiling when another crate
+    /// of the build enables more (features add).
+    pub const ALL: &'static [Service] = &[
         #[cfg(feature = "modelarts")]
         Service::ModelArts,
         #[cfg(feature = "workspace")]

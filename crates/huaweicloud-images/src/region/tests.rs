@@ -48,7 +48,7 @@ fn every_table_entry_matches_the_official_sdk() {
     let fixture = fixture();
     assert_eq!(fixture.sdk_version, "3.1.219");
     assert_eq!(fixture.endpoints.len(), Service::ALL.len());
-    for service in Service::ALL {
+    for &service in Service::ALL {
         let official = official(service);
         let ours: BTreeMap<String, String> = service
             .known_regions()
@@ -110,7 +110,7 @@ fn workspaceapp_uses_appstream_in_five_regions_and_workspace_elsewhere() {
 #[test]
 fn modelarts_ap_southeast_1_is_the_only_dot_cn_exception() {
     let mut exceptions = Vec::new();
-    for service in Service::ALL {
+    for &service in Service::ALL {
         for (id, url) in official(service) {
             let pattern = service.endpoint_pattern().replace("{region}", &id);
             if url != pattern && !url.starts_with("https://appstream.") {
@@ -169,7 +169,7 @@ fn unknown_region_resolves_by_pattern_for_every_service() {
 #[test]
 fn override_variable_names_follow_the_official_sdk() {
     let fixture = fixture();
-    for service in Service::ALL {
+    for &service in Service::ALL {
         assert_eq!(
             fixture.env_service_names[service.name()],
             service.env_name()

@@ -129,7 +129,7 @@ mod tests {
 
     fn op(name: &str) -> &'static Operation {
         crate::OPERATIONS
-            .into_iter()
+            .iter()
             .find(|op| op.name == name)
             .unwrap_or_else(|| panic!("{name} is not in the operation table"))
     }

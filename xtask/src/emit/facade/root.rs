@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{docs, ident, inner_docs};
@@ -86,10 +86,6 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
             quote!(#[cfg(feature = #feature)] pub use #module::#name;)
         })
         .collect();
-    let op_counts: Vec<Literal> = services
-        .iter()
-        .map(|s| Literal::usize_unsuffixed(s.operations.len()))
-        .collect();
 
     let mut model_modules = Vec::new();
     let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -158,18 +154,14 @@ pub(super) fn root(services: &[Service]) -> TokenStream {
     );
     quote! {
         #header
-        #![allow(clippy::identity_op, reason = "the count adds each service's part, compiled in or not")]
         pub(crate) mod service;
         #(#[cfg(feature = #features)] pub mod #modules;)*
 
         #(#resource_exports)*
 
-        /// How many operations this build has (of the services compiled in).
-        const OPERATION_COUNT: usize = 0 #(+ #op_counts * cfg!(feature = #features) as usize)*;
-
         /// Every operation of every service compiled in (a cargo feature per spec file), in the
-        /// order of the spec files.
-        pub const OPERATIONS: [&crate::operation::Operation; OPERATION_COUNT] = [#(#all_ops),*];
+        /// order of the spec files (a slice: features add).
+        pub const OPERATIONS: &[&crate::operation::Operation] = &[#(#all_ops),*];
 
         pub mod models {
             //! The models of every operation, generated from `spec/` into the

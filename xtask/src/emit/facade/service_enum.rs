@@ -44,11 +44,10 @@ pub(super) fn service_enum(services: &[Service]) -> TokenStream {
         }
 
         impl Service {
-            /// How many services this build has (one cargo feature per spec file).
-            const COUNT: usize = 0 #(+ cfg!(feature = #features) as usize)*;
-
-            /// Every service compiled in (a cargo feature each), in the order of the spec files.
-            pub const ALL: [Service; Self::COUNT] = [#(#[cfg(feature = #features)] Service::#variants),*];
+            /// Every service compiled in (a cargo feature each), in the order of the spec files. A
+            /// slice, so that code written for some services keeps compiling when another crate
+            /// of the build enables more (features add).
+            pub const ALL: &'static [Service] = &[#(#[cfg(feature = #features)] Service::#variants),*];
 
             /// The official service name, e.g. `WorkspaceApp`.
             pub const fn name(self) -> &'static str {
