@@ -21,6 +21,8 @@ pub(crate) mod answer;
 mod attempt;
 mod auth;
 mod body;
+#[cfg(test)]
+mod budget_tests;
 pub(crate) mod request;
 #[cfg(test)]
 mod tests;

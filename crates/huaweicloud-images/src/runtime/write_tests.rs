@@ -269,3 +269,28 @@ async fn a_post_is_sent_again_after_a_refusal_and_never_after_a_500() {
         "a 400 alone applies nothing"
     );
 }
+
+#[tokio::test]
+async fn reads_and_lookups_are_never_unconfirmed() {
+    // A GET that met a 500 on every attempt: a read applies nothing.
+    let (url, received) = serve(&[FAILED]).await;
+    let error = send(
+        &fast(),
+        reqwest::Method::GET,
+        &url,
+        Delivery::Repeatable,
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(*received.lock().unwrap(), 4, "a read is retried");
+    assert!(!error.may_have_been_applied(), "{error:?}");
+    assert_eq!(error.status(), Some(500));
+    // A lookup made on the way (IAM, the metadata service: one attempt), even a PUT.
+    let (url, received) = serve(&[FAILED]).await;
+    let error = send(&fast(), reqwest::Method::PUT, &url, Delivery::Once, None)
+        .await
+        .unwrap_err();
+    assert_eq!(*received.lock().unwrap(), 1);
+    assert!(!error.may_have_been_applied(), "{error:?}");
+}
