@@ -201,4 +201,33 @@ mod tests {
         );
         assert_eq!(out.matches("Unreleased").count(), 1, "{out}");
     }
+
+    #[test]
+    fn the_layout_is_exact_new_heading_new_subsections_and_a_release_below() {
+        let (out, _) = update(
+            "",
+            &[
+                change("+ operation S.New", false),
+                change("- export Old  [BREAKING]", true),
+            ],
+        );
+        assert_eq!(
+            out,
+            "# Changelog\n\nWhat users of the facade will notice, from `cargo xtask gen --changelog`.\n\n## Unreleased\n\n### Breaking\n- `- export Old`\n\n### Added\n- `+ operation S.New`\n"
+        );
+        // A release heading without a blank line before it, deep in the file.
+        let text = "# Changelog\nIntro.\nMore intro.\n## 0.2.0\n- two\n\n## 0.1.0\n- one\n";
+        let (out, _) = update(text, &[change("~ operation S.Get: x", false)]);
+        assert_eq!(
+            out,
+            "# Changelog\nIntro.\nMore intro.\n\n## Unreleased\n\n### Changed\n- `~ operation S.Get: x`\n\n## 0.2.0\n- two\n\n## 0.1.0\n- one\n"
+        );
+        // An Unreleased section that ends in blank lines before the next release.
+        let text = "# Changelog\n\n## Unreleased\n\n### Added\n- `+ a`\n\n\n## 0.1.0\n- one\n";
+        let (out, _) = update(text, &[change("- export B", false)]);
+        assert_eq!(
+            out,
+            "# Changelog\n\n## Unreleased\n\n### Added\n- `+ a`\n\n### Removed\n- `- export B`\n\n\n## 0.1.0\n- one\n"
+        );
+    }
 }

@@ -143,4 +143,26 @@ mod tests {
             assert!(check_stems(&[bad.to_string()]).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn sync_writes_stale_blocks_and_check_only_lists_them() {
+        let root = std::env::temp_dir().join(format!("xtask-features-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (path, _) in blocks(&[]) {
+            let file = root.join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, format!("[features]\n{BEGIN}\nold = []\n{END}\n")).unwrap();
+        }
+        let stems = ["modelarts".to_string()];
+        let stale = sync(&root, &stems, true).unwrap();
+        assert_eq!(stale.len(), 3, "{stale:?}");
+        let unchanged = std::fs::read_to_string(root.join(CRATES[1].0)).unwrap();
+        assert!(unchanged.contains("old = []"), "--check writes nothing");
+        assert_eq!(sync(&root, &stems, false).unwrap().len(), 3);
+        let written = std::fs::read_to_string(root.join(CRATES[1].0)).unwrap();
+        assert!(written.contains("\nmodelarts = []\n") && !written.contains("old = []"));
+        assert!(sync(&root, &stems, true).unwrap().is_empty(), "fresh now");
+        assert!(sync(&root, &["default".to_string()], false).is_err());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
