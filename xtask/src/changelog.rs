@@ -82,8 +82,9 @@ pub fn update(text: &str, changes: &[Change]) -> (String, usize) {
                     .iter()
                     .position(|l| l.starts_with("### "))
                     .map_or(end, |at| from + at);
+                // (The subsection's heading ends the walk back.)
                 let mut at = next;
-                while at > from && lines[at - 1].trim().is_empty() {
+                while lines[at - 1].trim().is_empty() {
                     at -= 1;
                 }
                 lines.insert(at, item);
@@ -93,8 +94,9 @@ pub fn update(text: &str, changes: &[Change]) -> (String, usize) {
                 let at = if section_of(change) == 0 {
                     start + 1
                 } else {
+                    // (The section's heading ends the walk back.)
                     let mut at = end;
-                    while at > start + 1 && lines[at - 1].trim().is_empty() {
+                    while lines[at - 1].trim().is_empty() {
                         at -= 1;
                     }
                     at
@@ -228,6 +230,30 @@ mod tests {
         assert_eq!(
             out,
             "# Changelog\n\n## Unreleased\n\n### Added\n- `+ a`\n\n### Removed\n- `- export B`\n\n\n## 0.1.0\n- one\n"
+        );
+    }
+
+    #[test]
+    fn headings_at_the_edges_of_the_file() {
+        let added = [change("+ x", false)];
+        let (out, _) = update("# Changelog\n\n## 0.1.0\n- one\n", &added);
+        assert_eq!(
+            out,
+            "# Changelog\n\n## Unreleased\n\n### Added\n- `+ x`\n\n## 0.1.0\n- one\n"
+        );
+        let (out, _) = update("## 0.1.0\n- one\n", &added);
+        assert_eq!(
+            out,
+            "## Unreleased\n\n### Added\n- `+ x`\n\n## 0.1.0\n- one\n"
+        );
+        // No blank lines at all between the sections.
+        let (out, _) = update(
+            "## Unreleased\n### Added\n- `+ a`\n## 0.1.0\n",
+            &[change("- export B", false)],
+        );
+        assert_eq!(
+            out,
+            "## Unreleased\n### Added\n- `+ a`\n\n### Removed\n- `- export B`\n## 0.1.0\n"
         );
     }
 }
