@@ -33,23 +33,24 @@ pub fn project_root() -> PathBuf {
 type Outputs = BTreeMap<&'static str, Vec<(String, String)>>;
 
 /// Generates everything from `root/spec`.
-fn generate_all(root: &Path) -> Result<(Outputs, String, Vec<changes::Change>), String> {
+/// What `generate_all` gives: the files, the changes since the manifest on disk, the spec stems.
+type Generated = (Outputs, Vec<changes::Change>, Vec<String>);
+
+fn generate_all(root: &Path) -> Result<Generated, String> {
     let specs = spec::load_all(&root.join("spec"))?;
     let manifest_path = root.join(facade::OUTPUT_DIR).join(manifest::MANIFEST);
     let before = std::fs::read_to_string(manifest_path).unwrap_or_default();
-    let (outputs, _) = generate_from(&specs, &before)?;
-    // The changes again, structured, for the changelog (the report is made of the same).
-    let after = outputs
-        .get(facade::OUTPUT_DIR)
-        .and_then(|files| files.iter().find(|(name, _)| name == manifest::MANIFEST))
-        .map(|(_, text)| text.clone())
-        .unwrap_or_default();
-    let changed = changes::diff(&changes::parse(&before), &changes::parse(&after));
-    Ok((outputs, changes::report(&changed), changed))
+    let (outputs, changed) = generate_from(&specs, &before)?;
+    let stems = specs.into_iter().map(|spec| spec.stem).collect();
+    Ok((outputs, changed, stems))
 }
 
-/// Generates everything from loaded `specs`; the report compares with the manifest `before`.
-pub fn generate_from(specs: &[spec::Spec], before: &str) -> Result<(Outputs, String), String> {
+/// Generates everything from loaded `specs`, and what users will notice compared with the
+/// manifest `before`.
+pub fn generate_from(
+    specs: &[spec::Spec],
+    before: &str,
+) -> Result<(Outputs, Vec<changes::Change>), String> {
     let services = model::build(specs)?;
     let mut outputs = Outputs::new();
     let mut facts = BTreeMap::new();
@@ -80,14 +81,13 @@ pub fn generate_from(specs: &[spec::Spec], before: &str) -> Result<(Outputs, Str
             .or_default()
             .push((name, text));
     }
-    let before = changes::parse(before);
     let manifest = manifest::manifest(&services);
-    let report = changes::report(&changes::diff(&before, &changes::parse(&manifest)));
+    let changed = changes::diff(&changes::parse(before), &changes::parse(&manifest));
     outputs
         .entry(facade::OUTPUT_DIR)
         .or_default()
         .push((manifest::MANIFEST.to_string(), manifest));
-    Ok((outputs, report))
+    Ok((outputs, changed))
 }
 
 /// The surface manifest as committed at git `HEAD`, if git can say.
@@ -120,11 +120,8 @@ pub fn changes_since(root: &Path, before: &str) -> Result<Vec<changes::Change>, 
 /// notice.
 pub fn run(root: &Path, check: bool) -> Result<(String, Vec<changes::Change>), String> {
     let started = Instant::now();
-    let (outputs, report, changed) = generate_all(root)?;
-    let stems: Vec<String> = spec::load_all(&root.join("spec"))?
-        .into_iter()
-        .map(|spec| spec.stem)
-        .collect();
+    let (outputs, changed, stems) = generate_all(root)?;
+    let report = changes::report(&changed);
     let features = features::sync(root, &stems, check)?;
     let elapsed = started.elapsed().as_secs_f64();
     let files: usize = outputs.values().map(Vec::len).sum();

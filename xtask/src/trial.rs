@@ -18,8 +18,9 @@ pub fn run(files: &[PathBuf], each: bool) -> Result<String, String> {
             .iter()
             .map(|f| spec::load(f))
             .collect::<Result<Vec<_>, _>>()?;
-        let (outputs, report) = codegen::generate_from(&specs, "")?;
+        let (outputs, changed) = codegen::generate_from(&specs, "")?;
         let count: usize = outputs.values().map(Vec::len).sum();
+        let report = crate::changes::report(&changed);
         return Ok(format!("taken: {count} files would be generated\n{report}"));
     }
     let scratch = std::env::temp_dir().join(format!("xtask-try-{}", std::process::id()));

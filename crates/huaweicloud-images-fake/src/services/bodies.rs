@@ -86,30 +86,16 @@ pub(super) async fn check_body(spec: &OperationSpec, request: Request) -> Result
 /// Reads a multipart body (the spec's form) part by part.
 /// The top-level properties a JSON body's schema names (of its named schema at the root), if the
 /// operation has such a body: what a remembered write may take from it.
-pub(super) fn body_properties(spec: &OperationSpec) -> Option<Vec<String>> {
-    let document: Value = serde_json::from_str(spec.body.as_ref()?.schema?).ok()?;
-    let root = match document
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-    {
-        Some(pointer) => document.pointer(pointer)?,
-        None => &document,
-    };
-    Some(
-        root.get("properties")?
-            .as_object()?
-            .keys()
-            .cloned()
-            .collect(),
-    )
+pub(super) fn body_properties(spec: &OperationSpec) -> Option<Arc<[String]>> {
+    let schema = spec.body.as_ref()?.schema?;
+    compiled(schema).ok()?.properties.clone()
 }
 
 /// `value` against the JSON Schema document `schema`: the first violation, naming the field
 /// (`root_volume.size: 0 is less than the minimum of 1`).
 fn validate(schema: &'static str, value: &Value) -> Result<(), String> {
-    let validator = validator(schema)?;
-    match validator.iter_errors(value).next() {
+    let compiled = compiled(schema)?;
+    match compiled.validator.iter_errors(value).next() {
         None => Ok(()),
         Some(error) => {
             let path = error.instance_path.to_string();
@@ -124,30 +110,52 @@ fn validate(schema: &'static str, value: &Value) -> Result<(), String> {
     }
 }
 
-/// The validator of `schema`, compiled once (the schemas are the generated table's statics).
-fn validator(schema: &'static str) -> Result<Arc<jsonschema::Validator>, String> {
-    static COMPILED: OnceLock<Mutex<HashMap<usize, Arc<jsonschema::Validator>>>> = OnceLock::new();
+/// A body schema read once: its validator and its top-level properties.
+struct Compiled {
+    validator: jsonschema::Validator,
+    /// `None` when the root schema lists no properties (a free-form object).
+    properties: Option<Arc<[String]>>,
+}
+
+/// `schema` compiled, once (the schemas are the generated table's statics).
+fn compiled(schema: &'static str) -> Result<Arc<Compiled>, String> {
+    static COMPILED: OnceLock<Mutex<HashMap<usize, Arc<Compiled>>>> = OnceLock::new();
     let key = schema.as_ptr() as usize;
-    let compiled = COMPILED.get_or_init(Mutex::default);
-    if let Some(validator) = compiled
+    let cache = COMPILED.get_or_init(Mutex::default);
+    if let Some(compiled) = cache
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .get(&key)
     {
-        return Ok(validator.clone());
+        return Ok(compiled.clone());
     }
     let document: Value = serde_json::from_str(schema)
         .map_err(|e| format!("the fake's schema of this body is not JSON: {e}"))?;
     let validator = jsonschema::options()
         .should_validate_formats(false)
         .build(&document)
-        .map(Arc::new)
         .map_err(|e| format!("the fake's schema of this body does not compile: {e}"))?;
-    compiled
+    let root = match document
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
+        Some(pointer) => document.pointer(pointer).unwrap_or(&Value::Null),
+        None => &document,
+    };
+    let properties = root
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|properties| properties.keys().cloned().collect());
+    let compiled = Arc::new(Compiled {
+        validator,
+        properties,
+    });
+    cache
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, validator.clone());
-    Ok(validator)
+        .insert(key, compiled.clone());
+    Ok(compiled)
 }
 
 async fn multipart_parts(request: Request) -> Result<Vec<(String, Option<String>, usize)>, String> {

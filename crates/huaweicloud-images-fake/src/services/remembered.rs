@@ -147,6 +147,15 @@ fn answer_with(operation: Operation, job: Option<&str>, item: Option<&Value>) ->
     }
 }
 
+/// The fake's clock now, as the services write times (RFC 3339).
+fn now_text(state: &SharedState) -> String {
+    state
+        .clock
+        .now()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// Whether `item` is in its collection's `deleting` state.
 fn is_deleting(items: &CollectionSpec, item: &Value) -> bool {
     match (items.status, items.deleting) {
@@ -172,11 +181,7 @@ fn writable(
         .filter(|(field, _)| *field != items.id && Some(field.as_str()) != items.status)
         .map(|(field, value)| (field.clone(), value.clone()))
         .collect();
-    let now = state
-        .clock
-        .now()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let now = now_text(state);
     for time_field in ["update_time", "updated_at"] {
         patch.insert(time_field.to_owned(), Value::String(now.clone()));
     }
@@ -342,11 +347,7 @@ fn create(
     }
     let mut item: Value = serde_json::from_str(items.template).unwrap_or_else(|_| json!({}));
     let id = uuid::Uuid::new_v4().to_string();
-    let now = state
-        .clock
-        .now()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let now = now_text(state);
     if let Some(object) = item.as_object_mut() {
         // The body's fields its schema names that the item has (a create takes what the item
         // shows; never its id or status).
