@@ -189,6 +189,13 @@ async fn parent() {
         LATENCY.as_millis()
     );
 
+    if std::env::var_os("FLOW_BENCH_QUICK").is_some() {
+        let mut fake = Fake::start(Some((20.0, 10.0)));
+        let c = client(&fake.url);
+        let outcome = list(&c, None).await;
+        report("quick throttled", &outcome, fake.stats(), Duration::from_secs(5));
+        return;
+    }
     println!("unthrottled:");
     let mut fake = Fake::start(None);
     let max = huaweicloud_images::DEFAULT_MAX_CONCURRENCY;
@@ -330,6 +337,15 @@ async fn parent() {
 }
 
 fn main() {
+    if std::env::var_os("FLOW_BENCH_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_env("FLOW_BENCH_LOG"))
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .with_ansi(false)
+            .with_target(false)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

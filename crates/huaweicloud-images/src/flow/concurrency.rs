@@ -1,20 +1,38 @@
-//! Adaptive concurrency: how many page requests of one client may be in flight to one service.
+//! Adaptive concurrency: how many requests of one client may be in flight to one service.
 //!
 //! Additive increase, multiplicative decrease, with a slow start: the limit starts at an initial
 //! value and grows by one per successful answer while the limit is in use (doubling per round
-//! trip; answers to calls outside listings, or to listings using less, do not grow it) until the
-//! first
-//! throttling answer (`429`, `503`), then by one per round trip's worth of answers (`1/limit`
-//! each); each throttling answer halves it, at least 1, at most the configured maximum. Answers to
-//! requests sent before the last decrease do not decrease it again (they carry an older
-//! generation), so one burst of throttled answers halves it once, not once per answer.
+//! trip; answers to calls made while permits were left over do not grow it) until the first
+//! throttling answer (`429`, `503`) or the maximum, then by one per round trip's worth of answers
+//! (`1/limit` each); each throttling answer halves it, at least 1, at most the configured
+//! maximum. Answers to requests sent before the last decrease do not decrease it again (they carry
+//! an older generation), so one burst of throttled answers halves it once, not once per answer.
+//!
+//! # Rounds in the slow start
+//!
+//! In the slow start, the requests sent together come back together, and a success used to send
+//! two more at once, before the throttling answers of the same round were read: every request
+//! sent in that instant met an empty bucket too (10 of a listing's 12 answers `429` under a
+//! gateway's burst of 10, measured). So, in the slow start, permits move in rounds: a permit that
+//! comes back (and the growth its success earned) is held until the round it was taken in is
+//! over, then all are released together. A round is over when its last permit comes back, when a
+//! throttling answer ends the slow start, or at the latest half as long again as its first
+//! permit took (answers of one round arrive within a few milliseconds; a call that waits longer,
+//! e.g. retrying, does not hold the others back for long). Once the limit reaches the maximum the
+//! slow start ends, and permits return at once, so that requests spread over the round trip
+//! instead of staying in phase.
 //!
 //! Permits are a fair (FIFO) semaphore whose size follows the limit; when it shrinks below the
 //! permits in use, the surplus is withdrawn as those permits come back.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// The longest a round's returned permits are held for its slower members.
+const MAX_ROUND_WAIT: Duration = Duration::from_millis(250);
 
 /// The concurrency limit of one client for one service.
 #[derive(Debug)]
@@ -22,24 +40,38 @@ pub(crate) struct AdaptiveConcurrency {
     semaphore: Arc<Semaphore>,
     state: Mutex<State>,
     max: usize,
+    /// Itself, for the timer that ends a round.
+    this: Weak<AdaptiveConcurrency>,
 }
 
 #[derive(Debug)]
 struct State {
     limit: f64,
-    /// Permits that exist (in the semaphore or held), once the debt is paid.
+    /// Permits that exist (in the semaphore, held, or withheld), once the debt is paid.
     permits: usize,
     /// Permits to withdraw as they come back.
     debt: usize,
     generation: u64,
     slow_start: bool,
+    /// The slow start's current round.
+    round: u64,
+    /// Permits taken in the current round and not back yet.
+    round_out: usize,
+    /// Permits that came back in the current round, held until it is over.
+    withheld: usize,
+    /// When the current round's first permit was taken.
+    round_started: Option<Instant>,
+    /// Whether a timer is set to end the current round.
+    round_timer: bool,
 }
 
-/// A page request's permit: returned (or withdrawn) when dropped.
+/// A request's permit: returned (or withdrawn) when dropped.
 #[derive(Debug)]
 pub(crate) struct Permit {
     permit: Option<OwnedSemaphorePermit>,
     owner: Arc<AdaptiveConcurrency>,
+    /// The slow start's round it was taken in.
+    round: u64,
 }
 
 impl AdaptiveConcurrency {
@@ -47,16 +79,22 @@ impl AdaptiveConcurrency {
     pub(crate) fn new(initial: usize, max: usize) -> Arc<Self> {
         let max = max.max(1);
         let initial = initial.clamp(1, max);
-        Arc::new(AdaptiveConcurrency {
+        Arc::new_cyclic(|this| AdaptiveConcurrency {
             semaphore: Arc::new(Semaphore::new(initial)),
             state: Mutex::new(State {
                 limit: initial as f64,
                 permits: initial,
                 debt: 0,
                 generation: 0,
-                slow_start: true,
+                slow_start: initial < max,
+                round: 0,
+                round_out: 0,
+                withheld: 0,
+                round_started: None,
+                round_timer: false,
             }),
             max,
+            this: this.clone(),
         })
     }
 
@@ -82,16 +120,25 @@ impl AdaptiveConcurrency {
     /// Waits for a permit (first come, first served).
     pub(crate) async fn acquire(self: &Arc<Self>) -> Permit {
         let permit = Arc::clone(&self.semaphore).acquire_owned().await.ok();
+        let mut state = self.state();
+        if state.slow_start {
+            if state.round_out == 0 && state.withheld == 0 {
+                state.round_started = Some(Instant::now());
+            }
+            state.round_out += 1;
+        }
         Permit {
             permit,
             owner: Arc::clone(self),
+            round: state.round,
         }
     }
 
     /// An answer came back fine: the limit grows, if it is what bounds the requests in flight
     /// (at least all but one of its permits held). Answers to calls that hold no permit, or to a
     /// listing that uses fewer than its limit, say nothing about a larger limit, so they leave it
-    /// (as TCP leaves an application-limited window).
+    /// (as TCP leaves an application-limited window). In the slow start, the growth takes effect
+    /// when the round is over.
     pub(crate) fn succeeded(&self) {
         let mut state = self.state();
         let effective = state.permits.saturating_sub(state.debt);
@@ -105,21 +152,86 @@ impl AdaptiveConcurrency {
             1.0 / state.limit
         };
         state.limit = (state.limit + step).min(self.max as f64);
-        self.resize(&mut state);
+        if !state.slow_start {
+            self.resize(&mut state);
+        }
     }
 
     /// An answer to a request sent in `generation` was a throttling one: the limit halves, unless
-    /// it did already for a later request.
+    /// it did already for a later request. It ends the slow start.
     pub(crate) fn throttled(&self, generation: u64) {
         let mut state = self.state();
         if generation < state.generation {
             return;
         }
         state.generation += 1;
-        state.slow_start = false;
+        self.end_slow_start(&mut state);
         state.limit = (state.limit / 2.0).max(1.0);
         self.resize(&mut state);
         tracing::debug!(limit = state.limit, "throttled: concurrency halved");
+    }
+
+    /// Ends the slow start: what the round holds is released, and permits return at once from
+    /// now on.
+    fn end_slow_start(&self, state: &mut State) {
+        if state.slow_start {
+            state.slow_start = false;
+            self.end_round(state);
+        }
+    }
+
+    /// Ends the current round: the permits that came back in it, and the growth it earned, are
+    /// released together.
+    fn end_round(&self, state: &mut State) {
+        let withheld = std::mem::take(&mut state.withheld);
+        self.semaphore.add_permits(withheld);
+        state.round += 1;
+        state.round_out = 0;
+        state.round_started = None;
+        state.round_timer = false;
+        if state.slow_start && state.limit >= self.max as f64 {
+            state.slow_start = false;
+        }
+        self.resize(state);
+    }
+
+    /// Ends `round` if it is still the current one (its timer ran out).
+    fn round_timed_out(&self, round: u64) {
+        let mut state = self.state();
+        if state.slow_start && state.round == round {
+            self.end_round(&mut state);
+        }
+    }
+
+    /// A permit of the current round came back: held until the round is over.
+    fn withhold(&self, state: &mut State, permit: OwnedSemaphorePermit) {
+        permit.forget();
+        state.withheld += 1;
+        state.round_out = state.round_out.saturating_sub(1);
+        if state.round_out == 0 {
+            self.end_round(state);
+            return;
+        }
+        if state.round_timer {
+            return;
+        }
+        // Half as long again as this first permit took, for the rest of the round.
+        let waited = state.round_started.map_or(Duration::ZERO, |t| t.elapsed());
+        let wait = (waited / 2).min(MAX_ROUND_WAIT);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                state.round_timer = true;
+                let (this, round) = (self.this.clone(), state.round);
+                runtime.spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    if let Some(this) = this.upgrade() {
+                        this.round_timed_out(round);
+                    }
+                });
+            }
+            // No timer without a runtime: the round ends now.
+            Err(_) => self.end_round(state),
+        }
     }
 
     /// Makes the permits follow the limit: new ones at once, fewer by withdrawing free ones now
@@ -154,7 +266,10 @@ impl Drop for Permit {
         if state.debt > 0 {
             state.debt -= 1;
             state.permits -= 1;
+            // (Only a decrease makes a debt, and it ends the slow start: no round to count.)
             permit.forget();
+        } else if state.slow_start && self.round == state.round {
+            self.owner.withhold(&mut state, permit);
         }
     }
 }
@@ -198,6 +313,7 @@ mod tests {
             held.push(Permit {
                 permit: Some(permit),
                 owner: Arc::clone(limit),
+                round: u64::MAX,
             });
         }
     }
@@ -250,5 +366,108 @@ mod tests {
         limit.succeeded();
         limit.succeeded();
         assert_eq!(limit.semaphore.available_permits(), limit.limit());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_the_slow_start_permits_come_back_together_when_the_round_is_over() {
+        let limit = AdaptiveConcurrency::new(4, 16);
+        let mut round = Vec::new();
+        for _ in 0..4 {
+            round.push(limit.acquire().await);
+        }
+        tokio::time::advance(Duration::from_millis(20)).await;
+        // Three answers of the round: their permits and growth are held.
+        for _ in 0..3 {
+            limit.succeeded();
+            round.pop();
+        }
+        assert_eq!(limit.semaphore.available_permits(), 0, "held for the round");
+        assert_eq!(limit.limit(), 7);
+        // The last one: 4 back and 4 earned, together.
+        limit.succeeded();
+        round.pop();
+        assert_eq!(limit.semaphore.available_permits(), 8);
+        assert_eq!(limit.limit(), 8);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttling_answer_in_the_round_releases_what_it_held_halved() {
+        let limit = AdaptiveConcurrency::new(8, 16);
+        let mut round = Vec::new();
+        for _ in 0..8 {
+            round.push(limit.acquire().await);
+        }
+        let generation = limit.generation();
+        for _ in 0..5 {
+            limit.succeeded();
+            round.pop();
+        }
+        assert_eq!(limit.semaphore.available_permits(), 0);
+        // 13 with the growth held, halved to 6: the 5 held come back, and with 3 still out,
+        // 3 are free.
+        limit.throttled(generation);
+        assert_eq!(limit.limit(), 6);
+        assert_eq!(limit.semaphore.available_permits(), 3);
+        // From now on, permits come back at once.
+        round.pop();
+        assert_eq!(limit.semaphore.available_permits(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_member_holds_its_round_back_for_half_as_long_again_at_most() {
+        let limit = AdaptiveConcurrency::new(2, 16);
+        let slow = limit.acquire().await;
+        let fast = limit.acquire().await;
+        tokio::time::advance(Duration::from_millis(20)).await;
+        limit.succeeded();
+        drop(fast);
+        assert_eq!(limit.semaphore.available_permits(), 0);
+        tokio::time::sleep(Duration::from_millis(9)).await;
+        assert_eq!(limit.semaphore.available_permits(), 0, "still within 10 ms");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(
+            limit.semaphore.available_permits(),
+            2,
+            "the round ended without the slow one: its permit and the growth"
+        );
+        // The slow one, of a round that is over, comes back at once.
+        drop(slow);
+        assert_eq!(limit.semaphore.available_permits(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn at_the_maximum_the_slow_start_ends_and_permits_come_back_at_once() {
+        let limit = AdaptiveConcurrency::new(2, 4);
+        let mut round = vec![limit.acquire().await, limit.acquire().await];
+        limit.succeeded();
+        limit.succeeded();
+        round.clear();
+        assert_eq!(limit.limit(), 4);
+        assert_eq!(limit.semaphore.available_permits(), 4);
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(limit.acquire().await);
+        }
+        held.pop();
+        assert_eq!(
+            limit.semaphore.available_permits(),
+            1,
+            "no rounds past the slow start"
+        );
+    }
+
+    #[test]
+    fn without_a_runtime_a_round_ends_at_once() {
+        let limit = AdaptiveConcurrency::new(2, 16);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let (first, second) =
+            runtime.block_on(async { (limit.acquire().await, limit.acquire().await) });
+        drop(runtime);
+        limit.succeeded();
+        drop(first);
+        assert_eq!(limit.semaphore.available_permits(), 2, "no timer to wait for");
+        drop(second);
     }
 }
