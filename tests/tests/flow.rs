@@ -199,7 +199,7 @@ async fn retries_that_succeed_do_not_drain_the_retry_budget() {
 }
 
 #[tokio::test]
-async fn calls_outside_listings_do_not_grow_the_listing_concurrency() {
+async fn sequential_calls_do_not_grow_the_concurrency() {
     let fake = start_default().await;
     let client = client(&fake);
     for _ in 0..12 {
@@ -209,8 +209,8 @@ async fn calls_outside_listings_do_not_grow_the_listing_concurrency() {
             .await
             .unwrap();
     }
-    // Twelve answers to requests that held no page permit say nothing about how many pages
-    // may be in flight: the next listing still starts at 4.
+    // Twelve answers to calls that each held one permit of four say nothing about how many
+    // requests may be in flight: the next listing still starts at 4.
     assert_eq!(client.flow_state(Service::WorkspaceApp).concurrency, 4);
 }
 
@@ -314,4 +314,65 @@ async fn a_page_waiting_for_its_permit_is_not_timed_out() {
         .await
         .unwrap();
     assert_eq!(servers.len(), 1200);
+}
+
+/// Issue 20: writes go through the same flow as listings. 40 creates made at once under the
+/// gateway's 20 per second, burst 10: without flow control for single calls, the 30 beyond the
+/// burst would all be answered 429 at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_creates_follows_the_concurrency_and_the_learnt_rate() {
+    let fake = start(FakeConfig {
+        image_servers: 0,
+        lifecycle_step: std::time::Duration::from_secs(3600),
+        throttle: Some(Throttle {
+            rate: 20.0,
+            burst: 10.0,
+        }),
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.set_latency(std::time::Duration::from_millis(20));
+    let client = builder(&fake)
+        .retry(RetryPolicy::default())
+        .build()
+        .unwrap();
+    let creates = (0..40).map(|n| {
+        let client = client.clone();
+        async move {
+            client
+                .image_servers()
+                .create(
+                    huaweicloud_images::models::workspaceapp::CreateImageServerReq::builder()
+                        .name(Some(format!("batch-{n}").parse().unwrap()))
+                        .flavor_id(Some("workspace.appstream.general.xlarge.2".to_owned()))
+                        .vpc_id(Some("vpc-1".to_owned()))
+                        .subnet_id(Some("subnet-1".to_owned())),
+                )
+                .send()
+                .await
+        }
+    });
+    for outcome in futures::future::join_all(creates).await {
+        outcome.unwrap();
+    }
+    let mut names: Vec<String> = fake
+        .collection("image_servers")
+        .iter()
+        .filter_map(|server| server["name"].as_str().map(str::to_owned))
+        .filter(|name| name.starts_with("batch-"))
+        .collect();
+    names.sort();
+    let count = names.len();
+    names.dedup();
+    assert_eq!((count, names.len()), (40, 40), "each create once");
+    let throttled = throttled_answers(&fake);
+    assert!(
+        throttled < 10,
+        "{throttled} of {} requests answered 429",
+        fake.requests().len()
+    );
+    assert!(
+        client.flow_state(Service::WorkspaceApp).rate.is_some(),
+        "the creates learnt the rate"
+    );
 }

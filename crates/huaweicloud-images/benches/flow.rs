@@ -193,7 +193,12 @@ async fn parent() {
         let mut fake = Fake::start(Some((20.0, 10.0)));
         let c = client(&fake.url);
         let outcome = list(&c, None).await;
-        report("quick throttled", &outcome, fake.stats(), Duration::from_secs(5));
+        report(
+            "quick throttled",
+            &outcome,
+            fake.stats(),
+            Duration::from_secs(5),
+        );
         return;
     }
     println!("unthrottled:");

@@ -290,8 +290,8 @@ impl ClientBuilder {
         self
     }
 
-    /// How the client paces itself toward each service: adaptive concurrency for listings, and
-    /// the request rate ([`FlowPolicy`]; by default adaptive, up to 16 page requests in flight per
+    /// How the client paces itself toward each service: adaptive concurrency for every call, and
+    /// the request rate ([`FlowPolicy`]; by default adaptive, up to 16 requests in flight per
     /// service, no fixed rate limit).
     pub fn flow(mut self, flow: FlowPolicy) -> Self {
         self.flow = flow;

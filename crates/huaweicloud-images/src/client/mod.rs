@@ -112,7 +112,7 @@ impl Client {
         &self.inner.endpoints[service.index()]
     }
 
-    /// Where the client's flow toward `service` stands: the page requests allowed in flight and
+    /// Where the client's flow toward `service` stands: the requests allowed in flight and
     /// the request rate (see [`FlowPolicy`](crate::FlowPolicy)).
     ///
     /// ```
@@ -137,15 +137,17 @@ impl Client {
     /// Sends `input` through the runtime: its parameters checked (before anything is sent), then,
     /// within the call's total time-out, the project id resolved (through IAM at the first call
     /// when none was given), the request built by the generated client, sent until it succeeds or
-    /// fails for good (in the call's span), and its answer decoded.
+    /// fails for good (in the call's span), and its answer decoded. The call holds one of the
+    /// service's concurrency permits while it is on its way, retries included: every call, a
+    /// batch of writes as a listing's pages, follows the client's flow toward the service.
     pub(crate) async fn send<I: Input>(&self, input: I) -> Result<I::Output> {
-        self.send_as(input, false).await
+        self.send_as(input, true).await
     }
 
-    /// Sends a page request of a listing that follows the service's adaptive concurrency (it
-    /// holds a permit while it is on its way, retries included).
-    pub(crate) async fn send_holding_permit<I: Input>(&self, input: I) -> Result<I::Output> {
-        self.send_as(input, true).await
+    /// Sends a page request of a listing that pinned its own concurrency: it holds no permit of
+    /// the service's adaptive concurrency (the rate limits and the retry budget still apply).
+    pub(crate) async fn send_pinned<I: Input>(&self, input: I) -> Result<I::Output> {
+        self.send_as(input, false).await
     }
 
     async fn send_as<I: Input>(&self, input: I, holds_permit: bool) -> Result<I::Output> {

@@ -467,7 +467,11 @@ mod tests {
         drop(runtime);
         limit.succeeded();
         drop(first);
-        assert_eq!(limit.semaphore.available_permits(), 2, "no timer to wait for");
+        assert_eq!(
+            limit.semaphore.available_permits(),
+            2,
+            "no timer to wait for"
+        );
         drop(second);
     }
 }

@@ -1,12 +1,13 @@
-//! Flow control of one client toward each service: how many page requests are in flight
+//! Flow control of one client toward each service: how many requests are in flight
 //! ([`concurrency`]) and how fast requests go ([`rate`]). Every call of the client to a service
 //! shares that service's flow: several listings on one client share its concurrency, and every
 //! request its rate. (How many retries it can afford is the retry budget's business:
 //! `crate::retry`.)
 //!
 //! The runtime feeds each answer back (successful, or throttling: `429` and `503` for the
-//! concurrency, `429` alone for the rate) and takes a concurrency permit for each page request of
-//! a listing that did not pin its concurrency ([`crate::Paginator::concurrency`]).
+//! concurrency, `429` alone for the rate) and takes a concurrency permit for each call (a
+//! listing's page requests, a batch of writes, single calls), except the pages of a listing that
+//! pinned its own ([`crate::Paginator::concurrency`]).
 
 mod concurrency;
 mod rate;
@@ -20,14 +21,14 @@ pub(crate) use rate::RateLimiter;
 /// [`FlowPolicy::with_max_concurrency`]).
 pub const MAX_CONCURRENCY: usize = 64;
 
-/// How many page requests a listing starts with, per service and client ([`FlowPolicy`]).
+/// How many requests in flight a client starts with, per service ([`FlowPolicy`]).
 pub const DEFAULT_INITIAL_CONCURRENCY: usize = 4;
-/// The most page requests in flight per service and client by default ([`FlowPolicy`]).
+/// The most requests in flight per service and client by default ([`FlowPolicy`]).
 pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
 
 /// How a client paces itself toward each service ([`crate::ClientBuilder::flow`]).
 ///
-/// By default: listings start with 4 page requests in flight per service and grow to 16 while
+/// By default: calls start with 4 requests in flight per service and grow to 16 while
 /// answers come back fine, halving on each throttling answer; the request rate is not limited
 /// until the service throttles, then follows what it lets through. A fixed rate limit
 /// ([`FlowPolicy::with_rate_limit`]) is for users who know their quota.
@@ -59,14 +60,14 @@ impl Default for FlowPolicy {
 }
 
 impl FlowPolicy {
-    /// The most page requests in flight per service (1 to [`MAX_CONCURRENCY`];
+    /// The most requests in flight per service (1 to [`MAX_CONCURRENCY`];
     /// outside, the nearest).
     pub fn with_max_concurrency(mut self, n: usize) -> Self {
         self.max_concurrency = n.clamp(1, MAX_CONCURRENCY);
         self
     }
 
-    /// How many page requests in flight a service starts with (at most the maximum).
+    /// How many requests in flight a service starts with (at most the maximum).
     pub fn with_initial_concurrency(mut self, n: usize) -> Self {
         self.initial_concurrency = n.max(1);
         self
@@ -86,7 +87,7 @@ impl FlowPolicy {
         self
     }
 
-    /// The most page requests in flight per service.
+    /// The most requests in flight per service.
     pub fn max_concurrency(&self) -> usize {
         self.max_concurrency
     }

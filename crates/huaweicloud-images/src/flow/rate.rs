@@ -310,7 +310,10 @@ mod tests {
         }
         let before = limiter.rate().unwrap();
         // Each success also probes 0.05 % higher.
-        assert!((before - 160.0 * 1.0005f64.powi(20)).abs() < 1e-9, "{before}");
+        assert!(
+            (before - 160.0 * 1.0005f64.powi(20)).abs() < 1e-9,
+            "{before}"
+        );
         limiter.throttled(limiter.acquire().await);
         let rate = limiter.rate().unwrap();
         assert!((rate - 0.95 * 20.0).abs() < 0.01, "{rate}");

@@ -112,9 +112,9 @@ impl<P: OffsetLimit> PageSource<P::Item> for Sent<P> {
         let (client, request) = (self.client.clone(), self.request.at(offset, limit));
         async move {
             let answer = if permit {
-                client.send_holding_permit(request).await?
-            } else {
                 client.send(request).await?
+            } else {
+                client.send_pinned(request).await?
             };
             Ok(P::into_page(answer))
         }

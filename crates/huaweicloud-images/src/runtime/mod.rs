@@ -94,8 +94,9 @@ pub(crate) struct Call<'a, T> {
     pub(crate) service: &'static str,
     /// The service's flow and budget; `None` for requests outside the services (IAM, metadata).
     pub(crate) pace: Option<&'a Pace>,
-    /// A page of a listing that follows the service's adaptive concurrency: it holds a permit
-    /// while it is on its way (its retries included), taken before its total time-out starts.
+    /// The call follows the service's adaptive concurrency (every call but a page of a listing
+    /// that pinned its own): it holds a permit while it is on its way (its retries included),
+    /// taken before its total time-out starts.
     pub(crate) holds_permit: bool,
     /// Which failed attempts may be sent again (see [`Delivery`]).
     pub(crate) delivery: Delivery,
@@ -242,8 +243,8 @@ impl Runtime {
         call: Call<'_, T>,
         prepare: impl Future<Output = Result<Prepared>>,
     ) -> Result<T> {
-        // A page waiting for its listing's turn is not yet a call: its time-out starts once it
-        // holds the permit.
+        // A call waiting for its turn (behind a listing's pages, or a batch of writes) is not yet
+        // on its way: its time-out starts once it holds the permit.
         let _permit = match call.pace {
             Some(pace) if call.holds_permit => Some(pace.flow.concurrency.acquire().await),
             _ => None,
