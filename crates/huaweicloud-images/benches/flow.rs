@@ -1,34 +1,57 @@
 //! Flow-control figures (not a timed test): listing 10,000 image servers in pages of 100 at 20 ms
-//! per request from a fake in its own process, side by side:
-//! - unthrottled: the adaptive defaults against the limit for 16 in flight,
-//!   `(1 + ⌈99 / 16⌉) × 20 ms`, and today's fixed prefetch of 4 (`concurrency(4)`);
+//! per request from a fake in its own process, side by side, each case against its target:
+//! - unthrottled: the adaptive defaults, `concurrency(16)` and `concurrency(4)` pinned, against
+//!   `max(the latency limit at 16 in flight, (1 + ⌈99 / 16⌉) × 20 ms; the same listing at 0 ms
+//!   latency)`, target within 1.3 × of it; the CPU time of the client and of the fake for each
+//!   (both share this machine's 2 cores, so the fake's CPU is part of the time);
 //! - throttled by the fake's gateway at 20 requests/s (burst 10): the adaptive defaults against
-//!   `100 / 20 s`, and the fixed prefetch of 4, with the share of requests answered 429;
-//! - four listings at once on one client, throttled: the total against `4 × 100 / 20 s`, and each
-//!   listing's time (none starved);
-//! - the official Python SDK's hand loop (`benches/official_sdk_loop.py`) in both cases, where the
-//!   SDK is installed (`.ci/venv/bin/python`, or `BENCH_PYTHON`).
+//!   `100 / 20 s`, target within 1.05 × and at most 5 % of the requests answered 429;
+//! - four listings at once on one client, throttled: the total against `4 × 100 / 20 s`, at most
+//!   3 % answered 429, and each listing's time (none starved);
+//! - a batch of 100 creates made at once, throttled: against `100 / 20 s`, the same targets as
+//!   one listing;
+//! - the official Python SDK's hand loop (`benches/official_sdk_loop.py`) unthrottled and
+//!   throttled, where the SDK is installed (`.ci/venv/bin/python`, or `BENCH_PYTHON`).
 //!
-//! Run: `cargo bench -p huaweicloud-images --bench flow`.
+//! Run: `cargo bench -p huaweicloud-images --bench flow`. `FLOW_BENCH_LOG=huaweicloud_images=debug`
+//! prints the client's trace (answers, throttling, retries) with times, to see where time goes.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use huaweicloud_images::{Client, Credentials, FlowPolicy, RetryPolicy, Service};
+use huaweicloud_images::models::workspaceapp::CreateImageServerReq;
+use huaweicloud_images::{Client, Credentials, RetryPolicy, Service};
 use huaweicloud_images_fake::{
     FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer, Throttle,
 };
 
 const ITEMS: usize = 10_000;
 const PAGE: u32 = 100;
+const CREATES: usize = 100;
 const LATENCY: Duration = Duration::from_millis(20);
 const CHILD: &str = "FLOW_BENCH_FAKE";
 
-/// Child mode: a fake with `ITEMS` servers, `LATENCY`, and the throttle given as `rate,burst`
-/// (or `none`); on each `stats` line on stdin, prints `requests throttled` and clears its log.
-async fn child(throttle: &str) {
+/// This process's CPU time so far (user + system).
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage writes into the struct it is given, and RUSAGE_SELF is always valid.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// Child mode: a fake with `ITEMS` servers, the latency in ms and the throttle given as
+/// `LATENCY;RATE,BURST` (or `LATENCY;none`); on each `stats` line on stdin, prints
+/// `requests throttled cpu_us` (its CPU time so far) and clears its log.
+async fn child(spec: &str) {
+    let (latency, throttle) = spec.split_once(';').unwrap_or(("20", "none"));
     let throttle = throttle.split_once(',').and_then(|(rate, burst)| {
         Some(Throttle {
             rate: rate.parse().ok()?,
@@ -41,18 +64,19 @@ async fn child(throttle: &str) {
         dev_server_images: 0,
         throttle,
         request_log_capacity: 100_000,
+        lifecycle_step: Duration::from_secs(3600),
         ..FakeConfig::default()
     })
     .await
     .expect("fake starts");
-    fake.set_latency(LATENCY);
+    fake.set_latency(Duration::from_millis(latency.parse().unwrap_or(20)));
     println!("{}", fake.base_url());
     let stdin = std::io::stdin();
     let mut line = String::new();
     while stdin.lock().read_line(&mut line).is_ok_and(|n| n > 0) {
         let requests = fake.requests();
         let throttled = requests.iter().filter(|r| r.status == Some(429)).count();
-        println!("{} {throttled}", requests.len());
+        println!("{} {throttled} {}", requests.len(), cpu_time().as_micros());
         fake.clear_requests();
         line.clear();
     }
@@ -64,13 +88,24 @@ struct Fake {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     url: String,
+    /// Its CPU time at the last `stats`.
+    cpu: Duration,
+}
+
+/// What the fake saw of one case.
+#[derive(Clone, Copy, Default)]
+struct Stats {
+    requests: usize,
+    throttled: usize,
+    /// The fake's CPU time during the case.
+    fake_cpu: Duration,
 }
 
 impl Fake {
-    fn start(throttle: Option<(f64, f64)>) -> Fake {
-        let spec = throttle.map_or("none".to_string(), |(r, b)| format!("{r},{b}"));
+    fn start(latency: Duration, throttle: Option<(f64, f64)>) -> Fake {
+        let throttle = throttle.map_or("none".to_string(), |(r, b)| format!("{r},{b}"));
         let mut child = Command::new(std::env::current_exe().expect("own path"))
-            .env(CHILD, spec)
+            .env(CHILD, format!("{};{throttle}", latency.as_millis()))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -79,22 +114,34 @@ impl Fake {
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut url = String::new();
         stdout.read_line(&mut url).expect("url");
-        Fake {
+        let mut fake = Fake {
             child,
             stdin,
             stdout,
             url: url.trim().to_string(),
-        }
+            cpu: Duration::ZERO,
+        };
+        fake.stats();
+        fake
     }
 
-    /// Requests and 429s since the last call.
-    fn stats(&mut self) -> (usize, usize) {
+    /// Requests, 429s and the fake's CPU time since the last call.
+    fn stats(&mut self) -> Stats {
         writeln!(self.stdin, "stats").expect("ask");
         self.stdin.flush().expect("flush");
         let mut line = String::new();
         self.stdout.read_line(&mut line).expect("stats");
-        let mut parts = line.split_whitespace().map(|p| p.parse().unwrap_or(0));
-        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+        let mut parts = line.split_whitespace().map(|p| p.parse().unwrap_or(0u64));
+        let requests = parts.next().unwrap_or(0) as usize;
+        let throttled = parts.next().unwrap_or(0) as usize;
+        let cpu = Duration::from_micros(parts.next().unwrap_or(0));
+        let fake_cpu = cpu.saturating_sub(self.cpu);
+        self.cpu = cpu;
+        Stats {
+            requests,
+            throttled,
+            fake_cpu,
+        }
     }
 }
 
@@ -115,7 +162,13 @@ fn client(url: &str) -> Client {
         .expect("client")
 }
 
-/// Lists everything; the time, or the error that ended the listing.
+/// One case's outcome: its time (or the error that ended it), and the client's CPU time.
+struct Run {
+    outcome: Result<Duration, String>,
+    client_cpu: Duration,
+}
+
+/// Lists everything.
 async fn list(client: &Client, pinned: Option<usize>) -> Result<Duration, String> {
     let started = Instant::now();
     let paginator = client.image_servers().list().paginate().page_size(PAGE);
@@ -130,23 +183,84 @@ async fn list(client: &Client, pinned: Option<usize>) -> Result<Duration, String
     Ok(started.elapsed())
 }
 
+/// Runs `case`, measuring this process's CPU time too.
+async fn measured(case: impl std::future::Future<Output = Result<Duration, String>>) -> Run {
+    let cpu = cpu_time();
+    let outcome = case.await;
+    Run {
+        outcome,
+        client_cpu: cpu_time() - cpu,
+    }
+}
+
+/// `CREATES` creates made at once on one client.
+async fn creates(client: &Client) -> Result<Duration, String> {
+    let started = Instant::now();
+    let calls = (0..CREATES).map(|n| {
+        let client = client.clone();
+        async move {
+            let name = format!("bench-{n}").parse().map_err(|e| format!("{e}"))?;
+            client
+                .image_servers()
+                .create(
+                    CreateImageServerReq::builder()
+                        .name(Some(name))
+                        .flavor_id(Some("workspace.appstream.general.xlarge.2".to_owned()))
+                        .vpc_id(Some("vpc-1".to_owned()))
+                        .subnet_id(Some("subnet-1".to_owned())),
+                )
+                .send()
+                .await
+                .map_err(|e| e.to_string())
+        }
+    });
+    for outcome in futures::future::join_all(calls).await {
+        outcome?;
+    }
+    Ok(started.elapsed())
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn report(label: &str, outcome: &Result<Duration, String>, stats: (usize, usize), limit: Duration) {
-    let (requests, throttled) = stats;
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+fn report(label: &str, run: &Run, stats: Stats, limit: Duration) {
+    let Stats {
+        requests,
+        throttled,
+        fake_cpu,
+    } = stats;
     let share = 100.0 * throttled as f64 / requests.max(1) as f64;
-    match outcome {
+    match &run.outcome {
         Ok(elapsed) => println!(
-            "  {label:<46} {:>7.0} ms  {:>5.2}x the limit  {requests:>4} requests, {throttled:>3} answered 429 ({share:.1} %)",
+            "  {label:<44} {:>6.0} ms {:>5.2}x  {requests:>4} requests {throttled:>3} x 429 ({share:>4.1} %)  CPU client {:>4.0} ms, fake {:>4.0} ms",
             ms(*elapsed),
-            elapsed.as_secs_f64() / limit.as_secs_f64()
+            elapsed.as_secs_f64() / limit.as_secs_f64(),
+            ms(run.client_cpu),
+            ms(fake_cpu),
         ),
         Err(error) => println!(
-            "  {label:<46} FAILED after {requests} requests, {throttled} answered 429 ({share:.1} %): {error}"
+            "  {label:<44} FAILED after {requests} requests, {throttled} answered 429 ({share:.1} %): {error}"
         ),
     }
+}
+
+/// The throttled target: within `1.05 ×` of `limit`, at most `max_share` % answered 429.
+fn throttled_target(run: &Run, stats: Stats, limit: Duration, max_share: f64) {
+    let share = 100.0 * stats.throttled as f64 / stats.requests.max(1) as f64;
+    let ratio = run
+        .outcome
+        .as_ref()
+        .map_or(f64::INFINITY, |d| d.as_secs_f64() / limit.as_secs_f64());
+    println!(
+        "    target: <= 1.05x the limit ({ratio:.2}x: {}), <= {max_share} % answered 429 ({share:.1} %: {})",
+        verdict(ratio <= 1.05),
+        verdict(share <= max_share)
+    );
 }
 
 /// The official Python SDK's loop against `url`, where the SDK is installed.
@@ -182,71 +296,80 @@ fn python_ms(line: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
-async fn parent() {
-    let pages = ITEMS.div_ceil(PAGE as usize);
-    println!(
-        "listing {ITEMS} image servers ({pages} pages of {PAGE}) at {} ms per request, fake in its own process",
-        LATENCY.as_millis()
-    );
-
-    if std::env::var_os("FLOW_BENCH_QUICK").is_some() {
-        let mut fake = Fake::start(Some((20.0, 10.0)));
-        let c = client(&fake.url);
-        let outcome = list(&c, None).await;
-        report(
-            "quick throttled",
-            &outcome,
-            fake.stats(),
-            Duration::from_secs(5),
-        );
-        return;
-    }
+async fn unthrottled(pages: usize) -> Run {
     println!("unthrottled:");
-    let mut fake = Fake::start(None);
     let max = huaweicloud_images::DEFAULT_MAX_CONCURRENCY;
-    let limit = LATENCY * (1 + (pages - 1).div_ceil(max)) as u32;
+    let latency_limit = LATENCY * (1 + (pages - 1).div_ceil(max)) as u32;
+
+    // The CPU floor: the same listing with no latency, the fake in its own process.
+    let mut fake = Fake::start(Duration::ZERO, None);
+    let floor = measured(list(&client(&fake.url), None)).await;
+    let floor_stats = fake.stats();
+    drop(fake);
+    let floor_time = floor.outcome.clone().unwrap_or(Duration::MAX);
+    let limit = latency_limit.max(floor_time);
     println!(
-        "  limit for {max} in flight, (1 + ceil({} / {max})) x {} ms = {:.0} ms",
+        "  latency limit at {max} in flight, (1 + ceil({} / {max})) x {} ms = {:.0} ms; the listing at 0 ms latency {:.0} ms",
         pages - 1,
         LATENCY.as_millis(),
-        ms(limit)
+        ms(latency_limit),
+        ms(floor_time)
     );
-    let adaptive_free = list(&client(&fake.url), None).await;
+    report(
+        "0 ms latency, paginate() defaults",
+        &floor,
+        floor_stats,
+        limit,
+    );
+
+    let mut fake = Fake::start(LATENCY, None);
+    let adaptive = measured(list(&client(&fake.url), None)).await;
     report(
         "paginate() defaults (adaptive)",
-        &adaptive_free,
+        &adaptive,
         fake.stats(),
         limit,
     );
-    let fixed = list(&client(&fake.url), Some(4)).await;
-    report(
-        "concurrency(4) (the former fixed prefetch)",
-        &fixed,
-        fake.stats(),
-        limit,
+    let ratio = adaptive
+        .outcome
+        .as_ref()
+        .map_or(f64::INFINITY, |d| d.as_secs_f64() / limit.as_secs_f64());
+    println!(
+        "    target: <= 1.3x max(latency limit, 0 ms listing) = {:.0} ms ({ratio:.2}x: {})",
+        ms(limit.mul_f64(1.3)),
+        verdict(ratio <= 1.3)
     );
-    let pinned = list(&client(&fake.url), Some(max)).await;
+    let pinned = measured(list(&client(&fake.url), Some(max))).await;
     report(
-        &format!("concurrency({max}) (no ramp)"),
+        &format!("concurrency({max}) pinned (no ramp)"),
         &pinned,
         fake.stats(),
         limit,
     );
-    let python_free = python_loop(&fake.url);
+    let fixed = measured(list(&client(&fake.url), Some(4))).await;
+    report("concurrency(4) pinned", &fixed, fake.stats(), limit);
+    let python = python_loop(&fake.url);
     drop(fake);
+    if let Some(line) = &python {
+        let ratio = match (python_ms(line), &adaptive.outcome) {
+            (Some(p), Ok(d)) => format!("{:.1}x the time of paginate()", p / ms(*d)),
+            _ => "no ratio".into(),
+        };
+        println!("  the official Python SDK's hand loop: {line} -> {ratio}");
+    }
+    adaptive
+}
 
+async fn throttled(pages: usize) {
     println!("throttled at 20 requests/s, burst 10:");
     let limit = Duration::from_secs_f64(pages as f64 / 20.0);
     println!("  limit, {pages} / 20 s = {:.0} ms", ms(limit));
-    let mut fake = Fake::start(Some((20.0, 10.0)));
+    let mut fake = Fake::start(LATENCY, Some((20.0, 10.0)));
     let throttled_client = client(&fake.url);
-    let adaptive_throttled = list(&throttled_client, None).await;
-    report(
-        "paginate() defaults (adaptive)",
-        &adaptive_throttled,
-        fake.stats(),
-        limit,
-    );
+    let adaptive = measured(list(&throttled_client, None)).await;
+    let stats = fake.stats();
+    report("paginate() defaults (adaptive)", &adaptive, stats, limit);
+    throttled_target(&adaptive, stats, limit, 5.0);
     let state = throttled_client.flow_state(Service::WorkspaceApp);
     println!(
         "    the client stands at {} in flight, {}",
@@ -256,42 +379,21 @@ async fn parent() {
         ))
     );
     drop(fake);
-    let mut fake = Fake::start(Some((20.0, 10.0)));
-    let before = Client::builder()
-        .credentials(Credentials::ak_sk(FAKE_AK, FAKE_SK).expect("credentials"))
-        .project_id(FAKE_PROJECT_ID)
-        .endpoint_for_all(&fake.url)
-        .retry(RetryPolicy::default().without_retry_budget())
-        .flow(FlowPolicy::default().with_adaptive_rate(false))
-        .build()
-        .expect("client");
-    let before = list(&before, Some(4)).await;
-    report(
-        "before: fixed 4, no learnt rate, no retry budget",
-        &before,
-        fake.stats(),
-        limit,
-    );
-    drop(fake);
-    let mut fake = Fake::start(Some((20.0, 10.0)));
-    let fixed = list(&client(&fake.url), Some(4)).await;
-    report(
-        "concurrency(4) (the former fixed prefetch)",
-        &fixed,
-        fake.stats(),
-        limit,
-    );
+    let mut fake = Fake::start(LATENCY, Some((20.0, 10.0)));
+    let fixed = measured(list(&client(&fake.url), Some(4))).await;
+    report("concurrency(4) pinned", &fixed, fake.stats(), limit);
     drop(fake);
 
-    println!("four listings at once on one client, throttled at 20 requests/s, burst 10:");
+    println!("  four listings at once on one client:");
     let limit4 = limit * 4;
     println!(
         "  limit for the total, 4 x {pages} / 20 s = {:.0} ms",
         ms(limit4)
     );
-    let mut fake = Fake::start(Some((20.0, 10.0)));
+    let mut fake = Fake::start(LATENCY, Some((20.0, 10.0)));
     let shared = client(&fake.url);
     let started = Instant::now();
+    let cpu = cpu_time();
     let (a, b, c, d) = futures::join!(
         list(&shared, None),
         list(&shared, None),
@@ -300,11 +402,16 @@ async fn parent() {
     );
     let total = started.elapsed();
     let outcomes = [a, b, c, d];
-    let all: Result<Duration, String> = match outcomes.iter().find_map(|o| o.as_ref().err()) {
-        Some(error) => Err(error.clone()),
-        None => Ok(total),
+    let all = Run {
+        outcome: match outcomes.iter().find_map(|o| o.as_ref().err()) {
+            Some(error) => Err(error.clone()),
+            None => Ok(total),
+        },
+        client_cpu: cpu_time() - cpu,
     };
-    report("4 x paginate() defaults, total", &all, fake.stats(), limit4);
+    let stats = fake.stats();
+    report("4 x paginate() defaults, total", &all, stats, limit4);
+    throttled_target(&all, stats, limit4, 3.0);
     let each: Vec<String> = outcomes
         .iter()
         .map(|o| {
@@ -313,31 +420,53 @@ async fn parent() {
         })
         .collect();
     println!("    each listing: {}", each.join(", "));
-    let mut fake_python = Fake::start(Some((20.0, 10.0)));
-    let python_throttled = python_loop(&fake_python.url);
-    let python_stats = fake_python.stats();
-    drop(fake_python);
     drop(fake);
 
-    println!("the official Python SDK's hand loop (benches/official_sdk_loop.py):");
-    match (python_free, python_throttled) {
-        (Some(free), Some(throttled)) => {
-            let ratio =
-                |python: &str, ours: &Result<Duration, String>| match (python_ms(python), ours) {
-                    (Some(p), Ok(d)) => format!("{:.1}x the time of paginate()", p / ms(*d)),
-                    _ => "no ratio".into(),
-                };
-            println!("  unthrottled: {free} -> {}", ratio(&free, &adaptive_free));
-            println!(
-                "  throttled:   {throttled} ({} requests answered 429 of {}) -> {}",
-                python_stats.1,
-                python_stats.0,
-                ratio(&throttled, &adaptive_throttled)
-            );
-        }
-        _ => println!(
-            "  skipped: the official SDK is not installed (.ci/venv/bin/python or BENCH_PYTHON)"
-        ),
+    println!("  {CREATES} creates made at once on one client:");
+    let limit = Duration::from_secs_f64(CREATES as f64 / 20.0);
+    let mut fake = Fake::start(LATENCY, Some((20.0, 10.0)));
+    let writes = measured(creates(&client(&fake.url))).await;
+    let stats = fake.stats();
+    report(&format!("{CREATES} x create"), &writes, stats, limit);
+    throttled_target(&writes, stats, limit, 5.0);
+    drop(fake);
+
+    let mut fake = Fake::start(LATENCY, Some((20.0, 10.0)));
+    let python = python_loop(&fake.url);
+    let stats = fake.stats();
+    if let Some(line) = python {
+        let ratio = match (python_ms(&line), &adaptive.outcome) {
+            (Some(p), Ok(d)) => format!("{:.1}x the time of paginate()", p / ms(*d)),
+            _ => "no ratio".into(),
+        };
+        println!(
+            "  the official Python SDK's hand loop: {line} ({} of {} requests answered 429) -> {ratio}",
+            stats.throttled, stats.requests
+        );
+    }
+}
+
+async fn parent() {
+    let pages = ITEMS.div_ceil(PAGE as usize);
+    println!(
+        "listing {ITEMS} image servers ({pages} pages of {PAGE}) at {} ms per request, fake in its own process",
+        LATENCY.as_millis()
+    );
+    let which = std::env::var("FLOW_BENCH_CASES").unwrap_or_default();
+    if which.is_empty() || which.contains("unthrottled") {
+        unthrottled(pages).await;
+    }
+    if which.is_empty() || which.contains("throttled") && !which.contains("unthrottled") {
+        throttled(pages).await;
+    }
+    if std::env::var("BENCH_PYTHON").is_err()
+        && !PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../.ci/venv/bin/python")
+            .exists()
+    {
+        println!(
+            "the official Python SDK's loop: skipped (not installed: .ci/venv/bin/python or BENCH_PYTHON)"
+        );
     }
 }
 
@@ -357,7 +486,7 @@ fn main() {
         .build()
         .expect("runtime");
     match std::env::var(CHILD) {
-        Ok(throttle) => runtime.block_on(child(&throttle)),
+        Ok(spec) => runtime.block_on(child(&spec)),
         Err(_) => runtime.block_on(parent()),
     }
 }

@@ -46,22 +46,48 @@ fn text_of<'a>(server: &'a Value, field: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-fn server_matches(query: &Query, server: &Value) -> bool {
-    let default_project = |id: &str| id.is_empty() || id == "0";
-    query
-        .text("server_name")
-        .is_none_or(|name| text_of(server, "name").contains(name.as_str()))
-        && query
-            .text("server_id")
-            .is_none_or(|id| text_of(server, "id") == id)
-        && query.raw("enterprise_project_id").is_none_or(|ep| {
-            let theirs = text_of(server, "enterprise_project_id");
-            if default_project(ep) {
-                default_project(theirs)
-            } else {
-                theirs == ep
-            }
-        })
+/// The filters of a server listing, read from its query once (not once per server: with 10,000
+/// servers, three lookups per server were most of the fake's CPU per page, measured with `perf`).
+struct ServerFilter<'q> {
+    name: Option<String>,
+    id: Option<String>,
+    enterprise_project: Option<&'q str>,
+}
+
+impl<'q> ServerFilter<'q> {
+    fn new(query: &'q Query) -> Self {
+        ServerFilter {
+            name: query.text("server_name"),
+            id: query.text("server_id"),
+            enterprise_project: query.raw("enterprise_project_id"),
+        }
+    }
+
+    fn matches(&self, server: &Value) -> bool {
+        let default_project = |id: &str| id.is_empty() || id == "0";
+        self.name
+            .as_deref()
+            .is_none_or(|name| text_of(server, "name").contains(name))
+            && self
+                .id
+                .as_deref()
+                .is_none_or(|id| text_of(server, "id") == id)
+            && self.enterprise_project.is_none_or(|ep| {
+                let theirs = text_of(server, "enterprise_project_id");
+                if default_project(ep) {
+                    default_project(theirs)
+                } else {
+                    theirs == ep
+                }
+            })
+    }
+}
+
+/// A page of servers, serialized from the stored ones (not copied first).
+#[derive(serde::Serialize)]
+struct ServerPage<'a> {
+    count: i64,
+    items: Vec<&'a Value>,
 }
 
 async fn list_image_servers(
@@ -82,27 +108,29 @@ async fn list_image_servers(
     // The page of the servers that match, newest first (the generated ones in their order, after
     // those writes created), as their status scripts have them now. Without scripts, the stored
     // servers are filtered in place and only the page is copied.
+    let filter = ServerFilter::new(&query);
     let page_of = |servers: &[Value]| {
         let matching: Vec<&Value> = servers
             .iter()
-            .filter(|server| server_matches(&query, server))
+            .filter(|server| filter.matches(server))
             .collect();
-        serde_json::json!({
-            "count": reported_total(matching.len(), faults.total_delta),
-            "items": page(
+        Json(ServerPage {
+            count: reported_total(matching.len(), faults.total_delta),
+            items: page(
                 &matching,
                 query.count("offset"),
                 query.count("limit"),
                 faults.ignore_offset,
             ),
         })
+        .into_response()
     };
-    let body = if state.statuses.is_empty() {
+    let response = if state.statuses.is_empty() {
         state.memory.with_items(IMAGE_SERVERS, page_of)
     } else {
         page_of(&current_items(&state, spec))
     };
-    with_fired(Json(body).into_response(), faults.fired)
+    with_fired(response, faults.fired)
 }
 
 async fn show_image_server(

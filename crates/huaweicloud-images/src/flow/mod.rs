@@ -1,5 +1,6 @@
 //! Flow control of one client toward each service: how many requests are in flight
-//! ([`concurrency`]) and how fast requests go ([`rate`]). Every call of the client to a service
+//! ([`concurrency`]), spread over the round trip ([`pacing`]), and how fast requests go
+//! ([`rate`]). Every call of the client to a service
 //! shares that service's flow: several listings on one client share its concurrency, and every
 //! request its rate. (How many retries it can afford is the retry budget's business:
 //! `crate::retry`.)
@@ -10,11 +11,13 @@
 //! pinned its own ([`crate::Paginator::concurrency`]).
 
 mod concurrency;
+mod pacing;
 mod rate;
 
 use std::sync::Arc;
 
 pub(crate) use concurrency::AdaptiveConcurrency;
+pub(crate) use pacing::Pacer;
 pub(crate) use rate::RateLimiter;
 
 /// The most page requests one listing may keep in flight ([`crate::Paginator::concurrency`],
@@ -113,6 +116,8 @@ pub struct FlowState {
 #[derive(Debug)]
 pub(crate) struct ServiceFlow {
     pub(crate) concurrency: Arc<AdaptiveConcurrency>,
+    /// Spreads the requests the concurrency allows over the round trip.
+    pub(crate) pacer: Pacer,
     /// The user's fixed limit, for every request to the service.
     pub(crate) fixed: RateLimiter,
     /// The learnt rate of each operation: the gateway throttles per user and API, so a listing
@@ -159,6 +164,7 @@ impl ServiceFlow {
                 policy.initial_concurrency,
                 policy.max_concurrency,
             ),
+            pacer: Pacer::default(),
             fixed: RateLimiter::new(policy.rate_limit, false),
             learnt: std::sync::Mutex::default(),
             adaptive: policy.adaptive_rate,

@@ -1005,8 +1005,8 @@ async fn a_service_ignoring_the_offset_without_ids_but_with_a_total_is_stopped()
         "the first page, then the error: {results:?}"
     );
     assert!(
-        requests(&log).len() <= 2 + WINDOW_WITHOUT_FLOW,
-        "the first page and one window of prefetch at most: {:?}",
+        requests(&log).len() <= 1 + 2 * WINDOW_WITHOUT_FLOW,
+        "the first page and two windows of prefetch at most: {:?}",
         requests(&log)
     );
 }
@@ -1124,5 +1124,28 @@ async fn an_aligned_listing_starting_inside_a_page_skips_what_comes_before() {
         requests(&log)[0],
         (13, 10),
         "an offset listing starts where it is told"
+    );
+}
+
+/// Issue 20: a request goes as soon as one of the window's requests is answered, even when its
+/// page must wait for an earlier, slower one; the window still bounds the requests on their way,
+/// and twice the window bounds the pages requested (so the memory held).
+#[tokio::test(start_paused = true)]
+async fn an_answer_behind_a_slow_page_sends_the_next_request_at_once() {
+    let fake = Fake::new(70)
+        .totals(Totals::Exact)
+        .delay(|offset| Duration::from_millis(if offset == 10 { 100 } else { 10 }));
+    let (paginator, log) = fake.paginator();
+    let items = all_items(paginator.page_size(10).concurrency(2)).await;
+    assert_eq!(items, (0..70).collect::<Vec<_>>());
+    let log = log.lock().unwrap();
+    assert_eq!(
+        log.answered,
+        [0, 20, 30, 40, 10, 50, 60],
+        "30 and 40 went while 10 was on its way"
+    );
+    assert_eq!(
+        log.max_in_flight, 2,
+        "never more than the window on its way"
     );
 }

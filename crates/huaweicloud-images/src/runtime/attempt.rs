@@ -203,6 +203,7 @@ impl Runtime {
             // From here the request may reach the service (a write cut short now may have
             // been applied).
             seen.write.in_flight = true;
+            let left = tokio::time::Instant::now();
             let sent = self.http.execute(sending);
             // A streamed answer's body outlives the attempt: reqwest's time-out (which covers
             // the body) is not set on its request; the wait for its headers is bounded here.
@@ -233,6 +234,7 @@ impl Runtime {
                         learnt.throttled(generation);
                     }
                 } else if status.is_success() {
+                    pace.flow.pacer.observe(left.elapsed());
                     pace.flow.concurrency.succeeded();
                     if let Some(learnt) = learnt {
                         learnt.succeeded();

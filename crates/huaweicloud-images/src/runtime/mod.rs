@@ -246,7 +246,11 @@ impl Runtime {
         // A call waiting for its turn (behind a listing's pages, or a batch of writes) is not yet
         // on its way: its time-out starts once it holds the permit.
         let _permit = match call.pace {
-            Some(pace) if call.holds_permit => Some(pace.flow.concurrency.acquire().await),
+            Some(pace) if call.holds_permit => {
+                let permit = pace.flow.concurrency.acquire().await;
+                pace.flow.pacer.wait(pace.flow.concurrency.limit()).await;
+                Some(permit)
+            }
             _ => None,
         };
         let started = Instant::now();

@@ -1,0 +1,129 @@
+//! Pacing: the requests a client's concurrency allows toward a service leave spread over the
+//! round trip, `smoothed round trip / limit` apart, instead of all at once.
+//!
+//! Requests that leave together come back together, and their answers then queue for the
+//! CPU together (the service's, and the client's decoding): a listing with 16 pages in flight
+//! moved in rounds of 20 ms of latency plus 12 ms of that queue, in phase from the first round to
+//! the last (measured, `benches/flow.rs`). Spread out, each answer is decoded while the others
+//! are still on their way. Pacing never lowers the throughput the concurrency allows: `limit`
+//! requests per round trip is what the limit allows anyway.
+//!
+//! The round trip is smoothed as TCP does (`7/8` of the last value plus `1/8` of each new
+//! sample); until the first sample, nothing is paced.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// The longest a request waits for its turn (a round trip measured in seconds would otherwise
+/// space requests seconds apart).
+const MAX_SPACING: Duration = Duration::from_millis(100);
+
+/// The pacing of one client's requests to one service.
+#[derive(Debug, Default)]
+pub(crate) struct Pacer {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The smoothed round trip, once measured.
+    srtt: Option<Duration>,
+    /// When the next request may leave.
+    next: Option<Instant>,
+}
+
+impl Pacer {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A round trip measured: from a request leaving to its answer's headers.
+    pub(crate) fn observe(&self, rtt: Duration) {
+        let mut state = self.state();
+        state.srtt = Some(match state.srtt {
+            Some(srtt) => srtt * 7 / 8 + rtt / 8,
+            None => rtt,
+        });
+    }
+
+    /// The smoothed round trip, once measured.
+    pub(crate) fn srtt(&self) -> Option<Duration> {
+        self.state().srtt
+    }
+
+    /// Waits for this request's turn with `limit` requests allowed in flight.
+    pub(crate) async fn wait(&self, limit: usize) {
+        let wait = {
+            let mut state = self.state();
+            let Some(srtt) = state.srtt else {
+                return;
+            };
+            let spacing = (srtt / u32::try_from(limit.max(1)).unwrap_or(u32::MAX)).min(MAX_SPACING);
+            let now = Instant::now();
+            let turn = state.next.filter(|next| *next > now).unwrap_or(now);
+            state.next = Some(turn + spacing);
+            turn - now
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn nothing_is_paced_until_a_round_trip_is_measured() {
+        let pacer = Pacer::default();
+        let started = Instant::now();
+        for _ in 0..10 {
+            pacer.wait(4).await;
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_leave_a_round_trip_over_the_limit_apart() {
+        let pacer = Pacer::default();
+        pacer.observe(Duration::from_millis(20));
+        let started = Instant::now();
+        let mut left = Vec::new();
+        for _ in 0..5 {
+            pacer.wait(4).await;
+            left.push(started.elapsed());
+        }
+        assert_eq!(
+            left,
+            [0, 5, 10, 15, 20].map(Duration::from_millis),
+            "20 ms / 4 apart"
+        );
+        // After a pause, the next one goes at once.
+        tokio::time::advance(Duration::from_millis(100)).await;
+        let before = Instant::now();
+        pacer.wait(4).await;
+        assert_eq!(before.elapsed(), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_round_trip_is_smoothed() {
+        let pacer = Pacer::default();
+        pacer.observe(Duration::from_millis(80));
+        assert_eq!(pacer.srtt(), Some(Duration::from_millis(80)));
+        pacer.observe(Duration::from_millis(0));
+        assert_eq!(pacer.srtt(), Some(Duration::from_millis(70)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn spacing_is_bounded() {
+        let pacer = Pacer::default();
+        pacer.observe(Duration::from_secs(30));
+        pacer.wait(1).await;
+        let started = Instant::now();
+        pacer.wait(1).await;
+        assert_eq!(started.elapsed(), MAX_SPACING);
+    }
+}
