@@ -112,6 +112,11 @@ impl AdaptiveConcurrency {
         self.state().limit as usize
     }
 
+    /// Whether the limit is still in its slow start (its permits move in rounds).
+    pub(crate) fn in_slow_start(&self) -> bool {
+        self.state().slow_start
+    }
+
     /// The generation an answer to a request sent now will report with.
     pub(crate) fn generation(&self) -> u64 {
         self.state().generation

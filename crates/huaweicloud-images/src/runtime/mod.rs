@@ -248,7 +248,10 @@ impl Runtime {
         let _permit = match call.pace {
             Some(pace) if call.holds_permit => {
                 let permit = pace.flow.concurrency.acquire().await;
-                pace.flow.pacer.wait(pace.flow.concurrency.limit()).await;
+                // A slow start's rounds leave together, to be read together.
+                if !pace.flow.concurrency.in_slow_start() {
+                    pace.flow.pacer.wait(pace.flow.concurrency.limit()).await;
+                }
                 Some(permit)
             }
             _ => None,
