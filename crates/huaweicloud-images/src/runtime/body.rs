@@ -24,16 +24,31 @@ pub(crate) async fn read_capped(
     {
         return Err(BodyError::TooLarge);
     }
+    // The declared length (within the cap) sizes the buffer once; a body that comes in one chunk
+    // (most answers) is kept as it came, without a copy.
+    let declared = response.content_length().unwrap_or(0);
+    let mut first: Option<Bytes> = None;
     let mut body = BytesMut::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if (body.len() + chunk.len()) as u64 > limit {
+                let held = first.as_ref().map_or(0, Bytes::len) + body.len();
+                if (held + chunk.len()) as u64 > limit {
                     return Err(BodyError::TooLarge);
                 }
-                body.extend_from_slice(&chunk);
+                match first.take() {
+                    None if body.is_empty() => first = Some(chunk),
+                    earlier => {
+                        if let Some(earlier) = earlier {
+                            let expected = declared.max((earlier.len() + chunk.len()) as u64);
+                            body.reserve(usize::try_from(expected).unwrap_or(0));
+                            body.extend_from_slice(&earlier);
+                        }
+                        body.extend_from_slice(&chunk);
+                    }
+                }
             }
-            Ok(None) => return Ok(body.freeze()),
+            Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
             Err(error) => return Err(BodyError::BrokeOff(error)),
         }
     }
