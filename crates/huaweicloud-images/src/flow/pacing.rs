@@ -49,7 +49,8 @@ impl Pacer {
     }
 
     /// The smoothed round trip, once measured.
-    pub(crate) fn srtt(&self) -> Option<Duration> {
+    #[cfg(test)]
+    fn srtt(&self) -> Option<Duration> {
         self.state().srtt
     }
 
