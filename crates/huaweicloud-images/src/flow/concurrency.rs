@@ -170,8 +170,10 @@ impl AdaptiveConcurrency {
             return;
         }
         state.generation += 1;
-        self.end_slow_start(&mut state);
+        // Halved first: what the round held is then released only up to the new limit (a
+        // permit given to a waiting call cannot be taken back).
         state.limit = (state.limit / 2.0).max(1.0);
+        self.end_slow_start(&mut state);
         self.resize(&mut state);
         tracing::debug!(limit = state.limit, "throttled: concurrency halved");
     }
@@ -188,6 +190,12 @@ impl AdaptiveConcurrency {
     /// Ends the current round: the permits that came back in it, and the growth it earned, are
     /// released together.
     fn end_round(&self, state: &mut State) {
+        // Held permits beyond the limit are withdrawn rather than released.
+        let target = (state.limit as usize).clamp(1, self.max);
+        let effective = state.permits - state.debt;
+        let surplus = effective.saturating_sub(target).min(state.withheld);
+        state.withheld -= surplus;
+        state.permits -= surplus;
         let withheld = std::mem::take(&mut state.withheld);
         self.semaphore.add_permits(withheld);
         state.round += 1;
@@ -478,5 +486,42 @@ mod tests {
             "no timer to wait for"
         );
         drop(second);
+    }
+
+    /// Review of issue 20: a throttling answer in the slow start halves before it releases what
+    /// the round held, so calls already waiting get no more than the halved limit allows.
+    #[tokio::test(start_paused = true)]
+    async fn a_throttling_answer_gives_waiting_calls_only_what_the_halved_limit_allows() {
+        let limit = AdaptiveConcurrency::new(8, 16);
+        let mut round = Vec::new();
+        for _ in 0..8 {
+            round.push(limit.acquire().await);
+        }
+        let generation = limit.generation();
+        let acquired = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut waiting = Vec::new();
+        for _ in 0..10 {
+            let (limit, acquired) = (Arc::clone(&limit), Arc::clone(&acquired));
+            waiting.push(tokio::spawn(async move {
+                let _permit = limit.acquire().await;
+                acquired.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                std::future::pending::<()>().await;
+            }));
+        }
+        tokio::task::yield_now().await;
+        for _ in 0..5 {
+            limit.succeeded();
+            round.pop();
+        }
+        // 13 with the growth held, halved to 6, with 3 still out: 3 more may go, not 10.
+        limit.throttled(generation);
+        for _ in 0..5 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(limit.limit(), 6);
+        assert_eq!(acquired.load(std::sync::atomic::Ordering::SeqCst), 3);
+        for task in waiting {
+            task.abort();
+        }
     }
 }

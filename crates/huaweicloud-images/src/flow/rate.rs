@@ -170,8 +170,13 @@ impl RateLimiter {
         if generation < state.generation {
             return;
         }
-        // The last second's successes (`recent` holds no more).
-        let recent = state.recent.len() as u64;
+        // The last second's successes (`recent` is pruned when a success comes: older ones may
+        // still be in it).
+        let recent = state
+            .recent
+            .iter()
+            .filter(|t| now.duration_since(**t) <= Duration::from_secs(1))
+            .count() as u64;
         let current = state.current(now);
         let (rate, searching) = match (current, state.last_change) {
             (None, _) | (_, None) => ((recent >= MIN_EVIDENCE).then_some(recent as f64), true),
@@ -437,5 +442,22 @@ mod tests {
                 assert!(second.is_err(), "{rate}: the second request waits");
             }
         }
+    }
+
+    /// Review of issue 20: successes older than a second, still in the record because no success
+    /// came since, do not make the first rate.
+    #[tokio::test(start_paused = true)]
+    async fn a_first_rate_ignores_successes_older_than_a_second() {
+        let limiter = RateLimiter::new(None, true);
+        for _ in 0..20 {
+            limiter.succeeded();
+        }
+        tokio::time::advance(Duration::from_secs(60)).await;
+        limiter.throttled(limiter.acquire().await);
+        assert_eq!(
+            limiter.rate(),
+            None,
+            "nothing got through in the last second"
+        );
     }
 }
