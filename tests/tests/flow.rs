@@ -376,3 +376,51 @@ async fn a_batch_of_creates_follows_the_concurrency_and_the_learnt_rate() {
         "the creates learnt the rate"
     );
 }
+
+/// Review of issue 20: the gateway's buckets are per operation, and so is a learnt rate. A
+/// listing held back by its own rate (its pages queued) must not make a call of another operation
+/// wait behind those pages: the rate is waited for before the service's permit is taken. Counted
+/// in requests, not time: how many page requests the gateway sees while the call waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_held_back_by_its_rate_does_not_hold_up_another_operation() {
+    let fake = throttled(5.0, 2.0, 250).await;
+    fake.set_latency(std::time::Duration::from_millis(20));
+    let client = builder(&fake)
+        .retry(RetryPolicy::default())
+        .build()
+        .unwrap();
+    let listing = tokio::spawn(
+        client
+            .image_servers()
+            .list()
+            .paginate()
+            .page_size(10)
+            .collect_all(),
+    );
+    // Until the listing has learnt its rate (about 5 per second).
+    while client.flow_state(Service::WorkspaceApp).rate.is_none() {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for _ in 0..3 {
+        let before = fake.requests().len();
+        client
+            .image_servers()
+            .get("697612196993040384")
+            .await
+            .unwrap();
+        let since = &fake.requests()[before..];
+        let pages_before = since
+            .iter()
+            .take_while(|r| {
+                r.operation != Some(huaweicloud_images_fake::Operation::ShowImageServer)
+            })
+            .filter(|r| r.operation == Some(huaweicloud_images_fake::Operation::ListImageServers))
+            .count();
+        assert!(
+            pages_before <= 2,
+            "the call waited behind {pages_before} page requests"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert_eq!(listing.await.unwrap().unwrap().len(), 250);
+}

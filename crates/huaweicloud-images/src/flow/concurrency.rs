@@ -1,4 +1,4 @@
-//! Adaptive concurrency: how many requests of one client may be in flight to one service.
+//! Adaptive concurrency: how many requests of one client may be in flight to one operation.
 //!
 //! Additive increase, multiplicative decrease, with a slow start: the limit starts at an initial
 //! value and grows by one per successful answer while the limit is in use (doubling per round
@@ -34,7 +34,7 @@ use tokio::time::Instant;
 /// The longest a round's returned permits are held for its slower members.
 const MAX_ROUND_WAIT: Duration = Duration::from_millis(250);
 
-/// The concurrency limit of one client for one service.
+/// The concurrency limit of one client for one operation.
 #[derive(Debug)]
 pub(crate) struct AdaptiveConcurrency {
     semaphore: Arc<Semaphore>,
@@ -103,6 +103,7 @@ impl AdaptiveConcurrency {
     }
 
     /// The most requests this limit can ever allow.
+    #[cfg(test)]
     pub(crate) fn max(&self) -> usize {
         self.max
     }

@@ -1,8 +1,8 @@
-//! Flow control of one client toward each service: how many requests are in flight
-//! ([`concurrency`]), spread over the round trip ([`pacing`]), and how fast requests go
-//! ([`rate`]). Every call of the client to a service
-//! shares that service's flow: several listings on one client share its concurrency, and every
-//! request its rate. (How many retries it can afford is the retry budget's business:
+//! Flow control of one client toward each operation of each service (the gateway throttles per
+//! user and API): how many requests are in flight ([`concurrency`]), spread over the round trip
+//! ([`pacing`]), and how fast requests go ([`rate`], learnt per operation, and a fixed limit a user
+//! may set per service). Every call of the client to an operation shares that operation's flow:
+//! several listings on one client share its concurrency, and every request its rate. (How many retries it can afford is the retry budget's business:
 //! `crate::retry`.)
 //!
 //! The runtime feeds each answer back (successful, or throttling: `429` and `503` for the
@@ -24,14 +24,14 @@ pub(crate) use rate::RateLimiter;
 /// [`FlowPolicy::with_max_concurrency`]).
 pub const MAX_CONCURRENCY: usize = 64;
 
-/// How many requests in flight a client starts with, per service ([`FlowPolicy`]).
+/// How many requests in flight a client starts with, per operation ([`FlowPolicy`]).
 pub const DEFAULT_INITIAL_CONCURRENCY: usize = 4;
-/// The most requests in flight per service and client by default ([`FlowPolicy`]).
+/// The most requests in flight per operation and client by default ([`FlowPolicy`]).
 pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
 
 /// How a client paces itself toward each service ([`crate::ClientBuilder::flow`]).
 ///
-/// By default: calls start with 4 requests in flight per service and grow to 16 while
+/// By default: calls start with 4 requests in flight per operation and grow to 16 while
 /// answers come back fine, halving on each throttling answer; the request rate is not limited
 /// until the service throttles, then follows what it lets through. A fixed rate limit
 /// ([`FlowPolicy::with_rate_limit`]) is for users who know their quota.
@@ -63,14 +63,14 @@ impl Default for FlowPolicy {
 }
 
 impl FlowPolicy {
-    /// The most requests in flight per service (1 to [`MAX_CONCURRENCY`];
+    /// The most requests in flight per operation (1 to [`MAX_CONCURRENCY`];
     /// outside, the nearest).
     pub fn with_max_concurrency(mut self, n: usize) -> Self {
         self.max_concurrency = n.clamp(1, MAX_CONCURRENCY);
         self
     }
 
-    /// How many requests in flight a service starts with (at most the maximum).
+    /// How many requests in flight an operation starts with (at most the maximum).
     pub fn with_initial_concurrency(mut self, n: usize) -> Self {
         self.initial_concurrency = n.max(1);
         self
@@ -90,7 +90,7 @@ impl FlowPolicy {
         self
     }
 
-    /// The most requests in flight per service.
+    /// The most requests in flight per operation.
     pub fn max_concurrency(&self) -> usize {
         self.max_concurrency
     }
@@ -105,69 +105,94 @@ impl FlowPolicy {
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct FlowState {
-    /// Page requests allowed in flight now (listings that pinned theirs aside).
+    /// Requests allowed in flight now (listings that pinned theirs aside): the lowest limit of
+    /// the service's operations called so far, each having its own (the initial one before any
+    /// call).
     pub concurrency: usize,
     /// The request rate that applies now (requests per second), if any: the fixed limit, the
-    /// learnt one once the service throttled, or the lower of both.
+    /// lowest rate learnt for an operation once the service throttled, or the lower of both.
     pub rate: Option<f64>,
 }
 
-/// The flow of one client toward one service.
+/// The flow of one client toward one operation: the gateway throttles per user and API, so each
+/// operation has its own adaptive concurrency, pacing and learnt rate. A listing that meets its
+/// bucket (or retries throttled pages while holding its permits) does not hold up the service's
+/// other operations; four listings of one operation share one flow.
 #[derive(Debug)]
-pub(crate) struct ServiceFlow {
+pub(crate) struct OperationFlow {
     pub(crate) concurrency: Arc<AdaptiveConcurrency>,
     /// Spreads the requests the concurrency allows over the round trip.
     pub(crate) pacer: Pacer,
+    /// The rate learnt from the operation's throttling answers.
+    pub(crate) learnt: RateLimiter,
+}
+
+/// The flow of one client toward one service: the user's fixed rate limit, and the flow of each
+/// operation called so far.
+#[derive(Debug)]
+pub(crate) struct ServiceFlow {
     /// The user's fixed limit, for every request to the service.
     pub(crate) fixed: RateLimiter,
-    /// The learnt rate of each operation: the gateway throttles per user and API, so a listing
-    /// that meets its bucket does not slow the service's other operations.
-    learnt: std::sync::Mutex<std::collections::HashMap<&'static str, Arc<RateLimiter>>>,
-    adaptive: bool,
+    operations: std::sync::Mutex<std::collections::HashMap<&'static str, Arc<OperationFlow>>>,
+    policy: FlowPolicy,
 }
 
 impl ServiceFlow {
+    /// Where the flow stands: the lowest concurrency limit and rate of the operations called so
+    /// far (the initial concurrency when none was).
     pub(crate) fn state(&self) -> FlowState {
-        let learnt = self
-            .learnt
+        let operations = self
+            .operations
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let learnt = operations
             .values()
-            .filter_map(|rate| rate.rate())
+            .filter_map(|flow| flow.learnt.rate())
             .reduce(f64::min);
+        let concurrency = operations
+            .values()
+            .map(|flow| flow.concurrency.limit())
+            .min()
+            .unwrap_or_else(|| {
+                self.policy
+                    .initial_concurrency
+                    .clamp(1, self.policy.max_concurrency)
+            });
         let rate = match (self.fixed.rate(), learnt) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        FlowState {
-            concurrency: self.concurrency.limit(),
-            rate,
-        }
+        FlowState { concurrency, rate }
     }
 
-    /// The learnt rate of `operation` (created on first use).
-    pub(crate) fn learnt_rate(&self, operation: &'static str) -> Arc<RateLimiter> {
-        let mut learnt = self
-            .learnt
+    /// The flow of `operation` (created on first use).
+    pub(crate) fn operation(&self, operation: &'static str) -> Arc<OperationFlow> {
+        let mut operations = self
+            .operations
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::clone(
-            learnt
-                .entry(operation)
-                .or_insert_with(|| Arc::new(RateLimiter::new(None, self.adaptive))),
-        )
+        Arc::clone(operations.entry(operation).or_insert_with(|| {
+            Arc::new(OperationFlow {
+                concurrency: AdaptiveConcurrency::new(
+                    self.policy.initial_concurrency,
+                    self.policy.max_concurrency,
+                ),
+                pacer: Pacer::default(),
+                learnt: RateLimiter::new(None, self.policy.adaptive_rate),
+            })
+        }))
+    }
+
+    /// The most requests in flight any operation's concurrency allows.
+    pub(crate) fn max_concurrency(&self) -> usize {
+        self.policy.max_concurrency
     }
 
     pub(crate) fn new(policy: &FlowPolicy) -> Self {
         ServiceFlow {
-            concurrency: AdaptiveConcurrency::new(
-                policy.initial_concurrency,
-                policy.max_concurrency,
-            ),
-            pacer: Pacer::default(),
             fixed: RateLimiter::new(policy.rate_limit, false),
-            learnt: std::sync::Mutex::default(),
-            adaptive: policy.adaptive_rate,
+            operations: std::sync::Mutex::default(),
+            policy: *policy,
         }
     }
 }
@@ -184,18 +209,35 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_rate_learnt_for_one_operation_does_not_pace_another() {
         let flow = ServiceFlow::new(&FlowPolicy::default().with_rate_limit(50.0));
-        let listing = flow.learnt_rate("ListImageServers");
+        let listing = flow.operation("ListImageServers");
         for _ in 0..5 {
-            listing.succeeded();
+            listing.learnt.succeeded();
         }
-        listing.throttled(listing.acquire().await);
-        assert!(listing.rate().is_some());
-        assert_eq!(flow.learnt_rate("ShowImageServer").rate(), None);
-        assert_eq!(flow.state().rate, listing.rate().map(|r| r.min(50.0)));
+        listing.learnt.throttled(listing.learnt.acquire().await);
+        assert!(listing.learnt.rate().is_some());
+        assert_eq!(flow.operation("ShowImageServer").learnt.rate(), None);
+        assert_eq!(
+            flow.state().rate,
+            listing.learnt.rate().map(|r| r.min(50.0))
+        );
         assert_eq!(
             flow.fixed.rate(),
             Some(50.0),
             "the user's limit is per service"
         );
+    }
+
+    #[test]
+    fn a_throttled_operation_halves_its_own_concurrency_only() {
+        let flow = ServiceFlow::new(&FlowPolicy::default());
+        assert_eq!(flow.state().concurrency, DEFAULT_INITIAL_CONCURRENCY);
+        let listing = flow.operation("ListImageServers");
+        listing
+            .concurrency
+            .throttled(listing.concurrency.generation());
+        assert_eq!(listing.concurrency.limit(), 2);
+        assert_eq!(flow.operation("ShowImageServer").concurrency.limit(), 4);
+        assert!(Arc::ptr_eq(&listing, &flow.operation("ListImageServers")));
+        assert_eq!(flow.state().concurrency, 2, "the lowest of the operations");
     }
 }

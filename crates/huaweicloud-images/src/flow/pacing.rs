@@ -20,7 +20,7 @@ use tokio::time::Instant;
 /// space requests seconds apart).
 const MAX_SPACING: Duration = Duration::from_millis(100);
 
-/// The pacing of one client's requests to one service.
+/// The pacing of one client's requests to one operation.
 #[derive(Debug, Default)]
 pub(crate) struct Pacer {
     state: Mutex<State>,

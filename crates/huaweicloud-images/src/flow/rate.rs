@@ -1,5 +1,5 @@
-//! The request rate of one client to one service: a fixed limit a user sets, an adaptive one
-//! learnt from throttling answers, or both (the lower applies).
+//! The request rate of one client to one service (a fixed limit a user sets) or operation (an
+//! adaptive one learnt from throttling answers); both apply to a request (the lower binds).
 //!
 //! The adaptive limit is off until the service throttles (`429`; a `503` is an overload or an
 //! outage, left to the concurrency, the backoff and the retry budget, since a rate measured from a

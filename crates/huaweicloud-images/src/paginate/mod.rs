@@ -116,8 +116,8 @@ pub struct Page<T> {
 /// Pages are requested with `offset`/`limit`, where `limit` is the page size on every request.
 /// Once the first page has reported a total that can be believed, the following pages up to that
 /// total are requested ahead and still delivered strictly in offset order: as many at a time as
-/// the client's adaptive concurrency for the service allows (shared with its other listings of the
-/// service; [`crate::FlowPolicy`]: from 4 up to 16 by default, halving when the service throttles),
+/// the client's adaptive concurrency for the operation allows (shared with its other calls of the
+/// operation; [`crate::FlowPolicy`]: from 4 up to 16 by default, halving when the service throttles),
 /// or exactly [`concurrency`](Self::concurrency) when the listing pins it. Past the total, or when
 /// there is none, pages are requested one at a time for as long as they come back full.
 ///
@@ -233,7 +233,7 @@ impl<T: Send + 'static> Paginator<T> {
     /// Pins how many page requests are in flight at once to exactly `n`, instead of following the
     /// client's adaptive concurrency (by default the listing grows from 4 to 16 requests in flight
     /// while the service answers fine and halves on a throttling answer, sharing that limit with
-    /// the client's other listings of the service; [`crate::FlowPolicy`]). The request rate and
+    /// the client's other calls of the operation; [`crate::FlowPolicy`]). The request rate and
     /// the retry budget still apply.
     ///
     /// 1 requests strictly one page at a time; outside 1 to [`MAX_CONCURRENCY`] the first poll

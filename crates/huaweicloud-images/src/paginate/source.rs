@@ -130,8 +130,7 @@ impl<P: OffsetLimit> PageSource<P::Item> for Sent<P> {
             self.client
                 .pace(P::OPERATION.service)
                 .flow
-                .concurrency
-                .max(),
+                .max_concurrency(),
         )
     }
 

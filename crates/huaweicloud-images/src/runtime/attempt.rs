@@ -12,7 +12,7 @@ use super::body::{BodyError, read_capped};
 use super::{Call, Runtime, Seen};
 use crate::clock::{CLOCK_SKEW_CODE, at_offset};
 use crate::error::{ApiError, Error};
-use crate::flow::{RateLimiter, is_throttling};
+use crate::flow::{OperationFlow, is_throttling};
 use crate::retry::classify::Failure;
 use crate::transfer::Streamed;
 
@@ -158,18 +158,14 @@ impl Runtime {
         &self,
         call: &Call<'_, T>,
         request: &reqwest::Request,
-        learnt: Option<&RateLimiter>,
+        flow: Option<&OperationFlow>,
         seen: &mut Seen,
     ) -> std::result::Result<T, Failed> {
-        // The client's pace toward the service: the rate limits wait here.
+        // The client's pace toward the operation: the rate limits wait here.
         let mut generations = None;
-        if let Some(pace) = call.pace {
-            pace.flow.fixed.acquire().await;
-            let rate = match learnt {
-                Some(learnt) => Some(learnt.acquire().await),
-                None => None,
-            };
-            generations = Some((rate, pace.flow.concurrency.generation()));
+        if let (Some(pace), Some(flow)) = (call.pace, flow) {
+            let rate = super::turn(pace, flow).await;
+            generations = Some((flow, rate, flow.concurrency.generation()));
         }
         // After any wait, so that what is signed is fresh when it leaves.
         let credentials = match &self.credentials {
@@ -222,23 +218,19 @@ impl Runtime {
                 Failed::NoAnswer(error)
             })?;
             let status = response.status();
-            if let (Some(pace), Some((rate, concurrency))) = (call.pace, generations) {
+            if let Some((flow, rate, concurrency)) = generations {
                 if is_throttling(status.as_u16()) {
-                    pace.flow.concurrency.throttled(concurrency);
+                    flow.concurrency.throttled(concurrency);
                     // Only the gateway's explicit throttling says a rate is exceeded; a 503 (an
                     // overload or an outage) is left to the concurrency, the backoff and the
                     // budget.
-                    if status == http::StatusCode::TOO_MANY_REQUESTS
-                        && let (Some(learnt), Some(generation)) = (learnt, rate)
-                    {
-                        learnt.throttled(generation);
+                    if status == http::StatusCode::TOO_MANY_REQUESTS {
+                        flow.learnt.throttled(rate);
                     }
                 } else if status.is_success() {
-                    pace.flow.pacer.observe(left.elapsed());
-                    pace.flow.concurrency.succeeded();
-                    if let Some(learnt) = learnt {
-                        learnt.succeeded();
-                    }
+                    flow.pacer.observe(left.elapsed());
+                    flow.concurrency.succeeded();
+                    flow.learnt.succeeded();
                 }
             }
             if let Decoder::Streamed(open) = call.decode

@@ -40,7 +40,7 @@ use tracing::field::Empty;
 use crate::clock::Clock;
 use crate::credentials::provider::CredentialCache;
 use crate::error::{Error, Result};
-use crate::flow::ServiceFlow;
+use crate::flow::{OperationFlow, ServiceFlow};
 use crate::retry::classify::Failure;
 use crate::retry::{Budget, RetryPolicy};
 use crate::signing::canonical_query;
@@ -211,6 +211,13 @@ impl WriteTrace {
     }
 }
 
+/// Waits for a turn of the client's rates toward the service (the user's fixed one, then the
+/// operation's learnt one); the generation of the learnt rate it was taken in.
+async fn turn(pace: &Pace, flow: &OperationFlow) -> u64 {
+    pace.flow.fixed.acquire().await;
+    flow.learnt.acquire().await
+}
+
 impl Runtime {
     pub(crate) fn new(settings: Settings) -> Self {
         Runtime {
@@ -245,12 +252,18 @@ impl Runtime {
     ) -> Result<T> {
         // A call waiting for its turn (behind a listing's pages, or a batch of writes) is not yet
         // on its way: its time-out starts once it holds the permit.
-        let _permit = match call.pace {
-            Some(pace) if call.holds_permit => {
-                let permit = pace.flow.concurrency.acquire().await;
+        // The operation's flow: its permits, pacing and learnt rate are its own (the gateway
+        // throttles per API), so a call held back by its operation's rate, or retrying, holds up
+        // only calls of that operation. The rate is waited for with the permit held (per
+        // attempt): a turn taken before it would be spent while the call waits for the permit,
+        // and calls holding such turns would then leave together.
+        let flow = call.pace.map(|pace| pace.flow.operation(call.operation));
+        let _permit = match &flow {
+            Some(flow) if call.holds_permit => {
+                let permit = flow.concurrency.acquire().await;
                 // A slow start's rounds leave together, to be read together.
-                if !pace.flow.concurrency.in_slow_start() {
-                    pace.flow.pacer.wait(pace.flow.concurrency.limit()).await;
+                if !flow.concurrency.in_slow_start() {
+                    flow.pacer.wait(flow.concurrency.limit()).await;
                 }
                 Some(permit)
             }
@@ -271,7 +284,7 @@ impl Runtime {
                 duration_ms = Empty,
             );
             traced = Some(span.clone());
-            self.attempts(&call, prepared, &mut seen, started)
+            self.attempts(&call, prepared, &mut seen, started, flow.as_deref())
                 .instrument(span)
                 .await
         };
@@ -319,6 +332,7 @@ impl Runtime {
         prepared: Prepared,
         seen: &mut Seen,
         started: Instant,
+        flow: Option<&OperationFlow>,
     ) -> Result<T> {
         let request = self.with_headers(prepared, call.decode.is_streamed());
         seen.write = WriteTrace {
@@ -331,7 +345,6 @@ impl Runtime {
             repeatable: call.delivery == Delivery::Repeatable && call.token_header.is_none(),
             ..WriteTrace::default()
         };
-        let learnt = call.pace.map(|pace| pace.flow.learnt_rate(call.operation));
         let budget = call.pace.and_then(|pace| pace.budget.as_ref());
         let mut schedule = backon::BackoffBuilder::build(self.retry.backoff());
         let mut waited = Duration::ZERO;
@@ -339,7 +352,7 @@ impl Runtime {
         // dropped, lost if it fails again.
         let mut paid = None;
         loop {
-            let attempt = self.attempt(call, &request, learnt.as_deref(), seen).await;
+            let attempt = self.attempt(call, &request, flow, seen).await;
             seen.write.in_flight = false;
             let failed = match attempt {
                 Ok(value) => {
