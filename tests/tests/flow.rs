@@ -320,7 +320,7 @@ async fn a_page_waiting_for_its_permit_is_not_timed_out() {
 /// gateway's 20 per second, burst 10: without flow control for single calls, the 30 beyond the
 /// burst would all be answered 429 at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_of_creates_follows_the_concurrency_and_the_learnt_rate() {
+async fn a_batch_of_creates_meets_the_bucket_as_a_listing_does() {
     let fake = start(FakeConfig {
         image_servers: 0,
         lifecycle_step: std::time::Duration::from_secs(3600),

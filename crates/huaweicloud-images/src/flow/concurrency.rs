@@ -28,6 +28,7 @@
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
+use futures::future::Either;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
@@ -63,6 +64,8 @@ struct State {
     round_started: Option<Instant>,
     /// Whether a timer is set to end the current round.
     round_timer: bool,
+    /// When the current round ends at the latest, once its first permit came back.
+    round_deadline: Option<Instant>,
 }
 
 /// A request's permit: returned (or withdrawn) when dropped.
@@ -92,6 +95,7 @@ impl AdaptiveConcurrency {
                 withheld: 0,
                 round_started: None,
                 round_timer: false,
+                round_deadline: None,
             }),
             max,
             this: this.clone(),
@@ -123,9 +127,21 @@ impl AdaptiveConcurrency {
         self.state().generation
     }
 
-    /// Waits for a permit (first come, first served).
+    /// Waits for a permit (first come, first served). In the slow start, a waiting caller also
+    /// ends an overdue round every [`MAX_ROUND_WAIT`] (its timer may have died with the runtime
+    /// it was set on), keeping its place in the queue.
     pub(crate) async fn acquire(self: &Arc<Self>) -> Permit {
-        let permit = Arc::clone(&self.semaphore).acquire_owned().await.ok();
+        let mut acquire = std::pin::pin!(Arc::clone(&self.semaphore).acquire_owned());
+        let permit = loop {
+            if !self.state().slow_start {
+                break acquire.await.ok();
+            }
+            let tick = std::pin::pin!(tokio::time::sleep(MAX_ROUND_WAIT));
+            match futures::future::select(acquire.as_mut(), tick).await {
+                Either::Left((permit, _)) => break permit.ok(),
+                Either::Right(((), _)) => self.end_overdue_round(),
+            }
+        };
         let mut state = self.state();
         if state.slow_start {
             if state.round_out == 0 && state.withheld == 0 {
@@ -203,10 +219,23 @@ impl AdaptiveConcurrency {
         state.round_out = 0;
         state.round_started = None;
         state.round_timer = false;
+        state.round_deadline = None;
         if state.slow_start && state.limit >= self.max as f64 {
             state.slow_start = false;
         }
         self.resize(state);
+    }
+
+    /// Ends the current round if its deadline has passed.
+    fn end_overdue_round(&self) {
+        let mut state = self.state();
+        if state.slow_start
+            && state
+                .round_deadline
+                .is_some_and(|deadline| deadline <= Instant::now())
+        {
+            self.end_round(&mut state);
+        }
     }
 
     /// Ends `round` if it is still the current one (its timer ran out).
@@ -232,6 +261,7 @@ impl AdaptiveConcurrency {
         // Half as long again as this first permit took, for the rest of the round.
         let waited = state.round_started.map_or(Duration::ZERO, |t| t.elapsed());
         let wait = (waited / 2).min(MAX_ROUND_WAIT);
+        state.round_deadline = Some(Instant::now() + wait);
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 state.round_timer = true;
@@ -474,6 +504,7 @@ mod tests {
     fn without_a_runtime_a_round_ends_at_once() {
         let limit = AdaptiveConcurrency::new(2, 16);
         let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .expect("runtime");
         let (first, second) =
@@ -524,5 +555,38 @@ mod tests {
         for task in waiting {
             task.abort();
         }
+    }
+
+    /// Review of issue 20: the timer that ends a round runs on the runtime the round's first
+    /// permit came back on; when that runtime is gone (a blocking client dropped), a caller
+    /// waiting for a permit ends the overdue round itself.
+    #[test]
+    fn a_round_whose_timer_died_with_its_runtime_is_ended_by_a_waiting_caller() {
+        let limit = AdaptiveConcurrency::new(2, 16);
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+        };
+        let first = runtime();
+        let (held, returned) =
+            first.block_on(async { (limit.acquire().await, limit.acquire().await) });
+        first.block_on(async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            limit.succeeded();
+            drop(returned);
+        });
+        // The round's timer was spawned on `first`, which never runs it again.
+        drop(first);
+        let second = runtime();
+        let permit = second.block_on(async {
+            tokio::time::timeout(Duration::from_secs(5), limit.acquire()).await
+        });
+        assert!(
+            permit.is_ok(),
+            "the round stalled behind a call that never ends"
+        );
+        drop(held);
     }
 }

@@ -5,8 +5,10 @@
 //! CPU together (the service's, and the client's decoding): a listing with 16 pages in flight
 //! moved in rounds of 20 ms of latency plus 12 ms of that queue, in phase from the first round to
 //! the last (measured, `benches/flow.rs`). Spread out, each answer is decoded while the others
-//! are still on their way. Pacing never lowers the throughput the concurrency allows: `limit`
-//! requests per round trip is what the limit allows anyway.
+//! are still on their way. Pacing lets `limit` requests leave per smoothed round trip, what the
+//! limit allows anyway while round trips stay as they were; a round trip that just grew (one
+//! slow answer) slows the next requests until the smoothing forgets it, and at most 100 ms apart.
+//! Each operation has its own pacer, so a slow operation does not space out another's requests.
 //!
 //! The round trip is smoothed as TCP does (`7/8` of the last value plus `1/8` of each new
 //! sample); until the first sample, nothing is paced.

@@ -121,8 +121,10 @@ pub struct Page<T> {
 /// or exactly [`concurrency`](Self::concurrency) when the listing pins it. Past the total, or when
 /// there is none, pages are requested one at a time for as long as they come back full.
 ///
-/// A new request goes as soon as one of the window's requests is answered, even when the answer
-/// must wait for an earlier page (delivered strictly in order): waiting for the page at the head
+/// While the listing is being consumed (its stream polled), a new request goes as soon as one of
+/// the window's requests is answered, even when the answer must wait for an earlier page
+/// (delivered strictly in order); between polls, the requests already sent go on, and new ones
+/// wait for the next poll. Waiting for the page at the head
 /// of the window instead kept every round of requests in phase behind its slowest answer (32 ms
 /// rounds for 20 ms of latency, measured). So however long the listing, at most
 /// `2 × window + 1` pages are held in memory, where the window is the pinned concurrency or the
@@ -454,6 +456,8 @@ impl<T: Send + 'static> Listing<T> {
             if let Ok(raw) = &fetched
                 && self.is_stale(offset, sent_after, raw.total)
             {
+                // Every later page waits for this one: it goes even when the window is full
+                // (one request over it, until it is answered).
                 let again = self.request(offset);
                 self.in_flight.push_front(again);
                 continue;
