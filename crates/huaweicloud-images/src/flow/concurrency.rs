@@ -131,16 +131,10 @@ impl AdaptiveConcurrency {
     /// ends an overdue round every [`MAX_ROUND_WAIT`] (its timer may have died with the runtime
     /// it was set on), keeping its place in the queue.
     pub(crate) async fn acquire(self: &Arc<Self>) -> Permit {
-        let mut acquire = std::pin::pin!(Arc::clone(&self.semaphore).acquire_owned());
-        let permit = loop {
-            if !self.state().slow_start {
-                break acquire.await.ok();
-            }
-            let tick = std::pin::pin!(tokio::time::sleep(MAX_ROUND_WAIT));
-            match futures::future::select(acquire.as_mut(), tick).await {
-                Either::Left((permit, _)) => break permit.ok(),
-                Either::Right(((), _)) => self.end_overdue_round(),
-            }
+        // A free permit is taken at once, without a timer.
+        let permit = match Arc::clone(&self.semaphore).try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) => self.wait_for_permit().await,
         };
         let mut state = self.state();
         if state.slow_start {
@@ -153,6 +147,21 @@ impl AdaptiveConcurrency {
             permit,
             owner: Arc::clone(self),
             round: state.round,
+        }
+    }
+
+    /// Waits in the queue for a permit.
+    async fn wait_for_permit(&self) -> Option<OwnedSemaphorePermit> {
+        let mut acquire = std::pin::pin!(Arc::clone(&self.semaphore).acquire_owned());
+        loop {
+            if !self.state().slow_start {
+                return acquire.await.ok();
+            }
+            let tick = std::pin::pin!(tokio::time::sleep(MAX_ROUND_WAIT));
+            match futures::future::select(acquire.as_mut(), tick).await {
+                Either::Left((permit, _)) => return permit.ok(),
+                Either::Right(((), _)) => self.end_overdue_round(),
+            }
         }
     }
 
