@@ -216,10 +216,10 @@ impl AdaptiveConcurrency {
     /// Ends the current round: the permits that came back in it, and the growth it earned, are
     /// released together.
     fn end_round(&self, state: &mut State) {
-        // Held permits beyond the limit are withdrawn rather than released.
+        // Held permits beyond the limit are withdrawn rather than released. (There is no debt in
+        // the slow start: only a decrease makes one, and a decrease ends the slow start first.)
         let target = (state.limit as usize).clamp(1, self.max);
-        let effective = state.permits - state.debt;
-        let surplus = effective.saturating_sub(target).min(state.withheld);
+        let surplus = state.permits.saturating_sub(target).min(state.withheld);
         state.withheld -= surplus;
         state.permits -= surplus;
         let withheld = std::mem::take(&mut state.withheld);
@@ -597,5 +597,153 @@ mod tests {
             "the round stalled behind a call that never ends"
         );
         drop(held);
+    }
+
+    /// Free permits.
+    fn free(limit: &AdaptiveConcurrency) -> usize {
+        limit.semaphore.available_permits()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rounds_deadline_counts_from_its_first_permit_taken() {
+        let limit = AdaptiveConcurrency::new(3, 16);
+        let a = limit.acquire().await;
+        tokio::time::advance(Duration::from_millis(10)).await;
+        let _b = limit.acquire().await;
+        tokio::time::advance(Duration::from_millis(10)).await;
+        // `a` took 20 ms from the round's first permit: the rest of the round gets 10 ms more.
+        drop(a);
+        tokio::time::sleep(Duration::from_millis(7)).await;
+        assert_eq!(
+            free(&limit),
+            1,
+            "still held at 7 ms (from `b`, 5 ms would be over)"
+        );
+        tokio::time::sleep(Duration::from_millis(4)).await;
+        assert_eq!(free(&limit), 2, "released at 10 ms");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_timer_of_a_round_that_is_over_does_not_end_the_next() {
+        let limit = AdaptiveConcurrency::new(2, 16);
+        let (a, b) = (limit.acquire().await, limit.acquire().await);
+        tokio::time::advance(Duration::from_millis(20)).await;
+        drop(a); // arms the timer of round 0 for 10 ms
+        drop(b); // round 0 is over
+        let (c, _d) = (limit.acquire().await, limit.acquire().await);
+        tokio::time::sleep(Duration::from_millis(15)).await; // round 0's timer fires
+        drop(c);
+        assert_eq!(
+            free(&limit),
+            0,
+            "`c` is held for round 1, which its timer does not end"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_caller_does_not_end_a_round_before_its_deadline() {
+        let limit = AdaptiveConcurrency::new(1, 16);
+        let a = limit.acquire().await;
+        let waiter = {
+            let limit = Arc::clone(&limit);
+            tokio::spawn(async move { limit.acquire().await })
+        };
+        // The waiter's check runs with no deadline yet (nothing came back): the round goes on.
+        tokio::time::sleep(MAX_ROUND_WAIT * 2).await;
+        limit.succeeded();
+        drop(a);
+        let _permit = waiter.await.expect("waiter");
+        assert_eq!(
+            free(&limit),
+            1,
+            "the round ended with its growth: 2, one taken"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_caller_ends_a_round_at_its_deadline_not_before() {
+        let limit = AdaptiveConcurrency::new(2, 16);
+        let (a, _b) = (limit.acquire().await, limit.acquire().await);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let waiter = {
+            let limit = Arc::clone(&limit);
+            tokio::spawn(async move { limit.acquire().await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // `a` took 600 ms: the round waits 250 ms more (at most); the waiter checks at 750 ms.
+        drop(a);
+        tokio::time::sleep(Duration::from_millis(160)).await;
+        assert!(
+            !waiter.is_finished(),
+            "760 ms: the round's deadline is 850 ms"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(waiter.is_finished());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_permit_of_a_round_that_is_over_comes_back_at_once_and_counts_for_no_round() {
+        let limit = AdaptiveConcurrency::new(2, 16);
+        let (a, b) = (limit.acquire().await, limit.acquire().await);
+        tokio::time::advance(Duration::from_millis(20)).await;
+        drop(a);
+        tokio::time::sleep(Duration::from_millis(11)).await; // round 0 ends without `b`
+        let c = limit.acquire().await; // round 1
+        limit.succeeded(); // growth for round 1, held until it is over
+        let free_before = free(&limit);
+        drop(b);
+        assert_eq!(
+            free(&limit),
+            free_before + 1,
+            "`b` back at once; round 1 goes on"
+        );
+        drop(c);
+        assert_eq!(
+            free(&limit),
+            free_before + 3,
+            "round 1 over: `c` and its growth"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_limit_that_grows_back_while_permits_are_held_repays_its_debt_first() {
+        let limit = AdaptiveConcurrency::new(4, 4);
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(limit.acquire().await);
+        }
+        limit.throttled(limit.generation());
+        assert_eq!(limit.limit(), 2, "two permits owed, none free");
+        // 2 + 1/2 + 1/2.5 + 1/2.9: back to 3 while all four are still held.
+        for _ in 0..3 {
+            limit.succeeded();
+        }
+        assert_eq!(limit.limit(), 3);
+        assert_eq!(free(&limit), 0, "growing repays the debt: no new permit");
+        held.clear();
+        assert_eq!(free(&limit), 3, "one withdrawn, three back");
+    }
+
+    #[tokio::test]
+    async fn a_decrease_withdraws_free_permits_then_owes_the_rest() {
+        let limit = AdaptiveConcurrency::new(8, 8);
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            held.push(limit.acquire().await);
+        }
+        limit.throttled(limit.generation());
+        assert_eq!(
+            free(&limit),
+            1,
+            "limit 4 with 3 out: 4 of the 5 free withdrawn"
+        );
+        limit.throttled(limit.generation());
+        assert_eq!(
+            free(&limit),
+            0,
+            "limit 2 with 3 out: the free one withdrawn, one owed"
+        );
+        held.clear();
+        assert_eq!(free(&limit), 2, "one withdrawn as it came back, two back");
     }
 }

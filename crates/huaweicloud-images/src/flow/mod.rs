@@ -127,6 +127,17 @@ pub(crate) struct OperationFlow {
     pub(crate) learnt: RateLimiter,
 }
 
+impl OperationFlow {
+    /// Waits for the turn of a call that holds a permit to leave: after the slow start, paced
+    /// `srtt / limit` apart; in the slow start at once (a round leaves together, to be read
+    /// together).
+    pub(crate) async fn pace(&self) {
+        if !self.concurrency.in_slow_start() {
+            self.pacer.wait(self.concurrency.limit()).await;
+        }
+    }
+}
+
 /// The flow of one client toward one service: the user's fixed rate limit, and the flow of each
 /// operation called so far.
 #[derive(Debug)]
@@ -224,6 +235,82 @@ mod tests {
             flow.fixed.rate(),
             Some(50.0),
             "the user's limit is per service"
+        );
+    }
+
+    #[test]
+    fn a_policy_keeps_what_it_is_given_within_bounds() {
+        let policy = FlowPolicy::default()
+            .with_max_concurrency(32)
+            .with_initial_concurrency(8)
+            .with_rate_limit(2.5)
+            .with_adaptive_rate(false);
+        assert_eq!(policy.max_concurrency(), 32);
+        assert_eq!(policy.rate_limit(), Some(2.5));
+        let flow = ServiceFlow::new(&policy);
+        assert_eq!(flow.max_concurrency(), 32);
+        assert_eq!(flow.state().concurrency, 8);
+        assert_eq!(
+            FlowPolicy::default()
+                .with_max_concurrency(0)
+                .max_concurrency(),
+            1
+        );
+        assert_eq!(
+            FlowPolicy::default()
+                .with_max_concurrency(1000)
+                .max_concurrency(),
+            MAX_CONCURRENCY
+        );
+        for refused in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(
+                FlowPolicy::default().with_rate_limit(refused).rate_limit(),
+                None,
+                "{refused}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_an_adaptive_rate_throttling_teaches_no_rate() {
+        let flow = ServiceFlow::new(&FlowPolicy::default().with_adaptive_rate(false))
+            .operation("ListImageServers");
+        for _ in 0..5 {
+            flow.learnt.succeeded();
+        }
+        flow.learnt.throttled(flow.learnt.acquire().await);
+        assert_eq!(flow.learnt.rate(), None);
+    }
+
+    #[test]
+    fn only_429_and_503_are_throttling() {
+        assert!(is_throttling(429) && is_throttling(503));
+        assert!(!is_throttling(500) && !is_throttling(200) && !is_throttling(408));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_are_paced_after_the_slow_start_only() {
+        let flow = ServiceFlow::new(&FlowPolicy::default()).operation("ListImageServers");
+        flow.pacer.observe(std::time::Duration::from_millis(20));
+        let started = tokio::time::Instant::now();
+        for _ in 0..3 {
+            flow.pace().await;
+        }
+        assert_eq!(
+            started.elapsed(),
+            std::time::Duration::ZERO,
+            "a round leaves together"
+        );
+        flow.concurrency.throttled(flow.concurrency.generation());
+        assert_eq!(flow.concurrency.limit(), 2);
+        let started = tokio::time::Instant::now();
+        for _ in 0..3 {
+            flow.pace().await;
+        }
+        assert_eq!(
+            started.elapsed(),
+            std::time::Duration::from_millis(20),
+            "20 ms / 2 apart"
         );
     }
 

@@ -116,8 +116,12 @@ mod tests {
         let pacer = Pacer::default();
         pacer.observe(Duration::from_millis(80));
         assert_eq!(pacer.srtt(), Some(Duration::from_millis(80)));
-        pacer.observe(Duration::from_millis(0));
-        assert_eq!(pacer.srtt(), Some(Duration::from_millis(70)));
+        pacer.observe(Duration::from_millis(40));
+        assert_eq!(
+            pacer.srtt(),
+            Some(Duration::from_millis(75)),
+            "7/8 x 80 + 1/8 x 40"
+        );
     }
 
     #[tokio::test(start_paused = true)]

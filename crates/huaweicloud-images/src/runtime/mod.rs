@@ -261,10 +261,7 @@ impl Runtime {
         let _permit = match &flow {
             Some(flow) if call.holds_permit => {
                 let permit = flow.concurrency.acquire().await;
-                // A slow start's rounds leave together, to be read together.
-                if !flow.concurrency.in_slow_start() {
-                    flow.pacer.wait(flow.concurrency.limit()).await;
-                }
+                flow.pace().await;
                 Some(permit)
             }
             _ => None,
