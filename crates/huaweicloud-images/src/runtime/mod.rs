@@ -250,13 +250,29 @@ impl Runtime {
         call: Call<'_, T>,
         prepare: impl Future<Output = Result<Prepared>>,
     ) -> Result<T> {
-        // A call waiting for its turn (behind a listing's pages, or a batch of writes) is not yet
-        // on its way: its time-out starts once it holds the permit.
+        let total = self.total_timeout.filter(|_| call.bounded);
+        let timed_out = |elapsed: Duration| Error::Timeout {
+            operation: call.operation,
+            elapsed,
+        };
+        // First what the request needs (the project id, through IAM at a client's first calls:
+        // shared by concurrent calls, and not the service's business, so not behind its
+        // permits), within the total time-out.
+        let prepared_at = Instant::now();
+        let prepared = match total {
+            Some(limit) => tokio::time::timeout(limit, prepare)
+                .await
+                .unwrap_or_else(|_| Err(timed_out(prepared_at.elapsed()))),
+            None => prepare.await,
+        }?;
+        let spent = prepared_at.elapsed();
         // The operation's flow: its permits, pacing and learnt rate are its own (the gateway
         // throttles per API), so a call held back by its operation's rate, or retrying, holds up
         // only calls of that operation. The rate is waited for with the permit held (per
         // attempt): a turn taken before it would be spent while the call waits for the permit,
-        // and calls holding such turns would then leave together.
+        // and calls holding such turns would then leave together. A call waiting for its turn
+        // (behind a listing's pages, or a batch of writes) is not on its way: the wait does not
+        // count against its total time-out.
         let flow = call.pace.map(|pace| pace.flow.operation(call.operation));
         let _permit = match &flow {
             Some(flow) if call.holds_permit => {
@@ -266,43 +282,38 @@ impl Runtime {
             }
             _ => None,
         };
-        let started = Instant::now();
+        // The call's clock, as if it had not waited for its turn.
+        let started = Instant::now()
+            .checked_sub(spent)
+            .unwrap_or_else(Instant::now);
         let mut seen = Seen::default();
-        let mut traced = None;
-        let run = async {
-            let prepared = prepare.await?;
-            let span = tracing::info_span!(
-                "huaweicloud_images.call",
-                service = call.service,
-                operation = call.operation,
-                attempts = Empty,
-                status = Empty,
-                request_id = Empty,
-                duration_ms = Empty,
-            );
-            traced = Some(span.clone());
-            self.attempts(&call, prepared, &mut seen, started, flow.as_deref())
-                .instrument(span)
-                .await
-        };
-        let outcome = match self.total_timeout.filter(|_| call.bounded) {
-            Some(limit) => match tokio::time::timeout(limit, run).await {
+        let span = tracing::info_span!(
+            "huaweicloud_images.call",
+            service = call.service,
+            operation = call.operation,
+            attempts = Empty,
+            status = Empty,
+            request_id = Empty,
+            duration_ms = Empty,
+        );
+        let traced = span.clone();
+        let run = self
+            .attempts(&call, prepared, &mut seen, started, flow.as_deref())
+            .instrument(span);
+        let outcome = match total {
+            Some(limit) => match tokio::time::timeout(limit.saturating_sub(spent), run).await {
                 Ok(outcome) => outcome,
                 Err(_) => {
-                    let timeout = Error::Timeout {
-                        operation: call.operation,
-                        elapsed: started.elapsed(),
-                    };
                     // Cut short while a write's attempt was on its way, or after one that may
                     // have arrived: it may have been applied.
-                    Err(seen.write.error(call.operation, timeout))
+                    Err(seen
+                        .write
+                        .error(call.operation, timed_out(started.elapsed())))
                 }
             },
             None => run.await,
         };
-        let Some(span) = traced else {
-            return outcome;
-        };
+        let span = traced;
         span.record("attempts", seen.attempts);
         span.record(
             "duration_ms",
