@@ -9,7 +9,8 @@
 //! with `serde_json::from_slice` into the same generated model), alternating with the SDK's runs
 //! so that both see the same machine.
 //!
-//! Run: `cargo bench -p huaweicloud-images --bench call`.
+//! Run: `cargo bench -p huaweicloud-images --bench call`. `CALL_BENCH_ONLY=sdk` (or `hand`) runs
+//! one side only, to profile or trace it alone (`perf`, `strace -c`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -132,10 +133,13 @@ fn main() {
         let mut figures = Vec::new();
         for round in 0..4 {
             let (cpu, system, wall) = (cpu_time(), system_time(), Instant::now());
+            let only = std::env::var("CALL_BENCH_ONLY").unwrap_or_default();
             for _ in 0..calls {
                 if round % 2 == 0 {
-                    sdk().await;
-                } else {
+                    if only != "hand" {
+                        sdk().await;
+                    }
+                } else if only != "sdk" {
                     by_hand().await;
                 }
             }
