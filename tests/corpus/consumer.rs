@@ -90,6 +90,21 @@ async fn json_bodies(fake: &FakeServer, client: &Client) {
     assert_eq!(sent.path, format!("/v1/{P}/things"));
     assert_eq!(sent.header("x-client-token"), Some("token-1"));
     assert_eq!(sent.header("content-type"), Some("application/json"));
+    // An empty or blank idempotency token is refused before anything is sent.
+    for blank in ["", "  "] {
+        let refused = client
+            .things()
+            .create(CreateThingReq::builder().name("second").size(1))
+            .x_client_token(blank)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, huaweicloud_images::Error::InvalidInput { field, .. } if *field == "X-Client-Token"),
+            "{refused:?}"
+        );
+    }
+    assert!(fake.requests().is_empty(), "nothing sent for a blank token");
     assert_eq!(
         sent.json_body().unwrap(),
         serde_json::json!({"name": "first", "size": 3, "labels": {"colour": "blue"}})

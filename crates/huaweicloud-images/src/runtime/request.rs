@@ -98,14 +98,22 @@ pub(crate) fn without_body(mut request: reqwest::Request) -> reqwest::Request {
     request
 }
 
-/// A fresh idempotency token: a random UUID, made once per call (every attempt of the call sends
-/// the same one).
+/// The idempotency token of a call: the caller's, else a fresh random UUID, made once per call
+/// (every attempt of the call sends the same one). An empty (or blank) token is refused before
+/// anything is sent: the service would deduplicate every call that sent it as one.
 #[allow(
     dead_code,
     reason = "used by the generated code of an operation with an idempotency token"
 )]
-pub(crate) fn fresh_token() -> String {
-    uuid::Uuid::new_v4().to_string()
+pub(crate) fn idempotency_token(field: &'static str, given: Option<String>) -> Result<String> {
+    match given {
+        Some(token) if token.trim().is_empty() => Err(Error::invalid(
+            field,
+            "an idempotency token must not be empty or blank (leave it unset for a fresh one)",
+        )),
+        Some(token) => Ok(token),
+        None => Ok(uuid::Uuid::new_v4().to_string()),
+    }
 }
 
 /// Sets an optional parameter on a generated builder only when it is given (the builders' setters

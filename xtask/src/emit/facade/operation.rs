@@ -261,7 +261,8 @@ pub(super) fn operation_items(
                     // The idempotency token: the caller's, else a fresh one for this call (made
                     // once: every attempt sends the request built here).
                     let value = if op.idempotency_token.as_deref() == Some(p.name.as_str()) {
-                        quote!(Some(self.#rust.unwrap_or_else(crate::runtime::request::fresh_token)))
+                        let field = &p.name;
+                        quote!(Some(crate::runtime::request::idempotency_token(#field, self.#rust)?))
                     } else {
                         quote!(self.#rust)
                     };
