@@ -23,33 +23,11 @@ use huaweicloud_images_fake::gateway::signing::{
 };
 use huaweicloud_images_fake::{FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer};
 
+#[path = "support/cpu.rs"]
+mod cpu;
+use cpu::cpu_time;
+use cpu::system_time;
 const CHILD: &str = "CALL_BENCH_FAKE";
-
-/// This process's system CPU time so far.
-fn system_time() -> Duration {
-    // SAFETY: as in `cpu_time`.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    Duration::from_secs(usage.ru_stime.tv_sec as u64)
-        + Duration::from_micros(usage.ru_stime.tv_usec as u64)
-}
-
-/// This process's CPU time so far (user + system).
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage writes into the struct it is given, and RUSAGE_SELF is always valid.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
-}
 
 async fn child() {
     let fake = FakeServer::start(FakeConfig {

@@ -27,25 +27,14 @@ use huaweicloud_images_fake::{
     FAKE_AK, FAKE_PROJECT_ID, FAKE_SK, FakeConfig, FakeServer, Throttle,
 };
 
+#[path = "support/cpu.rs"]
+mod cpu;
+use cpu::cpu_time;
 const ITEMS: usize = 10_000;
 const PAGE: u32 = 100;
 const CREATES: usize = 100;
 const LATENCY: Duration = Duration::from_millis(20);
 const CHILD: &str = "FLOW_BENCH_FAKE";
-
-/// This process's CPU time so far (user + system).
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage writes into the struct it is given, and RUSAGE_SELF is always valid.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
-}
 
 /// Child mode: a fake with `ITEMS` servers, the latency in ms and the throttle given as
 /// `LATENCY;RATE,BURST` (or `LATENCY;none`); on each `stats` line on stdin, prints

@@ -296,10 +296,9 @@ impl Runtime {
             request_id = Empty,
             duration_ms = Empty,
         );
-        let traced = span.clone();
         let run = self
             .attempts(&call, prepared, &mut seen, started, flow.as_deref())
-            .instrument(span);
+            .instrument(span.clone());
         let outcome = match total {
             Some(limit) => match tokio::time::timeout(limit.saturating_sub(spent), run).await {
                 Ok(outcome) => outcome,
@@ -313,7 +312,6 @@ impl Runtime {
             },
             None => run.await,
         };
-        let span = traced;
         span.record("attempts", seen.attempts);
         span.record(
             "duration_ms",
