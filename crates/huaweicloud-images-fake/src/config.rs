@@ -44,7 +44,10 @@ pub struct FakeConfig {
     /// The API gateway's flow control: a token bucket per project and operation; `None` (the
     /// default) lets everything through.
     pub throttle: Option<crate::Throttle>,
-    /// How long the fake waits before handling each request (default none).
+    /// How long the fake waits before handling each request (default none), from the request's
+    /// arrival, to within the system's sleep (a tenth of a millisecond or so; tokio's timer alone
+    /// wakes a millisecond or more late). The request log shows what it took
+    /// ([`crate::RecordedRequest::answered_after`]).
     pub latency: Duration,
     /// Faults injected from the start (and again after a reset through the control API).
     pub faults: Vec<crate::FaultSpec>,

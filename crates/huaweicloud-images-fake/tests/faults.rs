@@ -243,9 +243,30 @@ async fn latency_holds_requests_until_it_is_lifted() {
     let log = server.requests();
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].status, None, "the first request is still held");
+    assert_eq!(log[0].answered_after, None);
     assert_eq!(log[1].status, Some(200));
+    assert!(log[1].answered_after.is_some());
     assert!(!held.is_finished());
     held.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latency_is_held_in_full_before_an_answer() {
+    let server = start(FakeConfig::default()).await;
+    // Tokio's timer would wake a wait of it up to a few milliseconds late, never early: the fake
+    // leaves the last 2 ms of it to a blocking sleep, which must not answer early either.
+    let latency = Duration::from_micros(25_300);
+    server.set_latency(latency);
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let answered = token_get(&server, &images_path()).await;
+        assert_eq!(answered.status(), 200);
+        assert!(started.elapsed() >= latency, "{:?}", started.elapsed());
+    }
+    for entry in server.requests() {
+        let after = entry.answered_after.expect("answered");
+        assert!(after >= latency, "answered {after:?} after arriving");
+    }
 }
 
 #[tokio::test]

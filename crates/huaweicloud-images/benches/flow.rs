@@ -65,7 +65,16 @@ async fn child(spec: &str) {
     while stdin.lock().read_line(&mut line).is_ok_and(|n| n > 0) {
         let requests = fake.requests();
         let throttled = requests.iter().filter(|r| r.status == Some(429)).count();
-        println!("{} {throttled} {}", requests.len(), cpu_time().as_micros());
+        // The fake's own time per answer: its latency as slept, then its handling.
+        let answered: Vec<Duration> = requests.iter().filter_map(|r| r.answered_after).collect();
+        let mean = answered.iter().sum::<Duration>()
+            / u32::try_from(answered.len().max(1)).unwrap_or(u32::MAX);
+        println!(
+            "{} {throttled} {} {}",
+            requests.len(),
+            cpu_time().as_micros(),
+            mean.as_micros()
+        );
         fake.clear_requests();
         line.clear();
     }
@@ -88,6 +97,9 @@ struct Stats {
     throttled: usize,
     /// The fake's CPU time during the case.
     fake_cpu: Duration,
+    /// The fake's mean time per answer, from a request's arrival: its latency as slept, then
+    /// its handling (what of each round trip is the fake's).
+    fake_answer: Duration,
 }
 
 impl Fake {
@@ -124,12 +136,14 @@ impl Fake {
         let requests = parts.next().unwrap_or(0) as usize;
         let throttled = parts.next().unwrap_or(0) as usize;
         let cpu = Duration::from_micros(parts.next().unwrap_or(0));
+        let fake_answer = Duration::from_micros(parts.next().unwrap_or(0));
         let fake_cpu = cpu.saturating_sub(self.cpu);
         self.cpu = cpu;
         Stats {
             requests,
             throttled,
             fake_cpu,
+            fake_answer,
         }
     }
 }
@@ -222,15 +236,17 @@ fn report(label: &str, run: &Run, stats: Stats, limit: Duration) {
         requests,
         throttled,
         fake_cpu,
+        fake_answer,
     } = stats;
     let share = 100.0 * throttled as f64 / requests.max(1) as f64;
     match &run.outcome {
         Ok(elapsed) => println!(
-            "  {label:<44} {:>6.0} ms {:>5.2}x  {requests:>4} requests {throttled:>3} x 429 ({share:>4.1} %)  CPU client {:>4.0} ms, fake {:>4.0} ms",
+            "  {label:<44} {:>6.0} ms {:>5.2}x  {requests:>4} requests {throttled:>3} x 429 ({share:>4.1} %)  CPU client {:>4.0} ms, fake {:>4.0} ms; the fake answers in {:.2} ms",
             ms(*elapsed),
             elapsed.as_secs_f64() / limit.as_secs_f64(),
             ms(run.client_cpu),
             ms(fake_cpu),
+            ms(fake_answer),
         ),
         Err(error) => println!(
             "  {label:<44} FAILED after {requests} requests, {throttled} answered 429 ({share:.1} %): {error}"

@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
@@ -52,6 +53,22 @@ pub struct RecordedRequest {
     pub body: Vec<u8>,
     /// The request body's length in bytes.
     pub body_len: usize,
+    /// How long after its arrival the answer was ready: the fake's latency as it was slept, then
+    /// its handling (`None` until answered).
+    pub answered_after: Option<Duration>,
+}
+
+/// What the log learns of a request once it is answered.
+pub(crate) struct Completed<'a> {
+    /// The status sent (`None` when none was).
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) operation: Option<Operation>,
+    pub(crate) auth_passed: bool,
+    pub(crate) faults: Vec<Fault>,
+    /// The request body, once an operation read it.
+    pub(crate) body: Option<&'a [u8]>,
+    /// From the request's arrival to its answer.
+    pub(crate) answered_after: Duration,
 }
 
 /// How much of each request body the log keeps.
@@ -128,26 +145,19 @@ impl RequestLog {
     }
 
     /// Completes the entry of `request_id` with what became of it.
-    pub(crate) fn complete(
-        &self,
-        request_id: &str,
-        status: Option<StatusCode>,
-        operation: Option<Operation>,
-        auth_passed: bool,
-        faults: Vec<Fault>,
-        body: Option<&[u8]>,
-    ) {
+    pub(crate) fn complete(&self, request_id: &str, completed: Completed<'_>) {
         let mut entries = self.lock();
         if let Some(entry) = entries
             .iter_mut()
             .rev()
             .find(|entry| entry.request_id == request_id)
         {
-            entry.status = status.map(|status| status.as_u16());
-            entry.operation = operation;
-            entry.auth_passed = auth_passed;
-            entry.faults = faults;
-            if let Some(body) = body {
+            entry.status = completed.status.map(|status| status.as_u16());
+            entry.operation = completed.operation;
+            entry.auth_passed = completed.auth_passed;
+            entry.faults = completed.faults;
+            entry.answered_after = Some(completed.answered_after);
+            if let Some(body) = completed.body {
                 entry.body_len = body.len();
                 entry.body = body[..body.len().min(BODY_KEPT)].to_vec();
             }
@@ -218,20 +228,28 @@ mod tests {
                 faults: Vec::new(),
                 body: Vec::new(),
                 body_len: 0,
+                answered_after: None,
             });
         }
         log.complete(
             "c",
-            Some(StatusCode::OK),
-            Some(Operation::ListImages),
-            true,
-            vec![],
-            Some(&[7u8; BODY_KEPT + 1][..]),
+            Completed {
+                status: Some(StatusCode::OK),
+                operation: Some(Operation::ListImages),
+                auth_passed: true,
+                faults: vec![],
+                body: Some(&[7u8; BODY_KEPT + 1][..]),
+                answered_after: Duration::from_millis(3),
+            },
         );
         let entries = log.snapshot();
         assert_eq!(
             (entries[1].body.len(), entries[1].body_len),
             (BODY_KEPT, BODY_KEPT + 1)
+        );
+        assert_eq!(
+            (entries[0].answered_after, entries[1].answered_after),
+            (None, Some(Duration::from_millis(3)))
         );
         assert_eq!(
             entries

@@ -6,7 +6,7 @@
 //! ShowImageServer). Statuses move on the status clock ([`super::statuses`]), not here.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::Value;
 
@@ -16,7 +16,11 @@ use crate::services::spec_table::CollectionSpec;
 /// The remembered items of every collection.
 #[derive(Debug, Default)]
 pub(crate) struct Memory {
-    inner: Mutex<Inner>,
+    /// Read in parallel: a listing serializes its page from the stored items while it reads
+    /// them, a third of a millisecond for 100 servers. With one lock for all, 16 pages answered
+    /// at once queued for it: they took 21.8 to 22.9 ms at a latency of 20 ms, and 21.4 to
+    /// 22.1 ms read in parallel (`benches/flow.rs`, 3 runs each).
+    inner: RwLock<Inner>,
     /// What a reset goes back to.
     seeds: Mutex<HashMap<String, Vec<Value>>>,
     /// Held by a write with an idempotency token from its lookup of the token to its remembering
@@ -84,8 +88,12 @@ impl Memory {
         memory
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Seeds `collection` with `items` (also what a reset goes back to).
@@ -134,7 +142,7 @@ impl Memory {
     /// Every item of `collection`, newest first (the seeds in their order, after the items writes
     /// added).
     pub(crate) fn items(&self, collection: &str) -> Vec<Value> {
-        self.lock()
+        self.read()
             .items
             .get(collection)
             .cloned()
@@ -143,13 +151,13 @@ impl Memory {
 
     /// `f` of the items of `collection` as they are stored, without copying them.
     pub(crate) fn with_items<R>(&self, collection: &str, f: impl FnOnce(&[Value]) -> R) -> R {
-        let inner = self.lock();
+        let inner = self.read();
         f(inner.items.get(collection).map_or(&[], Vec::as_slice))
     }
 
     /// The item of `collection` whose id is `id`.
     pub(crate) fn get(&self, spec: &CollectionSpec, id: &str) -> Option<Value> {
-        self.lock()
+        self.read()
             .items
             .get(spec.name)?
             .iter()
@@ -203,7 +211,7 @@ impl Memory {
 
     /// The body and the answer of the create with `token`, if there was one.
     pub(crate) fn answered(&self, collection: &str, token: &str) -> Option<(Value, Value)> {
-        self.lock()
+        self.read()
             .tokens
             .get(&(collection.to_owned(), token.to_owned()))
             .cloned()
