@@ -291,7 +291,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn calls_are_paced_after_the_slow_start_only() {
         let flow = ServiceFlow::new(&FlowPolicy::default()).operation("ListImageServers");
-        flow.pacer.observe(std::time::Duration::from_millis(20));
+        flow.pacer.observe(std::time::Duration::from_millis(40));
         let started = tokio::time::Instant::now();
         for _ in 0..3 {
             flow.pace().await;
@@ -310,7 +310,7 @@ mod tests {
         assert_eq!(
             started.elapsed(),
             std::time::Duration::from_millis(20),
-            "20 ms / 2 apart"
+            "40 ms / (2 x 2) apart"
         );
     }
 

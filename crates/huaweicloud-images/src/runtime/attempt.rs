@@ -200,6 +200,7 @@ impl Runtime {
             // been applied).
             seen.write.in_flight = true;
             let left = tokio::time::Instant::now();
+            tracing::trace!(attempt, "sending");
             let sent = self.http.execute(sending);
             // A streamed answer's body outlives the attempt: reqwest's time-out (which covers
             // the body) is not set on its request; the wait for its headers is bounded here.
