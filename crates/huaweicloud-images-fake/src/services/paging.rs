@@ -28,18 +28,17 @@ pub(super) fn reported_total(matching: usize, delta: i64) -> i64 {
         .max(0)
 }
 
-pub(super) fn page<'a, T>(
-    matching: &[&'a T],
+pub(super) fn page<'a, T: 'a>(
+    matching: impl IntoIterator<Item = &'a T>,
     offset: u64,
     limit: u64,
     ignore_offset: bool,
 ) -> Vec<&'a T> {
     let offset = if ignore_offset { 0 } else { usize_of(offset) };
     matching
-        .iter()
+        .into_iter()
         .skip(offset)
         .take(usize_of(limit))
-        .copied()
         .collect()
 }
 
@@ -105,7 +104,7 @@ pub(super) fn page_listing(
         },
     };
     let matching: Vec<&Value> = all.iter().collect();
-    let paged: Vec<Value> = page(&matching, start, limit, faults.ignore_offset)
+    let paged: Vec<Value> = page(matching.iter().copied(), start, limit, faults.ignore_offset)
         .into_iter()
         .cloned()
         .collect();
