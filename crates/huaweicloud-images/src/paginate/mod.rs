@@ -34,8 +34,9 @@
 //!   again (or filter, e.g. by creation time) when a listing must be complete while it changes.
 //! - Pages requested ahead are checked against the page accepted before them: one that reports
 //!   another total than that page was served from another state of the listing (items were
-//!   inserted or removed between the two), so it is requested again rather than delivered with
-//!   the items the change shifted onto it missing. A change that leaves the total as it was (as
+//!   inserted or removed between the two), so it is requested again (first in line for the next
+//!   place in the window) rather than delivered with the items the change shifted onto it
+//!   missing. A change that leaves the total as it was (as
 //!   many items removed as inserted) cannot be seen this way.
 //! - Items without an id (or with an empty one) cannot be told apart: they are all delivered,
 //!   rows of equal content and items an insertion pushed onto the next page included. Their
@@ -73,11 +74,11 @@ pub(crate) use source::{Fetched, OffsetLimit, PageSource, paginator, reported_to
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, FuturesOrdered, StreamExt, TryStreamExt};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{Error, Result};
 use progress::ProgressGuard;
@@ -375,8 +376,9 @@ struct Listing<T> {
     next_request: u64,
     /// Requests sent and not yet delivered, in offset order (answered or not).
     in_flight: FuturesOrdered<Pending<T>>,
-    /// Requests of `in_flight` not answered yet.
-    running: Arc<AtomicUsize>,
+    /// A place in the window for each request of `in_flight` not answered yet (`window` in
+    /// all): a request takes one before it goes and gives it back once answered.
+    slots: Arc<Semaphore>,
     total: Total,
     /// Pages accepted so far (delivered or skipped as repeats).
     accepted: u64,
@@ -402,6 +404,11 @@ impl<T: Send + 'static> Listing<T> {
             0
         };
         let flow_window = config.source.flow_window();
+        let window = config
+            .concurrency
+            .or(flow_window)
+            .unwrap_or(WINDOW_WITHOUT_FLOW)
+            .min(Semaphore::MAX_PERMITS);
         Listing {
             remaining: config.max_items,
             item_end: config
@@ -409,10 +416,7 @@ impl<T: Send + 'static> Listing<T> {
                 .map(|max| config.start_offset.saturating_add(max)),
             operation: config.operation,
             page_size: config.page_size,
-            window: config
-                .concurrency
-                .or(flow_window)
-                .unwrap_or(WINDOW_WITHOUT_FLOW),
+            window,
             permit: config.concurrency.is_none() && flow_window.is_some(),
             source: config.source,
             // A service addressed by page index starts at the page holding the start; the items
@@ -421,7 +425,7 @@ impl<T: Send + 'static> Listing<T> {
             skip,
             first_offset: config.start_offset - skip,
             in_flight: FuturesOrdered::new(),
-            running: Arc::default(),
+            slots: Arc::new(Semaphore::new(window)),
             total: Total::NotSeen,
             accepted: 0,
             last_total: None,
@@ -456,9 +460,9 @@ impl<T: Send + 'static> Listing<T> {
             if let Ok(raw) = &fetched
                 && self.is_stale(offset, sent_after, raw.total)
             {
-                // Every later page waits for this one: it goes even when the window is full
-                // (one request over it, until it is answered).
-                let again = self.request(offset);
+                // Every later page waits for this one: it is first in line for the next place
+                // in the window.
+                let again = self.request(offset, None);
                 self.in_flight.push_front(again);
                 continue;
             }
@@ -482,25 +486,29 @@ impl<T: Send + 'static> Listing<T> {
     /// time.
     fn send_requests(&mut self) {
         let trusted = self.total.trusted();
-        let (window, requested) = if trusted.is_some() {
-            (self.window, self.window.saturating_mul(2))
+        let requested = if trusted.is_some() {
+            self.window.saturating_mul(2)
         } else {
-            (1, 1)
+            1
         };
-        while self.running.load(Ordering::Acquire) < window
-            && self.in_flight.len() < requested
+        while self.in_flight.len() < requested
             && self.item_end.is_none_or(|end| self.next_request < end)
             && trusted.is_none_or(|total| self.next_request < total)
         {
+            // A place in the window; none while a request asked again waits for one.
+            let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
+                break;
+            };
             let offset = self.next_request;
-            let request = self.request(offset);
+            let request = self.request(offset, Some(slot));
             self.in_flight.push_back(request);
             self.next_request = offset.saturating_add(u64::from(self.page_size));
         }
     }
 
-    /// A request of the page at `offset`, running on its own (see [`spawned`]).
-    fn request(&self, offset: u64) -> Pending<T> {
+    /// A request of the page at `offset`, running on its own (see [`spawned`]), in `slot` of the
+    /// window, or once it gets one.
+    fn request(&self, offset: u64, slot: Option<OwnedSemaphorePermit>) -> Pending<T> {
         tracing::debug!(
             operation = self.operation,
             offset,
@@ -508,12 +516,15 @@ impl<T: Send + 'static> Listing<T> {
             "requesting page"
         );
         let fetch = self.source.fetch(offset, self.page_size, self.permit);
-        let running = Arc::clone(&self.running);
-        running.fetch_add(1, Ordering::AcqRel);
-        let answered = Answered(running);
+        let slots = Arc::clone(&self.slots);
         let fetch = async move {
+            let slot = match slot {
+                Some(slot) => Some(slot),
+                // The semaphore is never closed.
+                None => slots.acquire_owned().await.ok(),
+            };
             let fetched = fetch.await;
-            drop(answered);
+            drop(slot);
             fetched
         }
         .boxed();
@@ -650,14 +661,5 @@ impl<T: Send + 'static> Listing<T> {
     fn finish(&mut self) {
         self.finished = true;
         self.in_flight = FuturesOrdered::new();
-    }
-}
-
-/// Counts a request as answered when dropped: when its answer is in, or when it is cancelled.
-struct Answered(Arc<AtomicUsize>);
-
-impl Drop for Answered {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }

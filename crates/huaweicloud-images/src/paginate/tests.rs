@@ -1149,3 +1149,26 @@ async fn an_answer_behind_a_slow_page_sends_the_next_request_at_once() {
         "never more than the window on its way"
     );
 }
+
+/// The page at 20, requested together with the page at 10, answers after an insertion the page
+/// at 10 did not see: it is stale and asked for again. Its new request waits for a place in the
+/// window like any other (it went at once before, a third request with a window of 2).
+#[tokio::test(start_paused = true)]
+async fn a_stale_page_asked_again_stays_within_the_window() {
+    let mut fake = Fake::new(60).change(insert_at_head::<2, 3>);
+    fake.delay = |offset| match offset {
+        30 | 40 => Duration::from_millis(50),
+        _ => Duration::ZERO,
+    };
+    let (paginator, log) = fake.paginator();
+    let items = all_items(paginator.concurrency(2)).await;
+    let offsets: Vec<u64> = requests(&log).iter().map(|(offset, _)| *offset).collect();
+    assert_eq!(
+        offsets.iter().filter(|offset| **offset == 20).count(),
+        2,
+        "the page at 20 was asked for again: {offsets:?}"
+    );
+    assert_eq!(log.lock().unwrap().max_in_flight, 2, "{offsets:?}");
+    let mut seen = std::collections::HashSet::new();
+    assert!(items.iter().all(|item| seen.insert(*item)), "{items:?}");
+}
