@@ -45,8 +45,8 @@ pub struct FakeConfig {
     /// default) lets everything through.
     pub throttle: Option<crate::Throttle>,
     /// How long the fake waits before handling each request (default none), from the request's
-    /// arrival, to within the system's sleep (a tenth of a millisecond or so; tokio's timer alone
-    /// wakes a millisecond or more late). The request log shows what it took
+    /// arrival: tokio's timer (which wakes a millisecond or more late) until 3 ms before its end,
+    /// then the system's sleep. The request log shows what each took
     /// ([`crate::RecordedRequest::answered_after`]).
     pub latency: Duration,
     /// Faults injected from the start (and again after a reset through the control API).

@@ -145,6 +145,7 @@ fn entry(request: &RecordedRequest) -> Value {
         "status": request.status,
         "auth_passed": request.auth_passed,
         "faults": request.faults.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>(),
+        "answered_after_ms": request.answered_after.map(|d| d.as_secs_f64() * 1000.0),
     })
 }
 

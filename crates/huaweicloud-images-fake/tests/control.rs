@@ -133,6 +133,10 @@ async fn command_line_faults_latency_and_data_behave_as_documented() {
     assert_eq!(log[0]["operation"], "ListImageServers");
     assert_eq!(log[0]["faults"][0], "ServiceUnavailable");
     assert_eq!(log[2]["status"], 200);
+    for entry in &log {
+        let after = entry["answered_after_ms"].as_f64().unwrap_or_default();
+        assert!(after >= 150.0, "answered after its latency: {entry}");
+    }
     let token = log[0]["headers"]
         .as_array()
         .unwrap()

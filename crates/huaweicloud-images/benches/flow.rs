@@ -38,7 +38,8 @@ const CHILD: &str = "FLOW_BENCH_FAKE";
 
 /// Child mode: a fake with `ITEMS` servers, the latency in ms and the throttle given as
 /// `LATENCY;RATE,BURST` (or `LATENCY;none`); on each `stats` line on stdin, prints
-/// `requests throttled cpu_us` (its CPU time so far) and clears its log.
+/// `requests throttled cpu_us answer_us` (its CPU time so far, and its mean time from a request's
+/// arrival to its answer's head since the last `stats`) and clears its log.
 async fn child(spec: &str) {
     let (latency, throttle) = spec.split_once(';').unwrap_or(("20", "none"));
     let throttle = throttle.split_once(',').and_then(|(rate, burst)| {
@@ -67,13 +68,15 @@ async fn child(spec: &str) {
         let throttled = requests.iter().filter(|r| r.status == Some(429)).count();
         // The fake's own time per answer: its latency as slept, then its handling.
         let answered: Vec<Duration> = requests.iter().filter_map(|r| r.answered_after).collect();
-        let mean = answered.iter().sum::<Duration>()
-            / u32::try_from(answered.len().max(1)).unwrap_or(u32::MAX);
+        let mean = u32::try_from(answered.len())
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| answered.iter().sum::<Duration>() / n);
         println!(
             "{} {throttled} {} {}",
             requests.len(),
             cpu_time().as_micros(),
-            mean.as_micros()
+            mean.map_or("-".to_owned(), |mean| mean.as_micros().to_string())
         );
         fake.clear_requests();
         line.clear();
@@ -98,8 +101,8 @@ struct Stats {
     /// The fake's CPU time during the case.
     fake_cpu: Duration,
     /// The fake's mean time per answer, from a request's arrival: its latency as slept, then
-    /// its handling (what of each round trip is the fake's).
-    fake_answer: Duration,
+    /// its handling (what of each round trip is the fake's); `None` when it answered nothing.
+    fake_answer: Option<Duration>,
 }
 
 impl Fake {
@@ -132,11 +135,11 @@ impl Fake {
         self.stdin.flush().expect("flush");
         let mut line = String::new();
         self.stdout.read_line(&mut line).expect("stats");
-        let mut parts = line.split_whitespace().map(|p| p.parse().unwrap_or(0u64));
-        let requests = parts.next().unwrap_or(0) as usize;
-        let throttled = parts.next().unwrap_or(0) as usize;
-        let cpu = Duration::from_micros(parts.next().unwrap_or(0));
-        let fake_answer = Duration::from_micros(parts.next().unwrap_or(0));
+        let mut parts = line.split_whitespace().map(|p| p.parse::<u64>().ok());
+        let requests = parts.next().flatten().unwrap_or(0) as usize;
+        let throttled = parts.next().flatten().unwrap_or(0) as usize;
+        let cpu = Duration::from_micros(parts.next().flatten().unwrap_or(0));
+        let fake_answer = parts.next().flatten().map(Duration::from_micros);
         let fake_cpu = cpu.saturating_sub(self.cpu);
         self.cpu = cpu;
         Stats {
@@ -241,12 +244,12 @@ fn report(label: &str, run: &Run, stats: Stats, limit: Duration) {
     let share = 100.0 * throttled as f64 / requests.max(1) as f64;
     match &run.outcome {
         Ok(elapsed) => println!(
-            "  {label:<44} {:>6.0} ms {:>5.2}x  {requests:>4} requests {throttled:>3} x 429 ({share:>4.1} %)  CPU client {:>4.0} ms, fake {:>4.0} ms; the fake answers in {:.2} ms",
+            "  {label:<44} {:>6.0} ms {:>5.2}x  {requests:>4} requests {throttled:>3} x 429 ({share:>4.1} %)  CPU client {:>4.0} ms, fake {:>4.0} ms; the fake answers in {}",
             ms(*elapsed),
             elapsed.as_secs_f64() / limit.as_secs_f64(),
             ms(run.client_cpu),
             ms(fake_cpu),
-            ms(fake_answer),
+            fake_answer.map_or("n/a".to_owned(), |d| format!("{:.2} ms", ms(d))),
         ),
         Err(error) => println!(
             "  {label:<44} FAILED after {requests} requests, {throttled} answered 429 ({share:.1} %): {error}"

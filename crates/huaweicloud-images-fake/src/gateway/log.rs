@@ -53,8 +53,10 @@ pub struct RecordedRequest {
     pub body: Vec<u8>,
     /// The request body's length in bytes.
     pub body_len: usize,
-    /// How long after its arrival the answer was ready: the fake's latency as it was slept, then
-    /// its handling (`None` until answered).
+    /// How long after its arrival the answer's head was ready (or its connection was reset by a
+    /// fault): the fake's latency as it was slept, then its handling; a body a fault slows down
+    /// takes longer to send. `None` until then. It differs from run to run, so entries compared
+    /// whole (`==`) do too.
     pub answered_after: Option<Duration>,
 }
 

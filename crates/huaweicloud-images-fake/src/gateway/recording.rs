@@ -60,7 +60,11 @@ pub(crate) async fn record(
     let arrived = tokio::time::Instant::now();
     let latency = state.latency();
     if !latency.is_zero() {
-        wait_until(arrived + latency).await;
+        match arrived.checked_add(latency) {
+            Some(deadline) => wait_until(deadline).await,
+            // Past the clock's range: as long as tokio's timer can wait.
+            None => tokio::time::sleep(latency).await,
+        }
     }
 
     let mut response = next.run(request).await;
@@ -108,18 +112,29 @@ pub(crate) async fn record(
 /// deadline up to the next one, and on a busy machine wakes later still (measured in
 /// `benches/flow.rs`: a 20 ms latency slept 21.2 to 22.8 ms on average, so every round trip there
 /// was 6 to 14 % longer than it said).
-const TIMER_SLACK: Duration = Duration::from_millis(2);
+const TIMER_SLACK: Duration = Duration::from_millis(3);
 
-/// Waits until `deadline`, to within the system's sleep (tenths of a millisecond): tokio's timer
-/// up to [`TIMER_SLACK`] before it, then a blocking thread's sleep for the rest.
+/// Waits until `deadline`: tokio's timer until [`TIMER_SLACK`] before it, then a blocking
+/// thread's sleep (the system's, to a tenth of a millisecond or so) for the rest. A timer that
+/// wakes later than the slack is late by that much.
 async fn wait_until(deadline: tokio::time::Instant) {
     if let Some(early) = deadline.checked_sub(TIMER_SLACK) {
         tokio::time::sleep_until(early).await;
     }
     let rest = deadline.saturating_duration_since(tokio::time::Instant::now());
-    if !rest.is_zero() {
-        // A runtime shutting down drops the answer anyway.
-        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+    if rest.is_zero() {
+        return;
+    }
+    // The end, on the system's clock: time spent waiting for a blocking thread is not added.
+    let end = std::time::Instant::now() + rest;
+    // A runtime shutting down drops the answer anyway.
+    let _ = tokio::task::spawn_blocking(move || {
+        std::thread::sleep(end.saturating_duration_since(std::time::Instant::now()));
+    })
+    .await;
+    // With tokio's clock paused (tests), the blocking sleep did not move it.
+    if tokio::time::Instant::now() < deadline {
+        tokio::time::sleep_until(deadline).await;
     }
 }
 
@@ -133,4 +148,29 @@ fn methods_of(path: &str) -> String {
     methods.sort_unstable();
     methods.dedup();
     methods.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_ends_at_its_deadline_on_a_paused_clock_too() {
+        // The last stretch is slept on a blocking thread, which does not move tokio's paused
+        // clock: the wait still ends at the deadline by that clock, not 3 ms before it.
+        let started = tokio::time::Instant::now();
+        wait_until(started + Duration::from_millis(50)).await;
+        assert!(
+            started.elapsed() >= Duration::from_millis(50),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wait_shorter_than_the_slack_is_slept_whole() {
+        let started = tokio::time::Instant::now();
+        wait_until(started + Duration::from_micros(1_500)).await;
+        assert!(started.elapsed() >= Duration::from_micros(1_500));
+    }
 }

@@ -88,7 +88,7 @@ impl Memory {
         memory
     }
 
-    fn lock(&self) -> RwLockWriteGuard<'_, Inner> {
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
         self.inner.write().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -102,7 +102,7 @@ impl Memory {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(collection.to_owned(), items.clone());
-        self.lock().items.insert(collection.to_owned(), items);
+        self.write().items.insert(collection.to_owned(), items);
     }
 
     /// Adds `item` to `collection` as a seed, first (the newest), as a write would; a reset keeps
@@ -134,7 +134,7 @@ impl Memory {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        let mut inner = self.lock();
+        let mut inner = self.write();
         inner.items = seeds;
         inner.tokens.clear();
     }
@@ -167,7 +167,7 @@ impl Memory {
 
     /// Adds `item` to `collection`, first (the newest).
     pub(crate) fn insert(&self, collection: &str, item: Value) {
-        self.lock()
+        self.write()
             .items
             .entry(collection.to_owned())
             .or_default()
@@ -182,7 +182,7 @@ impl Memory {
     /// Sets the top-level fields of `patch` on the item whose id is `id` (never its id); the item
     /// as it is now.
     pub(crate) fn update(&self, spec: &CollectionSpec, id: &str, patch: &Value) -> Option<Value> {
-        let mut inner = self.lock();
+        let mut inner = self.write();
         let item = inner
             .items
             .get_mut(spec.name)?
@@ -200,7 +200,7 @@ impl Memory {
 
     /// Removes the item whose id is `id`; whether there was one.
     pub(crate) fn remove(&self, spec: &CollectionSpec, id: &str) -> bool {
-        let mut inner = self.lock();
+        let mut inner = self.write();
         let Some(items) = inner.items.get_mut(spec.name) else {
             return false;
         };
@@ -219,7 +219,7 @@ impl Memory {
 
     /// Remembers the body and the answer of a create with `token`.
     pub(crate) fn remember(&self, collection: &str, token: &str, body: Value, answer: Value) {
-        self.lock()
+        self.write()
             .tokens
             .insert((collection.to_owned(), token.to_owned()), (body, answer));
     }

@@ -129,7 +129,7 @@ pub(crate) struct OperationFlow {
 
 impl OperationFlow {
     /// Waits for the turn of a call that holds a permit to leave: after the slow start, paced
-    /// `srtt / limit` apart; in the slow start at once (a round leaves together, to be read
+    /// `srtt / (2 × limit)` apart; in the slow start at once (a round leaves together, to be read
     /// together).
     pub(crate) async fn pace(&self) {
         if !self.concurrency.in_slow_start() {
