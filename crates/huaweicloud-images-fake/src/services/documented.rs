@@ -301,6 +301,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_server_filter_is_none_only_without_any_filter() {
+        let filter_of = |raw: &str| {
+            let query = Query::parse(raw, Operation::ListImageServers.spec()).unwrap();
+            ServerFilter::new(&query).is_none()
+        };
+        assert!(filter_of(""));
+        assert!(filter_of("offset=10&limit=5"));
+        for raw in ["server_name=a", "server_id=x", "enterprise_project_id=0"] {
+            assert!(!filter_of(raw), "{raw}");
+        }
+    }
+
+    #[test]
     fn image_id_pattern() {
         assert!(is_image_id("3b9c8e0e-4c1a-4f55-8d3e-6f0a7d2b9c44"));
         assert!(is_image_id("00000000-0000-1000-b000-000000000000"));

@@ -259,6 +259,7 @@ mod tests {
         assert!(memory.remove(&THINGS, "a"));
         assert!(!memory.remove(&THINGS, "a"));
         assert_eq!(memory.items("things").len(), 1);
+        assert_eq!(memory.items("things")[0]["id"], "b", "only `a` was removed");
         memory.remember(
             "things",
             "t-1",
