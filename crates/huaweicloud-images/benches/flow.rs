@@ -93,6 +93,13 @@ struct Fake {
     cpu: Duration,
 }
 
+impl Stats {
+    /// The share of the requests answered 429, in %.
+    fn share(&self) -> f64 {
+        100.0 * self.throttled as f64 / self.requests.max(1) as f64
+    }
+}
+
 /// What the fake saw of one case.
 #[derive(Clone, Copy, Default)]
 struct Stats {
@@ -174,6 +181,15 @@ struct Run {
     client_cpu: Duration,
 }
 
+impl Run {
+    /// Its time over `limit` (infinite when it failed).
+    fn ratio(&self, limit: Duration) -> f64 {
+        self.outcome
+            .as_ref()
+            .map_or(f64::INFINITY, |d| d.as_secs_f64() / limit.as_secs_f64())
+    }
+}
+
 /// Lists everything.
 async fn list(client: &Client, pinned: Option<usize>) -> Result<Duration, String> {
     let started = Instant::now();
@@ -241,12 +257,12 @@ fn report(label: &str, run: &Run, stats: Stats, limit: Duration) {
         fake_cpu,
         fake_answer,
     } = stats;
-    let share = 100.0 * throttled as f64 / requests.max(1) as f64;
+    let share = stats.share();
     match &run.outcome {
         Ok(elapsed) => println!(
             "  {label:<44} {:>6.0} ms {:>5.2}x  {requests:>4} requests {throttled:>3} x 429 ({share:>4.1} %)  CPU client {:>4.0} ms, fake {:>4.0} ms; the fake answers in {}",
             ms(*elapsed),
-            elapsed.as_secs_f64() / limit.as_secs_f64(),
+            run.ratio(limit),
             ms(run.client_cpu),
             ms(fake_cpu),
             fake_answer.map_or("n/a".to_owned(), |d| format!("{:.2} ms", ms(d))),
@@ -259,11 +275,7 @@ fn report(label: &str, run: &Run, stats: Stats, limit: Duration) {
 
 /// The throttled target: within `1.05 ×` of `limit`, at most `max_share` % answered 429.
 fn throttled_target(run: &Run, stats: Stats, limit: Duration, max_share: f64) {
-    let share = 100.0 * stats.throttled as f64 / stats.requests.max(1) as f64;
-    let ratio = run
-        .outcome
-        .as_ref()
-        .map_or(f64::INFINITY, |d| d.as_secs_f64() / limit.as_secs_f64());
+    let (share, ratio) = (stats.share(), run.ratio(limit));
     println!(
         "    target: <= 1.05x the limit ({ratio:.2}x: {}), <= {max_share} % answered 429 ({share:.1} %: {})",
         verdict(ratio <= 1.05),
@@ -353,20 +365,14 @@ async fn unthrottled(pages: usize) -> Run {
         fake.stats(),
         limit,
     );
-    let ratio = adaptive
-        .outcome
-        .as_ref()
-        .map_or(f64::INFINITY, |d| d.as_secs_f64() / limit.as_secs_f64());
+    let ratio = adaptive.ratio(limit);
     println!(
         "    target: <= 1.3x max(latency limit, 0 ms listing) = {:.0} ms ({ratio:.2}x: {})",
         ms(limit.mul_f64(1.3)),
         verdict(ratio <= 1.3)
     );
     let ramp = ramp_limit.max(floor_time);
-    let ramp_ratio = adaptive
-        .outcome
-        .as_ref()
-        .map_or(f64::INFINITY, |d| d.as_secs_f64() / ramp.as_secs_f64());
+    let ramp_ratio = adaptive.ratio(ramp);
     println!(
         "    against the slow start's own latency limit instead: <= 1.3x {:.0} ms ({ramp_ratio:.2}x: {})",
         ms(ramp),

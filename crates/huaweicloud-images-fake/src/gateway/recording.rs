@@ -2,11 +2,11 @@
 //! the configured latency, the request log entry (recorded on arrival, completed with what the
 //! admission and the handler made of it) and the `Allow` header of a 405.
 
+use std::time::Duration;
+
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::time::Duration;
-
 use http::{HeaderValue, StatusCode, header};
 
 use crate::gateway::faults::Fault;

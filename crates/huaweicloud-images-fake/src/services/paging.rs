@@ -103,8 +103,7 @@ pub(super) fn page_listing(
             None => 0,
         },
     };
-    let matching: Vec<&Value> = all.iter().collect();
-    let paged: Vec<Value> = page(matching.iter().copied(), start, limit, faults.ignore_offset)
+    let paged: Vec<Value> = page(all.iter(), start, limit, faults.ignore_offset)
         .into_iter()
         .cloned()
         .collect();

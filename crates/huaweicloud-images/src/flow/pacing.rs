@@ -94,6 +94,17 @@ impl Pacer {
 mod tests {
     use super::*;
 
+    /// When each of `n` requests left, from the first one's wait, with `limit` allowed.
+    async fn departures(pacer: &Pacer, n: usize, limit: usize) -> Vec<Duration> {
+        let started = Instant::now();
+        let mut left = Vec::new();
+        for _ in 0..n {
+            pacer.wait(limit).await;
+            left.push(started.elapsed());
+        }
+        left
+    }
+
     #[tokio::test(start_paused = true)]
     async fn nothing_is_paced_until_a_round_trip_is_measured() {
         let pacer = Pacer::default();
@@ -108,14 +119,8 @@ mod tests {
     async fn requests_leave_half_a_round_trip_over_the_limit_apart() {
         let pacer = Pacer::default();
         pacer.observe(Duration::from_millis(40));
-        let started = Instant::now();
-        let mut left = Vec::new();
-        for _ in 0..5 {
-            pacer.wait(4).await;
-            left.push(started.elapsed());
-        }
         assert_eq!(
-            left,
+            departures(&pacer, 5, 4).await,
             [0, 5, 10, 15, 20].map(Duration::from_millis),
             "40 ms / (2 x 4) apart"
         );
@@ -131,12 +136,7 @@ mod tests {
         let pacer = Pacer::default();
         // 4 ms / (2 x 4): half a millisecond apart.
         pacer.observe(Duration::from_millis(4));
-        let started = Instant::now();
-        let mut left = Vec::new();
-        for _ in 0..6 {
-            pacer.wait(4).await;
-            left.push(started.elapsed());
-        }
+        let left = departures(&pacer, 6, 4).await;
         // Each turn is counted from the one before (not from when the timer woke), so the
         // requests keep to the pace on average: the ones whose turn was under a millisecond
         // away left at once, the others waited for theirs.

@@ -237,6 +237,16 @@ impl State {
 mod tests {
     use super::*;
 
+    /// An adaptive limiter whose first throttling answer came after `successes` successes.
+    async fn throttled_after(successes: usize) -> RateLimiter {
+        let limiter = RateLimiter::new(None, true);
+        for _ in 0..successes {
+            limiter.succeeded();
+        }
+        limiter.throttled(limiter.acquire().await);
+        limiter
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_fixed_rate_spaces_requests_exactly() {
         let limiter = RateLimiter::new(Some(10.0), false);
@@ -278,11 +288,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn after_the_first_throttling_answer_the_next_request_waits_for_the_bucket() {
-        let limiter = RateLimiter::new(None, true);
-        for _ in 0..10 {
-            limiter.succeeded();
-        }
-        limiter.throttled(limiter.acquire().await);
+        let limiter = throttled_after(10).await;
         let started = Instant::now();
         limiter.acquire().await;
         assert_eq!(
@@ -294,12 +300,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_first_rate_searches_upwards_until_the_next_throttling_answer_measures() {
-        let limiter = RateLimiter::new(None, true);
         // A burst: 40 successes at once, then throttled: 40 per second to start from.
-        for _ in 0..40 {
-            limiter.succeeded();
-        }
-        limiter.throttled(limiter.acquire().await);
+        let limiter = throttled_after(40).await;
         assert_eq!(limiter.rate(), Some(40.0));
         // Searching: it doubles every 500 ms.
         for _ in 0..10 {
@@ -336,11 +338,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_throttling_answer_soon_after_the_first_ends_the_search_lower() {
-        let limiter = RateLimiter::new(None, true);
-        for _ in 0..40 {
-            limiter.succeeded();
-        }
-        limiter.throttled(limiter.acquire().await);
+        let limiter = throttled_after(40).await;
         tokio::time::advance(Duration::from_millis(250)).await;
         let searched = limiter.rate().unwrap();
         assert!((searched - 40.0 * 2f64.sqrt()).abs() < 1e-9, "{searched}");
@@ -356,11 +354,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_search_never_grows_past_its_bound() {
-        let limiter = RateLimiter::new(None, true);
-        for _ in 0..2 {
-            limiter.succeeded();
-        }
-        limiter.throttled(limiter.acquire().await);
+        let limiter = throttled_after(2).await;
         // Still held back by it (so not quiet), for far longer than the bound takes to reach.
         for _ in 0..40 {
             tokio::time::advance(Duration::from_millis(100)).await;
@@ -404,11 +398,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_rate_that_is_holding_requests_back_is_not_forgotten() {
-        let limiter = RateLimiter::new(None, true);
-        for _ in 0..5 {
-            limiter.succeeded();
-        }
-        limiter.throttled(limiter.acquire().await);
+        let limiter = throttled_after(5).await;
         // A second throttling answer 600 ms later measures (5 successes: 95 % of 8.3 per
         // second), which ends the search.
         for _ in 0..5 {
